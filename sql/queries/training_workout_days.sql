@@ -1,0 +1,7 @@
+-- Workouts per day in the 7 days ending :start through :end, plus the last workout day before
+-- that window (so the first day of the range knows its last workout).
+SELECT w.workout_date AS day, count(*) AS n
+FROM workouts w
+WHERE w.workout_date BETWEEN CAST(:start AS date) - 6 AND CAST(:end AS date)
+   OR w.workout_date = (SELECT max(workout_date) FROM workouts WHERE workout_date < CAST(:start AS date) - 6)
+GROUP BY w.workout_date

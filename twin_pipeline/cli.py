@@ -1,0 +1,274 @@
+"""`twin`: the command line door (up, snapshot, db, demo-data)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine
+
+from twin_pipeline.settings import PROJECT_ROOT, ConfigurationError, TwinSettings, mask_url
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _today(settings: TwinSettings) -> date:
+    return datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def prepare_dagster_home(settings: TwinSettings) -> Path:
+    """DAGSTER_HOME if set; else <TWIN_HOME>/dagster holding a copy of the repo's dagster.yaml."""
+    if settings.dagster_home is not None:
+        home = settings.dagster_home
+    else:
+        home = settings.twin_home / "dagster"
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    os.environ["TWIN_HOME"] = str(settings.twin_home)
+    return home
+
+
+def run_days(settings: TwinSettings, start: date, end: date, trigger: str) -> bool:
+    """Materialize sources -> twin_state -> daily_summary for start..end in one run."""
+    from dagster import DagsterInstance
+
+    from twin_pipeline.definitions import defs
+
+    prepare_dagster_home(settings)
+    first = settings.start_date
+    if start < first:
+        raise ConfigurationError(
+            f"{start} is before the first partition ({first}); set TWIN_START_DATE earlier"
+        )
+    job = defs.resolve_job_def("twin_daily_job")
+    with DagsterInstance.get() as instance:
+        if start == end:
+            result = job.execute_in_process(
+                partition_key=start.isoformat(), instance=instance, tags={"twin/trigger": trigger},
+                raise_on_error=False,
+            )
+        else:
+            result = job.execute_in_process(
+                instance=instance,
+                tags={
+                    "dagster/asset_partition_range_start": start.isoformat(),
+                    "dagster/asset_partition_range_end": end.isoformat(),
+                    "twin/trigger": trigger,
+                },
+                raise_on_error=False,
+            )
+    if not result.success:
+        for event in result.all_events:
+            if event.is_failure and event.step_failure_data is not None:
+                _say(f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}")
+    return result.success
+
+
+def print_summary(settings: TwinSettings, day: date) -> bool:
+    from twin_pipeline.embedded import resolve_urls
+    from twin_pipeline.store import latest_summary, resolve_person
+
+    engine = create_engine(resolve_urls(settings).twin)
+    try:
+        with engine.begin() as conn:
+            found = latest_summary(conn, resolve_person(conn, settings.person_id), day)
+    finally:
+        engine.dispose()
+    if found is None:
+        _say(f"no summary stored for {day}")
+        return False
+    _say(found[1])
+    return True
+
+
+def cmd_snapshot(settings: TwinSettings, args: argparse.Namespace) -> int:
+    day = args.date or _today(settings)
+    if not run_days(settings, day, day, "cli-snapshot"):
+        return 1
+    return 0 if print_summary(settings, day) else 1
+
+
+def cmd_db_migrate(settings: TwinSettings, args: argparse.Namespace) -> int:
+    from twin_pipeline.embedded import resolve_urls
+    from twin_pipeline.migrations import SOURCE_TARGETS, migrate
+
+    urls = resolve_urls(settings)
+    targets = ["twin", *(SOURCE_TARGETS if args.sources else ())]
+    for target in targets:
+        engine = create_engine(urls.source(target))
+        try:
+            ran = migrate(engine, target)
+        finally:
+            engine.dispose()
+        where = mask_url(urls.source(target))
+        names = ", ".join(m.path.name for m in ran) or "nothing pending"
+        _say(f"{target} ({where}): {names}")
+    return 0
+
+
+def cmd_db_stop(settings: TwinSettings, args: argparse.Namespace) -> int:
+    from twin_pipeline.embedded import EmbeddedPostgres
+
+    stopped = EmbeddedPostgres(settings.twin_home).stop()
+    _say(f"embedded PostgreSQL in {settings.twin_home / 'pgdata'} " + ("stopped" if stopped else "was not running"))
+    return 0
+
+
+def cmd_demo_data(settings: TwinSettings, args: argparse.Namespace) -> int:
+    from twin_pipeline.demo import load_demo_data
+    from twin_pipeline.embedded import resolve_urls
+
+    if not settings.embedded_sources and not args.allow_configured_sources:
+        _say(
+            "refusing to write demo data into configured source databases "
+            f"({mask_url(settings.finance_url)} ...): pass --allow-configured-sources if they "
+            "are scratch databases"
+        )
+        return 2
+    urls = resolve_urls(settings)
+    engines = [create_engine(urls.source(k)) for k in ("finance", "training", "pantry")]
+    try:
+        counts = load_demo_data(
+            *engines, days=args.days, seed=args.seed, end=args.end or _today(settings), replace=args.replace
+        )
+    finally:
+        for engine in engines:
+            engine.dispose()
+    _say(f"demo data: {counts}")
+    return 0
+
+
+def cmd_up(settings: TwinSettings, args: argparse.Namespace) -> int:
+    from twin_pipeline.demo import load_demo_data, sources_are_empty
+    from twin_pipeline.embedded import resolve_urls
+    from twin_pipeline.migrations import migrate
+
+    if settings.uses_embedded:
+        _say(f"embedded PostgreSQL in {settings.twin_home / 'pgdata'} (set *_DATABASE_URL to use your own)")
+    urls = resolve_urls(settings)
+    engine = create_engine(urls.twin)
+    try:
+        migrate(engine, "twin")
+    finally:
+        engine.dispose()
+    today = _today(settings)
+    if settings.embedded_sources:
+        engines = [create_engine(urls.source(k)) for k in ("finance", "training", "pantry")]
+        try:
+            if sources_are_empty(*engines):
+                _say(f"filling the embedded sources with {args.demo_days} days of demo data (seed {args.seed})")
+                load_demo_data(*engines, days=args.demo_days, seed=args.seed, end=today)
+        finally:
+            for e in engines:
+                e.dispose()
+    start = max(today - timedelta(days=args.days - 1), settings.start_date)
+    _say(f"materializing {start} .. {today} in one run")
+    if not run_days(settings, start, today, "twin-up"):
+        return 1
+    print_summary(settings, today)
+    if args.no_serve:
+        return 0
+    prepare_dagster_home(settings)
+    _say(f"Dagster UI and daemon on http://{args.host}:{args.port} (Ctrl-C to stop)")
+    command = [
+        sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+        "-h", args.host, "-p", str(args.port),
+    ]
+    try:
+        return subprocess.call(command, cwd=PROJECT_ROOT)
+    except KeyboardInterrupt:
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="twin",
+        description="twin-pipeline: a daily, reproducible digital twin of money, body and pantry.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = commands.add_parser(
+        "up",
+        help="the main job: database, migrations, demo data if empty, last 30 days, then the UI",
+        description=(
+            "Start (or reuse) the embedded PostgreSQL unless URLs are configured, apply the twin "
+            "store's migrations, fill empty embedded sources with demo data, materialize the last "
+            "days in one run, print today's summary, then serve Dagster's UI and daemon."
+        ),
+    )
+    up.add_argument("--days", type=int, default=30, help="days to materialize before serving (default 30)")
+    up.add_argument("--demo-days", type=int, default=400, help="days of demo data for empty sources (default 400)")
+    up.add_argument("--seed", type=int, default=4, help="demo data seed (default 4)")
+    up.add_argument("--host", default="127.0.0.1", help="UI host (default 127.0.0.1)")
+    up.add_argument("--port", type=int, default=3000, help="UI port (default 3000)")
+    up.add_argument("--no-serve", action="store_true", help="stop after the run instead of serving the UI")
+    up.set_defaults(handler=cmd_up)
+
+    snapshot = commands.add_parser(
+        "snapshot",
+        help="materialize one day in-process and print its summary",
+        description="Materialize sources -> twin_state -> daily_summary for one day and print the summary.",
+    )
+    snapshot.add_argument("--date", type=_day, help="YYYY-MM-DD (default: today in TWIN_TIMEZONE)")
+    snapshot.set_defaults(handler=cmd_snapshot)
+
+    db = commands.add_parser("db", help="database chores (migrate, stop)", description="Database chores.")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    migrate = db_commands.add_parser(
+        "migrate",
+        help="apply the twin store's migrations (and the sources' with --sources)",
+        description=(
+            "Apply pending migrations from sql/twin to the twin store. Source databases are "
+            "never touched unless --sources is given (for a fresh install of the source schemas)."
+        ),
+    )
+    migrate.add_argument("--sources", action="store_true", help="also create the source schemas (fresh installs)")
+    migrate.set_defaults(handler=cmd_db_migrate)
+    stop = db_commands.add_parser("stop", help="stop the embedded PostgreSQL", description="Stop the embedded server.")
+    stop.set_defaults(handler=cmd_db_stop)
+
+    demo = commands.add_parser(
+        "demo-data",
+        help="fill the sources with a believable person's data",
+        description="Fill the source databases with deterministic demo data (same seed, same rows).",
+    )
+    demo.add_argument("--days", type=int, default=400, help="days of history ending --end (default 400)")
+    demo.add_argument("--seed", type=int, default=4, help="random seed (default 4)")
+    demo.add_argument("--end", type=_day, help="last day, YYYY-MM-DD (default today)")
+    demo.add_argument("--replace", action="store_true", help="empty the demo tables first")
+    demo.add_argument(
+        "--allow-configured-sources", action="store_true",
+        help="allow writing into databases given by *_DATABASE_URL (scratch databases only)",
+    )
+    demo.set_defaults(handler=cmd_demo_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = TwinSettings.from_env()
+        return args.handler(settings, args)
+    except ConfigurationError as exc:
+        _say(f"configuration error: {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""The daily status text (Telegram, Obsidian), rendered from a day's persisted state documents."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+HEADER = "📊 AUTONOMOUS LIVING STATUS"
+
+
+def format_money(amount: float | Decimal, currency: str) -> str:
+    """+2,450.00 PLN / -312.40 PLN."""
+    value = Decimal(str(amount))
+    sign = "-" if value < 0 else "+"
+    return f"{sign}{abs(value):,.2f} {currency}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _unavailable(label: str, section: Mapping | None) -> str | None:
+    if section is None:
+        return f"⚠️ {label}: unavailable (no state for this day)"
+    if section.get("status") == "unavailable":
+        return f"⚠️ {label}: unavailable ({section.get('error') or 'no reason given'})"
+    return None
+
+
+def health_line(section: Mapping | None, weekly_target: int) -> str:
+    if (line := _unavailable("Health", section)) is not None:
+        return line
+    text = f"💪 Health: {section['workouts_last_7_days']}/{weekly_target} workouts this week"
+    body = section.get("body_composition")
+    if body and body.get("bodyweight_kg") is not None:
+        trend = f", {body['weight_trend'].lower()}" if body.get("weight_trend") else ""
+        text += f" · {body['bodyweight_kg']:.1f} kg{trend}"
+    return text
+
+
+def finance_line(section: Mapping | None) -> str:
+    if (line := _unavailable("Finance", section)) is not None:
+        return line
+    by_currency = section.get("by_currency")
+    if by_currency:
+        nets = [format_money(t["mtd_net"], c) for c, t in by_currency.items()]
+        nets.sort(key=lambda text: not text.endswith(section["currency"]))
+        money = ", ".join(nets)
+    else:
+        money = format_money(section["mtd_net"], section["currency"])
+    text = f"💰 Finance: {money} MTD"
+    if section["active_budget_alerts"]:
+        text += f" · {_plural(section['active_budget_alerts'], 'budget alert')}"
+    return text
+
+
+def pantry_line(section: Mapping | None) -> str:
+    if (line := _unavailable("Pantry", section)) is not None:
+        return line
+    text = f"🛒 Pantry: {_plural(section['low_stock_count'], 'item')} low stock"
+    if section["expiring_soon_count"]:
+        text += f" · {section['expiring_soon_count']} expiring soon"
+    if section["expired_count"]:
+        text += f" · {section['expired_count']} expired"
+    return text
+
+
+def render_summary(as_of: str, states: Mapping[str, Mapping], *, weekly_workout_target: int = 3) -> str:
+    """The status text for one day from its entity documents (finance, health, pantry)."""
+    lines = [
+        f"{HEADER} · {as_of}",
+        health_line(states.get("health"), weekly_workout_target),
+        finance_line(states.get("finance")),
+        pantry_line(states.get("pantry")),
+    ]
+    degraded = [
+        f"{name}: {states[name].get('error')}"
+        for name in ("health", "finance", "pantry")
+        if states.get(name, {}).get("status") == "degraded"
+    ]
+    lines += [f"ℹ️ {note}" for note in degraded]
+    return "\n".join(lines)

@@ -1,0 +1,49 @@
+"""Assembles the twin's Dagster definitions; the logic lives in defs/ and core/."""
+
+from __future__ import annotations
+
+from dagster import Definitions, EnvVar
+
+from twin_pipeline.defs.daily_summary import daily_summary
+from twin_pipeline.defs.schedules import daily_twin_schedule, twin_daily_job
+from twin_pipeline.defs.shared import SETTINGS, TwinConfig
+from twin_pipeline.defs.sources import finance, pantry, training
+from twin_pipeline.defs.twin_state import twin_state
+from twin_pipeline.resources import PostgresDatabase
+from twin_pipeline.settings import URL_VARIABLES, TwinSettings
+
+
+def build_resources(settings: TwinSettings) -> dict:
+    """Resources from the settings; URLs stay EnvVar references so the UI never shows them."""
+
+    def database(role: str, configured: str | None, variable: str | None, read_only: bool = True):
+        return PostgresDatabase(
+            role=role,
+            url=EnvVar(variable) if configured and variable else None,
+            twin_home=str(settings.twin_home),
+            read_only=read_only,
+        )
+
+    return {
+        "finance_db": database("finance", settings.finance_url, URL_VARIABLES["finance"]),
+        "training_db": database("training", settings.training_url, URL_VARIABLES["training"]),
+        "pantry_db": database("pantry", settings.pantry_url, URL_VARIABLES["pantry"]),
+        "twin_store": database("twin", settings.twin_url, settings.twin_url_variable, read_only=False),
+        "twin_config": TwinConfig(
+            timezone=settings.timezone,
+            currency=settings.currency,
+            expiry_window_days=settings.expiry_window_days,
+            weekly_workout_target=settings.weekly_workout_target,
+            person_id=EnvVar("TWIN_PERSON_ID") if settings.person_id else None,
+        ),
+    }
+
+
+TWIN_ASSETS = [finance, training, pantry, twin_state, daily_summary]
+
+defs = Definitions(
+    assets=TWIN_ASSETS,
+    jobs=[twin_daily_job],
+    schedules=[daily_twin_schedule],
+    resources=build_resources(SETTINGS),
+)

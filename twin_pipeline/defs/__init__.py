@@ -1,0 +1,1 @@
+"""The Dagster shell: sources -> twin_state -> daily_summary, plus the schedule."""

@@ -1,0 +1,56 @@
+"""daily_summary: the status text of each day, rendered from its newest states."""
+
+from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+
+from twin_pipeline.core.sections import ENTITIES
+from twin_pipeline.core.summary import render_summary
+from twin_pipeline.defs.shared import TwinConfig, daily_partitions, run_days
+from twin_pipeline.defs.twin_state import twin_state
+from twin_pipeline.resources import PostgresDatabase
+from twin_pipeline.store import newest_states, resolve_person, upsert_summaries
+
+
+@asset(
+    deps=[twin_state],
+    group_name="outputs",
+    kinds={"postgres", "python"},
+    partitions_def=daily_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    owners=["team:twin"],
+    description=(
+        "The short daily status text sent to Telegram and written into Obsidian daily notes: "
+        "one line each for health, finance and pantry, saying plainly when a part is missing. "
+        "Stored per day in twin_daily_summary."
+    ),
+)
+def daily_summary(
+    context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
+) -> MaterializeResult:
+    days = run_days(context)
+    with twin_store.engine().begin() as conn:
+        person_id = resolve_person(conn, twin_config.person_id)
+        states = newest_states(conn, person_id, days)
+        summaries = []
+        for day in days:
+            as_of = day.isoformat()
+            day_states = {e: states[(e, as_of)] for e in ENTITIES if (e, as_of) in states}
+            summary_text = render_summary(
+                as_of,
+                {e: s.document for e, s in day_states.items()},
+                weekly_workout_target=twin_config.weekly_workout_target,
+            )
+            summaries.append((as_of, summary_text, [s.id for s in day_states.values()]))
+        changed = upsert_summaries(conn, person_id, summaries)
+
+    last_day, last_text, _ = summaries[-1]
+    context.log.info(f"summary of {last_day}:\n{last_text}")
+    return MaterializeResult(
+        metadata={
+            "days": len(summaries),
+            "summaries_changed": changed,
+            "dagster/row_count": len(summaries),
+            "as_of": last_day,
+            "summary": MetadataValue.md(last_text.replace("\n", "  \n")),
+            "summary_text": MetadataValue.text(last_text),
+        }
+    )

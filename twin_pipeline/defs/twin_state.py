@@ -1,0 +1,73 @@
+"""twin_state: each day's state per entity, appended to digital_twin_updates when it changed."""
+
+import json
+from collections import Counter
+
+from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+
+from twin_pipeline.core.sections import ENTITIES, Unavailable
+from twin_pipeline.defs.shared import TwinConfig, daily_partitions, run_days
+from twin_pipeline.defs.sources import finance, pantry, training
+from twin_pipeline.resources import PostgresDatabase
+from twin_pipeline.store import check_store, load_sections, resolve_person, write_states
+
+SECTION_ASSET = {"finance": "finance", "health": "training", "pantry": "pantry"}
+
+
+@asset(
+    deps=[finance, training, pantry],
+    group_name="twin",
+    kinds={"postgres"},
+    partitions_def=daily_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    owners=["team:twin"],
+    description=(
+        "The digital twin's state of each day: one finance, health and pantry document per day "
+        "in digital_twin_updates (append-only). A day is written again only when its state "
+        "changed (a correction keeps the earlier row); the newest row is the day's state."
+    ),
+)
+def twin_state(
+    context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
+) -> MaterializeResult:
+    days = run_days(context)
+    with twin_store.engine().begin() as conn:
+        check_store(conn, twin_store.location)
+        person_id = resolve_person(conn, twin_config.person_id)
+        sections = load_sections(conn, days)
+        computed = {}
+        for day in days:
+            for entity in ENTITIES:
+                key = (entity, day.isoformat())
+                computed[key] = sections.get(key) or Unavailable(
+                    entity, day, f"the {SECTION_ASSET[entity]} asset has not been materialized for this day"
+                ).to_json()
+        plan = write_states(conn, person_id, computed)
+
+    decisions = Counter(row.decision for row in plan)
+    written = [row for row in plan if row.writes]
+    latest_day = days[-1].isoformat()
+    latest = {entity: computed[(entity, latest_day)] for entity in ENTITIES}
+    context.log.info(
+        f"{len(days)} day(s): {decisions['new']} new, {decisions['correction']} corrected, "
+        f"{decisions['unchanged']} unchanged, {decisions['kept']} kept over an unavailable recomputation"
+    )
+    return MaterializeResult(
+        metadata={
+            "person_id": person_id,
+            "days": len(days),
+            "rows_written": len(written),
+            "dagster/row_count": len(written),
+            "new": decisions["new"],
+            "corrections": decisions["correction"],
+            "unchanged": decisions["unchanged"],
+            "kept_previous": decisions["kept"],
+            "degraded_sections": sum(1 for d in computed.values() if d["status"] == "degraded"),
+            "unavailable_sections": sum(1 for d in computed.values() if d["status"] == "unavailable"),
+            "latest_state": MetadataValue.md(
+                f"State as of {latest_day}:\n\n```json\n"
+                + json.dumps(latest, indent=2, ensure_ascii=False)
+                + "\n```"
+            ),
+        }
+    )

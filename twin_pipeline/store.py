@@ -1,0 +1,219 @@
+"""The twin store: section tables, the append-only state history and the summaries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    func,
+    insert,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from twin_pipeline.core.history import PlannedRow, plan_rows
+
+SOURCE_SYSTEM = "g04_engine"
+UPDATE_TYPE = "status_sync"
+
+_metadata = MetaData()
+digital_twin_updates = Table(
+    "digital_twin_updates",
+    _metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True, server_default=func.gen_random_uuid()),
+    Column("entity_type", String(50), nullable=False),
+    Column("entity_id", UUID(as_uuid=False), nullable=False),
+    Column("update_data", JSONB, nullable=False),
+    Column("source_system", String(50), nullable=False),
+    Column("update_type", String(50), nullable=False),
+    Column("created_at", DateTime(timezone=True)),
+    Column("processed_at", DateTime(timezone=True)),
+)
+
+REQUIRED_TABLES = ("digital_twin_updates", "person", "twin_section_day", "twin_daily_summary")
+
+
+class StoreError(RuntimeError):
+    """The twin store is not usable as it is; the message says what to do."""
+
+
+def check_store(conn: Connection, location: str) -> None:
+    missing = [
+        name
+        for name in REQUIRED_TABLES
+        if conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is None
+    ]
+    if missing:
+        raise StoreError(
+            f"twin store {location} lacks {', '.join(missing)}: run `twin db migrate` "
+            "to create the twin's tables (it never touches the source databases)"
+        )
+
+
+def resolve_person(conn: Connection, configured: str | None) -> str:
+    """TWIN_PERSON_ID if set; else the single person known to the store (creating one
+    on a fresh store, adopting the one already in digital_twin_updates if there is one)."""
+    if configured:
+        return configured
+    # Two first runs at once must not create two people.
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('twin_person'))"))
+    people = conn.execute(text("SELECT person_id::text FROM person ORDER BY person_id")).scalars().all()
+    if len(people) > 1:
+        raise StoreError(
+            f"the twin store knows {len(people)} people ({', '.join(people)}): "
+            "set TWIN_PERSON_ID to the one this pipeline is for"
+        )
+    if people:
+        return people[0]
+    known = conn.execute(
+        text(
+            "SELECT DISTINCT entity_id::text FROM digital_twin_updates "
+            "WHERE source_system = :s AND entity_type IN ('finance', 'health', 'pantry')"
+        ),
+        {"s": SOURCE_SYSTEM},
+    ).scalars().all()
+    if len(known) > 1:
+        raise StoreError(
+            f"digital_twin_updates holds states for {len(known)} people: set TWIN_PERSON_ID"
+        )
+    return conn.execute(
+        text(
+            "INSERT INTO person (person_id, name) VALUES (COALESCE(CAST(:p AS uuid), gen_random_uuid()), 'Me') "
+            "RETURNING person_id::text"
+        ),
+        {"p": known[0] if known else None},
+    ).scalar_one()
+
+
+def upsert_sections(conn: Connection, entity_type: str, documents: Iterable[dict]) -> int:
+    rows = [
+        {"e": entity_type, "d": doc["as_of"], "s": json.dumps(doc, ensure_ascii=False)} for doc in documents
+    ]
+    if rows:
+        conn.execute(
+            text(
+                "INSERT INTO twin_section_day (entity_type, as_of, section) "
+                "VALUES (:e, CAST(:d AS date), CAST(:s AS jsonb)) "
+                "ON CONFLICT (entity_type, as_of) DO UPDATE "
+                "SET section = excluded.section, computed_at = now()"
+            ),
+            rows,
+        )
+    return len(rows)
+
+
+def load_sections(conn: Connection, days: list[date]) -> dict[tuple[str, str], dict]:
+    rows = conn.execute(
+        text(
+            "SELECT entity_type, as_of::text, section FROM twin_section_day "
+            "WHERE as_of = ANY(CAST(:days AS date[]))"
+        ),
+        {"days": [d.isoformat() for d in days]},
+    )
+    return {(entity, as_of): section for entity, as_of, section in rows}
+
+
+@dataclass(frozen=True)
+class StoredState:
+    id: str
+    entity_type: str
+    as_of: str
+    document: dict
+
+
+def newest_states(conn: Connection, person_id: str, days: list[date]) -> dict[tuple[str, str], StoredState]:
+    """The state of each (entity, day): the newest row the twin wrote for it."""
+    rows = conn.execute(
+        text(
+            "SELECT DISTINCT ON (entity_type, update_data ->> 'as_of') "
+            "       id::text, entity_type, update_data ->> 'as_of', update_data "
+            "FROM digital_twin_updates "
+            "WHERE entity_id = CAST(:p AS uuid) AND source_system = :s AND update_type = :u "
+            "  AND entity_type IN ('finance', 'health', 'pantry') "
+            "  AND update_data ->> 'as_of' = ANY(:days) "
+            "ORDER BY entity_type, update_data ->> 'as_of', created_at DESC, id"
+        ),
+        {"p": person_id, "s": SOURCE_SYSTEM, "u": UPDATE_TYPE, "days": [d.isoformat() for d in days]},
+    )
+    return {(e, a): StoredState(i, e, a, doc) for i, e, a, doc in rows}
+
+
+def write_states(
+    conn: Connection, person_id: str, computed: Mapping[tuple[str, str], dict]
+) -> list[PlannedRow]:
+    """Append the states that say something new, inside the caller's transaction.
+
+    An advisory lock per person serialises writers, so two runs of the same days
+    (a backfill and the sensor, say) end with the rows one run would have written.
+    """
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('twin_state:' || :p))"), {"p": person_id})
+    days = sorted({date.fromisoformat(as_of) for _, as_of in computed})
+    newest = {key: state.document for key, state in newest_states(conn, person_id, days).items()}
+    plan = plan_rows(computed, newest)
+    rows = [
+        {
+            "entity_type": row.entity_type,
+            "entity_id": person_id,
+            "update_data": row.document,
+            "source_system": SOURCE_SYSTEM,
+            "update_type": UPDATE_TYPE,
+            # clock_timestamp(), not now(): rows of one run get increasing times in
+            # (day, entity) order, so "ORDER BY created_at DESC" lists the latest days first.
+            "created_at": func.clock_timestamp(),
+        }
+        for row in plan
+        if row.writes
+    ]
+    for start in range(0, len(rows), 1000):
+        conn.execute(insert(digital_twin_updates).values(rows[start : start + 1000]))
+    return plan
+
+
+def upsert_summaries(conn: Connection, person_id: str, summaries: list[tuple[str, str, list[str]]]) -> int:
+    """Store each day's text (as_of, text, state row ids); returns how many days changed."""
+    if not summaries:
+        return 0
+    result = conn.execute(
+        text(
+            "INSERT INTO twin_daily_summary (person_id, as_of, summary_text, state_row_ids) "
+            "SELECT CAST(:p AS uuid), u.as_of, u.summary_text, CAST(string_to_array(u.ids, ',') AS uuid[]) "
+            "FROM unnest(CAST(:days AS date[]), CAST(:texts AS text[]), CAST(:ids AS text[])) "
+            "     AS u(as_of, summary_text, ids) "
+            "ON CONFLICT (person_id, as_of) DO UPDATE "
+            "SET summary_text = excluded.summary_text, state_row_ids = excluded.state_row_ids, "
+            "    rendered_at = now() "
+            "WHERE twin_daily_summary.summary_text IS DISTINCT FROM excluded.summary_text "
+            "   OR twin_daily_summary.state_row_ids IS DISTINCT FROM excluded.state_row_ids"
+        ),
+        {
+            "p": person_id,
+            "days": [as_of for as_of, _, _ in summaries],
+            "texts": [summary_text for _, summary_text, _ in summaries],
+            "ids": [",".join(ids) for _, _, ids in summaries],
+        },
+    )
+    return result.rowcount
+
+
+def latest_summary(conn: Connection, person_id: str, as_of: date | None = None) -> tuple[str, str] | None:
+    """(as_of, text) of the given day, or of the newest day with a summary."""
+    row = conn.execute(
+        text(
+            "SELECT as_of::text, summary_text FROM twin_daily_summary "
+            "WHERE person_id = CAST(:p AS uuid) AND (CAST(:d AS date) IS NULL OR as_of = CAST(:d AS date)) "
+            "ORDER BY as_of DESC LIMIT 1"
+        ),
+        {"p": person_id, "d": None if as_of is None else as_of.isoformat()},
+    ).first()
+    return None if row is None else (row[0], row[1])
+

@@ -1,0 +1,141 @@
+"""Real PostgreSQL for the tests: one embedded server per session, fresh databases per module."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# Before anything imports the definitions: keep the suite away from the repo's own .twin/.
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="twin-tests-"))
+os.environ["TWIN_HOME"] = str(_SESSION_HOME / "default-home")
+for variable in ("FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL",
+                 "TWIN_DATABASE_URL", "DAGSTER_PG_URL", "TWIN_PERSON_ID", "DAGSTER_HOME"):
+    os.environ.pop(variable, None)
+
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
+
+from twin_pipeline.embedded import EmbeddedPostgres  # noqa: E402
+from twin_pipeline.migrations import migrate  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    server = EmbeddedPostgres(_SESSION_HOME / "server")
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Sources:
+    """Fresh, migrated, empty source databases of one test module; the twin store is finance's."""
+
+    finance_url: str
+    training_url: str
+    pantry_url: str
+    finance: Engine
+    training: Engine
+    pantry: Engine
+    twin_home: str
+
+    @property
+    def twin(self) -> Engine:
+        return self.finance
+
+    def resources(self, **config) -> dict:
+        from twin_pipeline.defs.shared import TwinConfig
+        from twin_pipeline.resources import PostgresDatabase
+
+        def db(role: str, url: str, read_only: bool = True) -> PostgresDatabase:
+            return PostgresDatabase(role=role, url=url, twin_home=self.twin_home, read_only=read_only)
+
+        return {
+            "finance_db": db("finance", self.finance_url),
+            "training_db": db("training", self.training_url),
+            "pantry_db": db("pantry", self.pantry_url),
+            "twin_store": db("twin", self.finance_url, read_only=False),
+            "twin_config": TwinConfig(**config),
+        }
+
+    def dispose(self) -> None:
+        for engine in (self.finance, self.training, self.pantry):
+            engine.dispose()
+
+
+def create_sources(server: EmbeddedPostgres, prefix: str, twin_home: Path) -> Sources:
+    server.ensure_databases([f"{prefix}_finance", f"{prefix}_training", f"{prefix}_pantry"])
+    urls = {kind: server.url(f"{prefix}_{kind}") for kind in ("finance", "training", "pantry")}
+    engines = {kind: create_engine(url) for kind, url in urls.items()}
+    for kind, engine in engines.items():
+        migrate(engine, kind)
+    migrate(engines["finance"], "twin")
+    return Sources(
+        finance_url=urls["finance"], training_url=urls["training"], pantry_url=urls["pantry"],
+        twin_home=str(twin_home), **engines,
+    )
+
+
+@pytest.fixture(scope="module")
+def sources(pg_server, request, tmp_path_factory):
+    prefix = re.sub(r"[^a-z0-9]", "_", request.module.__name__.split(".")[-1].lower())
+    created = create_sources(pg_server, prefix, tmp_path_factory.mktemp(prefix))
+    yield created
+    created.dispose()
+
+
+def execute(engine: Engine, sql: str, params: dict | list | None = None) -> None:
+    """Run one statement in its own transaction (test data setup)."""
+    with engine.begin() as conn:
+        conn.execute(text(sql), params or {})
+
+
+def materialize_days(sources: Sources, start, end=None, *, instance=None, **config):
+    """Run sources -> twin_state -> daily_summary for start..end (one run), as the job does."""
+    from dagster import DagsterInstance, materialize
+
+    from twin_pipeline.definitions import TWIN_ASSETS
+
+    end = end or start
+    kwargs = (
+        {"partition_key": start.isoformat()}
+        if start == end
+        else {
+            "tags": {
+                "dagster/asset_partition_range_start": start.isoformat(),
+                "dagster/asset_partition_range_end": end.isoformat(),
+            }
+        }
+    )
+    result = materialize(
+        TWIN_ASSETS,
+        resources=sources.resources(**config),
+        instance=instance or DagsterInstance.ephemeral(),
+        **kwargs,
+    )
+    assert result.success
+    return result
+
+
+def states_of(sources: Sources, days) -> dict:
+    """(entity, 'YYYY-MM-DD') -> the newest stored document, for the single person in the store."""
+    from twin_pipeline.store import newest_states, resolve_person
+
+    with sources.twin.begin() as conn:
+        person = resolve_person(conn, None)
+        return {key: state.document for key, state in newest_states(conn, person, list(days)).items()}
+
+
+def count_state_rows(sources: Sources, as_of=None) -> int:
+    with sources.twin.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT count(*) FROM digital_twin_updates "
+                "WHERE CAST(:d AS text) IS NULL OR update_data ->> 'as_of' = CAST(:d AS text)"
+            ),
+            {"d": None if as_of is None else as_of.isoformat()},
+        ).scalar_one()

@@ -1,0 +1,61 @@
+"""The whole Definitions load, the lineage is right, and the 06:00 schedule asks for the right day."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from dagster import AssetKey, DagsterInstance, build_schedule_context
+
+from twin_pipeline.definitions import TWIN_ASSETS, defs
+from twin_pipeline.defs.schedules import daily_twin_schedule
+from twin_pipeline.defs.shared import daily_partitions
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+def test_definitions_load_with_the_lineage_sources_twin_state_summary():
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert keys == {"finance", "training", "pantry", "twin_state", "daily_summary"}
+    assert graph.get(AssetKey("twin_state")).parent_keys == {AssetKey("finance"), AssetKey("training"), AssetKey("pantry")}
+    assert graph.get(AssetKey("daily_summary")).parent_keys == {AssetKey("twin_state")}
+    defs.resolve_job_def("twin_daily_job")
+    assert defs.resolve_schedule_def("daily_twin_schedule").default_status.value == "RUNNING"
+
+
+def test_every_asset_shares_the_daily_partitions_and_runs_ranges_in_one_run():
+    for assets_def in TWIN_ASSETS:
+        assert assets_def.partitions_def == daily_partitions
+        assert assets_def.backfill_policy.max_partitions_per_run is None  # single run for any range
+        spec = next(iter(assets_def.specs))
+        assert spec.description and spec.group_name and spec.kinds
+
+
+def test_partitions_are_days_in_warsaw_including_today():
+    assert daily_partitions.timezone == "Europe/Warsaw"
+    today = datetime.now(WARSAW).date().isoformat()
+    assert daily_partitions.get_last_partition_key() == today
+    assert daily_partitions.get_first_partition_key() == "2020-01-01"
+
+
+def test_the_0600_warsaw_tick_requests_the_day_that_just_ended():
+    assert daily_twin_schedule.cron_schedule == "0 6 * * *"
+    assert daily_twin_schedule.execution_timezone == "Europe/Warsaw"
+    # The morning after the spring DST change: 06:00 CEST is 04:00 UTC.
+    tick = datetime(2026, 3, 30, 6, 0, tzinfo=WARSAW)
+    with DagsterInstance.ephemeral() as instance:
+        context = build_schedule_context(
+            instance=instance, scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+        )
+        request = daily_twin_schedule.evaluate_tick(context).run_requests[0]
+    assert request.partition_key == "2026-03-29"
+
+
+def test_the_schedule_ticks_at_0600_local_time_across_dst():
+    ticks = daily_twin_schedule.execution_timezone, daily_twin_schedule.cron_schedule
+    from dagster._utils.schedules import cron_string_iterator
+
+    start = datetime(2026, 3, 28, 12, 0, tzinfo=WARSAW).timestamp()
+    iterator = cron_string_iterator(start, ticks[1], ticks[0])
+    local = [next(iterator).astimezone(WARSAW) for _ in range(3)]
+    assert [(t.day, t.hour) for t in local] == [(29, 6), (30, 6), (31, 6)]
+    assert [t.utcoffset().total_seconds() / 3600 for t in local] == [2, 2, 2]

@@ -1,0 +1,54 @@
+"""Configuration: URL normalisation in one place, masking, and clear errors."""
+
+import pytest
+
+from twin_pipeline.settings import ConfigurationError, TwinSettings, mask_url, normalise_url
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["postgresql://u:p@h:5432/db", "postgres://u:p@h:5432/db", "postgresql+psycopg2://u:p@h:5432/db"],
+)
+def test_every_postgres_url_spelling_becomes_psycopg2(given):
+    assert normalise_url(given) == "postgresql+psycopg2://u:p@h:5432/db"
+
+
+def test_an_unknown_scheme_is_refused_without_echoing_the_password():
+    with pytest.raises(ConfigurationError) as error:
+        normalise_url("mysql://root:hunter2@db/x")
+    assert "hunter2" not in str(error.value)
+
+
+def test_masking_hides_the_password_only():
+    assert mask_url("postgresql+psycopg2://me:s3cr%40t@db.example:5433/fin") == "postgresql+psycopg2://me:***@db.example:5433/fin"
+
+
+def test_defaults_and_the_twin_store_defaulting_to_finance(tmp_path):
+    settings = TwinSettings.from_env({"TWIN_HOME": str(tmp_path)})
+    assert settings.embedded_sources and settings.uses_embedded
+    assert settings.timezone == "Europe/Warsaw" and settings.start_date.isoformat() == "2020-01-01"
+    configured = TwinSettings.from_env(
+        {
+            "FINANCE_DATABASE_URL": "postgresql://f@h/autonomous_finance",
+            "TRAINING_DATABASE_URL": "postgresql://t@h/autonomous_training",
+            "PANTRY_DATABASE_URL": "postgresql://p@h/autonomous_pantry",
+            "DAGSTER_PG_URL": "postgresql://d@h/dagster",
+        }
+    )
+    assert configured.twin_url == "postgresql+psycopg2://f@h/autonomous_finance"
+    assert configured.twin_url_variable == "FINANCE_DATABASE_URL"
+    assert not configured.uses_embedded
+
+
+@pytest.mark.parametrize(
+    "env, names",
+    [
+        ({"FINANCE_DATABASE_URL": "postgresql://f@h/db"}, "TRAINING_DATABASE_URL, PANTRY_DATABASE_URL"),
+        ({"TWIN_TIMEZONE": "Mars/Olympus"}, "TWIN_TIMEZONE"),
+        ({"TWIN_START_DATE": "01/01/2020"}, "TWIN_START_DATE"),
+        ({"TWIN_PERSON_ID": "bob"}, "TWIN_PERSON_ID"),
+    ],
+)
+def test_bad_settings_name_the_variable(env, names):
+    with pytest.raises(ConfigurationError, match=names):
+        TwinSettings.from_env(env)
