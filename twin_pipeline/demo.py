@@ -444,21 +444,21 @@ def _pick(*values: float) -> Callable[[random.Random], float]:
 
 
 PURCHASES = [
-    Purchase("groceries", 0.45, 0.85, _tri(38, 210, 75), ("biedronka", "lidl", "carrefour", "auchan", "biedronka", "lidl"), "Weekly shopping", (9, 20)),
-    Purchase("groceries", 2.2, 1.8, _tri(3, 34, 8), ("zabka", "zabka", "zabka", "lewiatan", "freshmarket", "carrefour"), "Convenience store", (7, 22)),
-    Purchase("coffee", 1.7, 1.0, _tri(8, 24, 13), ("starbucks", "costa", "nero", "bunkier", "bunkier"), "Coffee", (7, 17)),
-    Purchase("coffee", 1.1, 1.0, _tri(4, 22, 7), ("lajkonik", "lajkonik", "putka"), "Bakery", (6, 19)),
-    Purchase("coffee", 1.5, 0.9, _tri(2.5, 14, 4.5), ("ruch", "selecta", "zabka"), "Snack", (9, 21)),
+    Purchase("groceries", 0.4, 0.7, _tri(30, 170, 60), ("biedronka", "lidl", "carrefour", "auchan", "biedronka", "lidl"), "Weekly shopping", (9, 20)),
+    Purchase("groceries", 3.0, 2.4, _tri(2.5, 25, 5), ("zabka", "zabka", "zabka", "lewiatan", "freshmarket", "carrefour"), "Convenience store", (7, 22)),
+    Purchase("coffee", 1.5, 1.0, _tri(7, 20, 11), ("starbucks", "costa", "nero", "bunkier", "bunkier"), "Coffee", (7, 17)),
+    Purchase("coffee", 1.2, 1.0, _tri(3.5, 18, 6), ("lajkonik", "lajkonik", "putka"), "Bakery", (6, 19)),
+    Purchase("coffee", 2.2, 1.4, _tri(2.5, 10, 3.5), ("ruch", "selecta", "zabka"), "Snack", (9, 21)),
     Purchase("eating_out", 0.32, 0.1, _tri(24, 58, 34), ("bistro", "bar_mleczny", "pizza", "bistro"), "Lunch", (12, 14)),
-    Purchase("eating_out", 0.08, 0.32, _tri(55, 230, 95), ("pod_aniolami", "sushi", "pizza"), "Dinner out", (18, 21)),
-    Purchase("eating_out", 0.08, 0.2, _tri(38, 125, 62), ("pyszne", "wolt", "glovo"), "Food delivery", (18, 21)),
-    Purchase("public_transport", 3.6, 1.6, _pick(3.4, 4.6, 4.6, 4.6, 6.0, 6.0, 8.0), ("jakdojade", "jakdojade", "jakdojade", "mpk"), "Tram ticket", (7, 21), 0.0),
+    Purchase("eating_out", 0.06, 0.28, _tri(50, 200, 85), ("pod_aniolami", "sushi", "pizza"), "Dinner out", (18, 21)),
+    Purchase("eating_out", 0.06, 0.16, _tri(38, 125, 62), ("pyszne", "wolt", "glovo"), "Food delivery", (18, 21)),
+    Purchase("public_transport", 4.5, 2.2, _pick(3.4, 4.6, 4.6, 4.6, 6.0, 6.0), ("jakdojade", "jakdojade", "jakdojade", "mpk"), "Tram ticket", (7, 21), 0.0),
     Purchase("public_transport", 0.06, 0.14, _tri(16, 72, 26), ("bolt", "bolt", "uber"), "Ride", (8, 23)),
-    Purchase("parking", 0.75, 0.25, _tri(3, 20, 5.5), ("skycash", "skycash", "spp"), "Parking", (8, 18), 0.0),
+    Purchase("parking", 1.3, 0.35, _tri(2, 14, 4), ("skycash", "skycash", "spp"), "Parking", (8, 18), 0.0),
     Purchase("pharmacy", 0.06, 0.05, _tri(11, 140, 30), ("gemini", "superpharm", "doz"), "Pharmacy", (9, 20)),
     Purchase("events", 0.025, 0.11, _tri(22, 260, 42), ("cinema_city", "multikino", "empik", "ebilet"), "Cinema, books, tickets", (11, 21), 0.6),
     Purchase("clothes", 0.025, 0.07, _tri(45, 460, 120), ("zara", "hm", "reserved", "decathlon", "zalando"), "Clothes", (11, 20), 0.6),
-    Purchase("household", 0.3, 0.4, _tri(5, 150, 18), ("rossmann", "rossmann", "hebe", "pepco", "ikea", "castorama", "allegro"), "Household", (10, 20), 0.4),
+    Purchase("household", 0.25, 0.3, _tri(5, 120, 15), ("rossmann", "rossmann", "hebe", "pepco", "ikea", "castorama", "allegro"), "Household", (10, 20), 0.4),
 ]
 
 
@@ -467,7 +467,9 @@ class _Ledger:
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.rows: list[tuple] = []  # (date, minute, kind, type, amount, currency, source, desc, account, category, merchant, data_source)
+        # (date, minute of day, type, amount, currency, statement text, description, account_id,
+        #  category_id, merchant_id, data_source)
+        self.rows: list[tuple] = []
 
     def add(
         self,
@@ -505,6 +507,7 @@ def _finance(rng: random.Random, budget_rng: random.Random, start: date, end: da
     salary = {}
     for year in range(first.year, last.year + 1):
         salary[year] = Decimal(9500 + 50 * rng.randint(0, 20))
+    next_fuel = first + timedelta(days=rng.randint(0, 10))
 
     for day in _daterange(first, last):
         weekend = day.weekday() >= 5
@@ -519,7 +522,7 @@ def _finance(rng: random.Random, budget_rng: random.Random, start: date, end: da
             ledger.add(day, 9 * 60 + 5, "Income", "salary", salary[day.year] + bonus, merchant="employer",
                        description="Wynagrodzenie (salary)", account=CHECKING, data_source="mbank_csv")
         if day.day == 11:
-            ledger.add(day, 7 * 60 + 30, "Transfer", "savings", Decimal(rng.choice((1000, 1500, 1500, 2000, 2500))),
+            ledger.add(day, 7 * 60 + 30, "Transfer", "savings", Decimal(rng.choice((500, 1000, 1000, 1500))),
                        merchant=None, source="PRZELEW WLASNY NA EMAX", description="Transfer to savings",
                        account=CHECKING, data_source="mbank_csv")
         if day.day == 3:
@@ -548,8 +551,6 @@ def _finance(rng: random.Random, budget_rng: random.Random, start: date, end: da
             kwh_cost = 185 + 75 * season + rng.gauss(0, 15)
             ledger.add(day, 10 * 60, "Expense", "electricity", _money(kwh_cost), merchant="tauron",
                        description="Prąd (electricity bill)", account=CHECKING)
-        if day.day == 2 and rng.random() < 0.4:
-            pass  # keeps the stream shape stable when adding monthly items later
         if day.day == 1 and rng.random() < 0.42:
             pay_day = day + timedelta(days=rng.randint(3, 26))
             client = rng.choice(("client_a", "client_b", "client_b"))
@@ -557,18 +558,19 @@ def _finance(rng: random.Random, budget_rng: random.Random, start: date, end: da
                        _money(50 * round(rng.triangular(1200, 6500, 2400) / 50)), merchant=client,
                        description="Freelance invoice", account=CHECKING, data_source="mbank_csv")
 
-        # --- fuel every 8..14 days ---
-        if day == first or (day - first).days % 11 == rng.randint(0, 10) % 11 and rng.random() < 0.9:
-            if rng.random() < 0.95:
-                ledger.add(day, rng.randint(7 * 60, 20 * 60), "Expense", "fuel", _money(rng.triangular(110, 290, 170)),
-                           merchant=rng.choice(("orlen", "orlen", "bp", "shell", "circle_k")), description="Paliwo (fuel)",
-                           account=CREDIT if rng.random() < 0.5 else CHECKING)
-
         # --- holiday abroad: EUR card payments, no everyday Kraków spending ---
         trip = trip_day.get(day)
         if trip is not None:
             _trip_day(ledger, rng, day, trip)
+            next_fuel = max(next_fuel, day + timedelta(days=1))
             continue
+
+        # --- a full tank every 8..14 days ---
+        if day >= next_fuel:
+            ledger.add(day, rng.randint(7 * 60, 20 * 60), "Expense", "fuel", _money(rng.triangular(110, 290, 170)),
+                       merchant=rng.choice(("orlen", "orlen", "bp", "shell", "circle_k")), description="Paliwo (fuel)",
+                       account=CREDIT if rng.random() < 0.5 else CHECKING)
+            next_fuel = day + timedelta(days=rng.randint(8, 14))
 
         for purchase in PURCHASES:
             rate = purchase.weekend_rate if weekend else purchase.weekday_rate
@@ -599,9 +601,7 @@ def _finance(rng: random.Random, budget_rng: random.Random, start: date, end: da
     kept = sorted((r for r in ledger.rows if start <= r[0] <= end), key=lambda r: (r[0], r[1]))
     transactions = []
     for seq, (day, minute, type_, amount, currency, source, desc, account, category, merchant, data_source) in enumerate(kept, 1):
-        created = _at(day, minute)
-        if data_source == "mbank_csv":
-            created = _at(day + timedelta(days=1), 6 * 60 + (seq % 50))  # imported the next morning
+        created = _at(day, minute)  # the moment of payment: never after the row's own day
         transactions.append(
             (f"T{seq:08d}", day, type_, amount, currency, source, desc, account, category, merchant,
              data_source, created, created)
@@ -612,7 +612,7 @@ def _finance(rng: random.Random, budget_rng: random.Random, start: date, end: da
     return {
         "accounts": [(i, n, t, c, inst, True, datetime.combine(start - timedelta(days=400), time(12))) for i, n, t, c, inst in ACCOUNTS],
         "merchants": [
-            (MERCHANT_IDS[k], name, "Kraków" if "KRAKOW" in " ".join(raws) else None, "PL", True,
+            (MERCHANT_IDS[k], name, *(("Kraków", "PL") if "KRAKOW" in " ".join(raws) else (None, None)), True,
              datetime.combine(start - timedelta(days=400), time(12)))
             for k, (name, raws) in MERCHANTS.items()
         ],
@@ -708,8 +708,12 @@ def _budgets(
             notes = None
             active = True
             if key in over:
-                amount = planned if planned < actual else _round_to(actual * Decimal(rng.uniform(0.8, 0.95)), step, ROUND_FLOOR)
-                amount = max(amount, Decimal(step)) if amount < actual else _round_to(actual, 1, ROUND_FLOOR) - CENT
+                # Under-budgeted: the month's spending (all of it, the month being whole) exceeds it.
+                if planned < actual:
+                    amount = planned
+                else:
+                    amount = _round_to(actual * Decimal(rng.uniform(0.8, 0.95)), step, ROUND_FLOOR)
+                assert Decimal(0) < amount < actual
                 notes = "Tightened this month"
             elif actual == 0 and planned == 0:
                 amount = Decimal("0.00")
@@ -719,7 +723,7 @@ def _budgets(
             else:
                 amount = _round_to(actual * Decimal(rng.uniform(1.02, 1.10)), step, ROUND_CEILING)
                 notes = "Raised for this month"
-            if not over and key not in over and rng.random() < 0.012:
+            if budget_type == "Flexible" and key not in over and rng.random() < 0.03:
                 active = False
                 notes = "Paused"
             slug = _slug(CATEGORIES[key][0]) + "-" + _slug(CATEGORIES[key][1])
@@ -810,7 +814,7 @@ def _workouts(rng: random.Random, start: date, end: date, trips: list[Trip]) -> 
     week = start - timedelta(days=start.weekday())
     while week <= end:
         r = rng.random()
-        n = 2 if r < 0.04 else (3 if r < 0.52 else 4)
+        n = 2 if r < 0.04 else (3 if r < 0.44 else 4)
         for offset in sorted(rng.sample(range(7), n)):
             day = week + timedelta(days=offset)
             kind = rng.random()
@@ -970,11 +974,12 @@ def _pantry(rng: random.Random, start: date, end: date) -> tuple[list[tuple], li
         elif rank is not None and rank < 4:
             quantity = threshold_d
         elif rank is not None:
-            quantity = min(threshold_d, max(_quantity(threshold * rng.uniform(0.2, 0.95), unit), Decimal("0.25") if unit in ("kg", "l") else Decimal(1)))
+            smallest = Decimal("0.25") if unit in ("kg", "l") else Decimal("1.00")
+            quantity = min(threshold_d, max(_quantity(threshold * rng.uniform(0.2, 0.95), unit), smallest))
         else:
             quantity = _quantity(max(threshold * 1.5, rng.uniform(threshold * 1.5, usual_max)), unit)
             if quantity <= threshold_d:
-                quantity = threshold_d + (Decimal("0.25") if unit in ("kg", "l") else Decimal(1))
+                quantity = threshold_d + (Decimal("0.25") if unit in ("kg", "l") else Decimal("1.00"))
 
         if quantity == 0 or kind == "N":
             expiry = None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from twin_pipeline.core.sections import iso, money, round2
+from twin_pipeline.core.sections import iso, money, numeric_div, round2
 
 ZERO = Decimal("0")
 
@@ -141,8 +141,8 @@ def budget_alerts(day: date, budgets: Iterable[Budget], spent: dict[int, Decimal
         if (budget.year, budget.month) != (day.year, day.month) or budget.amount <= 0:
             continue
         actual = spent.get(budget.category_id, ZERO)
-        utilization = round2(actual / budget.amount * 100)
-        projected = round2(actual / day.day * days_in_month)
+        utilization = round2(numeric_div(actual, budget.amount) * 100)
+        projected = round2(numeric_div(actual, day.day) * days_in_month)
         if utilization >= 100:
             severity = "CRITICAL"
         elif budget.alert_threshold is not None and utilization >= budget.alert_threshold:
@@ -163,7 +163,7 @@ def budget_alerts(day: date, budgets: Iterable[Budget], spent: dict[int, Decimal
                 projected_month_end=projected,
                 days_remaining=days_remaining,
                 daily_limit_remaining=(
-                    round2((budget.amount - actual) / days_remaining) if days_remaining else None
+                    round2(numeric_div(budget.amount - actual, days_remaining)) if days_remaining else None
                 ),
                 recommended_action=RECOMMENDED_ACTIONS[severity],
                 priority=budget.priority,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Literal
 
 Status = Literal["ok", "degraded", "unavailable"]
@@ -16,6 +16,33 @@ CENTS = Decimal("0.01")
 def round2(value: Decimal) -> Decimal:
     """PostgreSQL numeric rounding to 2 places: half away from zero."""
     return value.quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+def numeric_div(dividend: Decimal, divisor: int | Decimal) -> Decimal:
+    """numeric / numeric exactly as PostgreSQL computes it.
+
+    PostgreSQL rounds a quotient to the scale select_div_scale() picks: at least 16
+    significant digits, never below either input's scale. Decimal's 28 digits would round
+    ties differently (220.70 / 24 * 30 is 275.8749999999999990 in PostgreSQL: 275.87).
+    """
+    dividend, divisor = Decimal(dividend), Decimal(divisor)
+
+    def weight_and_first_digit(value: Decimal) -> tuple[int, int]:
+        if value == 0:
+            return 0, 0
+        weight = abs(value).adjusted() // 4  # numeric stores base-10000 digits
+        return weight, int(abs(value).scaleb(-4 * weight))
+
+    def scale(value: Decimal) -> int:
+        return max(0, -value.as_tuple().exponent)
+
+    weight1, first1 = weight_and_first_digit(dividend)
+    weight2, first2 = weight_and_first_digit(divisor)
+    qweight = weight1 - weight2 - (1 if first1 <= first2 else 0)
+    result_scale = max(16 - 4 * qweight, scale(dividend), scale(divisor), 0)
+    with localcontext() as context:
+        context.prec = 100
+        return (dividend / divisor).quantize(Decimal(1).scaleb(-result_scale), rounding=ROUND_HALF_UP)
 
 
 def money(value: Decimal | None) -> float | None:

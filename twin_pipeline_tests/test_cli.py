@@ -1,0 +1,120 @@
+"""The `twin` command end to end, as a user runs it: real processes, real PostgreSQL."""
+
+import os
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from twin_pipeline.settings import TwinSettings
+from twin_pipeline_tests.conftest import count_state_rows, execute
+
+URL_VARIABLES = ("FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL",
+                 "TWIN_DATABASE_URL", "DAGSTER_PG_URL", "TWIN_PERSON_ID", "DAGSTER_HOME")
+
+
+def twin(*args: str, home: Path, env: dict | None = None, timeout: int = 180) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in URL_VARIABLES}
+    environment.update({"TWIN_HOME": str(home), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "twin_pipeline.cli", *args],
+        cwd=home.parent, env=environment, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def money_in(summary: str, currency: str = "PLN") -> Decimal:
+    match = re.search(rf"([+-][\d,]+\.\d\d) {currency}", summary)
+    assert match, summary
+    return Decimal(match.group(1).replace(",", ""))
+
+
+@pytest.fixture(scope="module")
+def embedded_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("cli") / ".twin"
+    yield home
+    twin("db", "stop", home=home)
+
+
+def test_twin_up_builds_the_embedded_twin_and_prints_todays_summary(embedded_home):
+    done = twin("up", "--no-serve", "--days", "3", "--demo-days", "90", home=embedded_home)
+    assert done.returncode == 0, done.stdout + done.stderr
+    today = datetime.now(ZoneInfo(TwinSettings.from_env({}).timezone)).date()
+    assert f"📊 AUTONOMOUS LIVING STATUS · {today.isoformat()}" in done.stdout
+    assert "💰 Finance:" in done.stdout and "💪 Health:" in done.stdout and "🛒 Pantry:" in done.stdout
+    assert (embedded_home / "pgdata" / "PG_VERSION").exists()
+
+
+def test_snapshot_prints_a_summary_whose_numbers_match_the_rows(embedded_home):
+    day = date.today() - timedelta(days=20)
+    done = twin("snapshot", "--date", day.isoformat(), home=embedded_home)
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = done.stdout
+    assert f"STATUS · {day.isoformat()}" in summary
+
+    from twin_pipeline.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(embedded_home)
+    finance = create_engine(server.url("autonomous_finance"))
+    training = create_engine(server.url("autonomous_training"))
+    with finance.connect() as conn:
+        net = conn.execute(
+            text(
+                "SELECT COALESCE(sum(CASE type WHEN 'Income' THEN amount ELSE -amount END), 0) FROM transactions "
+                "WHERE currency = 'PLN' AND type IN ('Income', 'Expense') "
+                "AND transaction_date BETWEEN date_trunc('month', CAST(:d AS date)) AND :d"
+            ),
+            {"d": day},
+        ).scalar_one()
+    with training.connect() as conn:
+        workouts = conn.execute(
+            text("SELECT count(*) FROM workouts WHERE workout_date BETWEEN CAST(:d AS date) - 6 AND :d"), {"d": day}
+        ).scalar_one()
+    finance.dispose()
+    training.dispose()
+    assert money_in(summary) == net
+    assert f"💪 Health: {workouts}/3 workouts this week" in summary
+    assert "⚠️ Pantry: unavailable" in summary  # a past day without pantry history
+
+
+def test_db_stop_stops_the_embedded_server_and_a_second_start_reuses_it(embedded_home):
+    stopped = twin("db", "stop", home=embedded_home)
+    assert "stopped" in stopped.stdout
+    again = twin("snapshot", home=embedded_home)  # restarts the server on demand, data intact
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "🛒 Pantry:" in again.stdout and "unavailable" not in again.stdout.split("🛒 Pantry:")[1].splitlines()[0]
+
+
+def test_concurrent_processes_materializing_one_day_write_one_set_of_rows(sources, pg_server, tmp_path):
+    pg_server.ensure_databases(["cli_dagster"])
+    execute(
+        sources.finance,
+        "INSERT INTO categories (category_id, category_name, subcategory_name, category_type) "
+        "VALUES (1, 'Income', 'Salary', 'Income')",
+    )
+    execute(
+        sources.finance,
+        "INSERT INTO transactions (transaction_id, transaction_date, type, amount, merchant_source, category_id) "
+        "VALUES ('S', '2025-05-10', 'Income', 9000, 'employer', 1)",
+    )
+    env = {
+        "FINANCE_DATABASE_URL": sources.finance_url.replace("postgresql+psycopg2://", "postgresql://"),
+        "TRAINING_DATABASE_URL": sources.training_url,
+        "PANTRY_DATABASE_URL": sources.pantry_url,
+        "DAGSTER_PG_URL": pg_server.url("cli_dagster"),
+    }
+    home = tmp_path / ".twin"
+    warm = twin("snapshot", "--date", "2025-05-01", home=home, env=env)  # creates Dagster's tables
+    assert warm.returncode == 0, warm.stdout + warm.stderr
+    with ThreadPoolExecutor(3) as pool:
+        runs = list(pool.map(lambda _: twin("snapshot", "--date", "2025-05-12", home=home, env=env), range(3)))
+    assert [r.returncode for r in runs] == [0, 0, 0], [r.stderr[-2000:] for r in runs]
+    assert all("+9,000.00 PLN MTD" in r.stdout for r in runs)
+    assert count_state_rows(sources, date(2025, 5, 12)) == 3
+    assert not (home / "pgdata").exists()  # configured URLs: no embedded server was started
