@@ -51,10 +51,14 @@ def run_days(settings: TwinSettings, start: date, end: date, trigger: str) -> bo
     from twin_pipeline.definitions import defs
 
     prepare_dagster_home(settings)
-    first = settings.start_date
+    first, today = settings.start_date, _today(settings)
     if start < first:
         raise ConfigurationError(
             f"{start} is before the first partition ({first}); set TWIN_START_DATE earlier"
+        )
+    if end > today:
+        raise ConfigurationError(
+            f"{end} is in the future: the last day is today, {today} in {settings.timezone}"
         )
     job = defs.resolve_job_def("twin_daily_job")
     tags = {
@@ -188,7 +192,8 @@ def cmd_up(settings: TwinSettings, args: argparse.Namespace) -> int:
         "-h", args.host, "-p", str(args.port),
     ]
     try:
-        return subprocess.call(command, cwd=PROJECT_ROOT)
+        # cwd = DAGSTER_HOME, so `dagster dev` reads its dagster.yaml there and nowhere else.
+        return subprocess.call(command, cwd=os.environ["DAGSTER_HOME"])
     except KeyboardInterrupt:
         return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ def pg_server():
     server.start()
     yield server
     server.stop()
+    shutil.rmtree(_SESSION_HOME, ignore_errors=True)
 
 
 @dataclass
