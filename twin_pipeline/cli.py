@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -44,14 +45,17 @@ def prepare_dagster_home(settings: TwinSettings) -> Path:
     return home
 
 
-def run_days(settings: TwinSettings, start: date, end: date, trigger: str) -> bool:
+def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progress: bool = False) -> bool:
     """Materialize sources -> twin_state -> daily_summary for start..end in one run."""
-    from dagster import DagsterInstance
+    from dagster import DagsterEventType, DagsterInstance
+    from dagster._core.utils import make_new_run_id
 
-    from twin_pipeline.definitions import defs
+    from twin_pipeline.definitions import TWIN_ASSETS, defs
 
     prepare_dagster_home(settings)
     first, today = settings.start_date, _today(settings)
+    if start > end:
+        raise ConfigurationError(f"--start {start} is after --end {end}")
     if start < first:
         raise ConfigurationError(
             f"{start} is before the first partition ({first}); set TWIN_START_DATE earlier"
@@ -66,10 +70,31 @@ def run_days(settings: TwinSettings, start: date, end: date, trigger: str) -> bo
         "dagster/asset_partition_range_end": end.isoformat(),
         "twin/trigger": trigger,
     }
+    days = (end - start).days + 1
+    run_id = make_new_run_id()
+    began = {}
+
+    def report(event) -> None:
+        dagster_event = event.get_dagster_event() if event.is_dagster_event else None
+        if dagster_event is None or dagster_event.step_key is None:
+            return
+        step = dagster_event.step_key
+        if dagster_event.event_type == DagsterEventType.STEP_START:
+            began[step] = event.timestamp
+        elif dagster_event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            outcome = "done" if dagster_event.event_type == DagsterEventType.STEP_SUCCESS else "FAILED"
+            _say(
+                f"  [{len(began)}/{len(TWIN_ASSETS)}] {step:<14} {days} day(s) "
+                f"{outcome} in {event.timestamp - began.get(step, event.timestamp):.2f} s"
+            )
+
     with DagsterInstance.get() as instance:
+        if progress:
+            instance.add_event_listener(run_id, report)
         result = job.execute_in_process(
             instance=instance,
             tags=tags,
+            run_id=run_id,
             # Dagster's step-by-step DEBUG log stays in the run's log in the UI, not on stdout.
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             raise_on_error=False,
@@ -103,6 +128,47 @@ def cmd_snapshot(settings: TwinSettings, args: argparse.Namespace) -> int:
     if not run_days(settings, day, day, "cli-snapshot"):
         return 1
     return 0 if print_summary(settings, day) else 1
+
+
+def cmd_backfill(settings: TwinSettings, args: argparse.Namespace) -> int:
+    end = args.end or _today(settings)
+    _say(f"backfill {args.start} .. {end} ({(end - args.start).days + 1} days) in one run")
+    began = time.perf_counter()
+    if not run_days(settings, args.start, end, "cli-backfill", progress=True):
+        return 1
+    _say(f"done in {time.perf_counter() - began:.1f} s; the UI shows the run as twin_daily_job")
+    return 0
+
+
+def cmd_pantry_history(settings: TwinSettings, args: argparse.Namespace) -> int:
+    from twin_pipeline.embedded import resolve_urls
+    from twin_pipeline.migrations import available, migrate, pending
+
+    url = resolve_urls(settings).pantry
+    engine = create_engine(url)
+    try:
+        waiting = pending(engine, "pantry_history")
+        if args.action == "status":
+            state = "not installed" if waiting else "installed"
+            _say(f"pantry history capture in {mask_url(url)}: {state}")
+            return 0
+        if not waiting:
+            _say(f"pantry history capture is already installed in {mask_url(url)}")
+            return 0
+        header = [
+            line[3:] for line in available("pantry_history")[0].sql.splitlines() if line.startswith("-- ")
+        ]
+        _say(f"This adds to the pantry database {mask_url(url)}:")
+        for line in header:
+            _say(f"  {line}")
+        if not args.yes:
+            _say("Nothing was changed. Run again with --yes to install it.")
+            return 1
+        migrate(engine, "pantry_history")
+        _say("installed: from now on every change to pantry_inventory is kept, and past days become exact")
+        return 0
+    finally:
+        engine.dispose()
 
 
 def cmd_db_migrate(settings: TwinSettings, args: argparse.Namespace) -> int:
@@ -229,6 +295,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     snapshot.add_argument("--date", type=_day, help="YYYY-MM-DD (default: today in TWIN_TIMEZONE)")
     snapshot.set_defaults(handler=cmd_snapshot)
+
+    backfill = commands.add_parser(
+        "backfill",
+        help="restate a range of days in one run (in-process, with progress)",
+        description=(
+            "Materialize sources -> twin_state -> daily_summary for --start..--end in one run. "
+            "Each day is restated with what the sources say now: unchanged days write nothing, "
+            "changed days add a row and keep the earlier one."
+        ),
+    )
+    backfill.add_argument("--start", type=_day, required=True, help="first day, YYYY-MM-DD")
+    backfill.add_argument("--end", type=_day, help="last day, YYYY-MM-DD (default today)")
+    backfill.set_defaults(handler=cmd_backfill)
+
+    history = commands.add_parser(
+        "pantry-history",
+        help="opt-in pantry history capture (so past pantry days become exact)",
+        description=(
+            "pantry_inventory keeps only the current state. `install` adds a history table and a "
+            "trigger to the pantry database (it lists what it creates; --yes to apply); "
+            "`status` says whether it is there."
+        ),
+    )
+    history.add_argument("action", choices=["install", "status"])
+    history.add_argument("--yes", action="store_true", help="really install it")
+    history.set_defaults(handler=cmd_pantry_history)
 
     db = commands.add_parser("db", help="database chores (migrate, stop)", description="Database chores.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

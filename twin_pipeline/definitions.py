@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import Definitions, EnvVar
+from dagster import Definitions, EnvVar, in_process_executor
 
 from twin_pipeline.defs.daily_summary import daily_summary
 from twin_pipeline.defs.schedules import daily_twin_schedule, twin_daily_job
@@ -46,4 +46,7 @@ defs = Definitions(
     jobs=[twin_daily_job],
     schedules=[daily_twin_schedule],
     resources=build_resources(SETTINGS),
+    # Every run (schedule, UI, backfill) is five SQL-bound steps in a chain: nothing to
+    # parallelise, and a process per step costs more than the work (bench/backfill.py).
+    executor=in_process_executor,
 )

@@ -1,23 +1,30 @@
 """Deterministic demo data for the three source databases.
 
 One believable person in Kraków, Poland: a salary in PLN on the 10th, rent on the 1st,
-many small card payments (groceries, coffee, tickets), a yearly trip paid in EUR and a
-VPN billed in EUR every month (so two currencies always exist), monthly budgets (some
-months breach one or two of them), HIT workouts three or four times a week with one set
-per exercise, a near-daily weigh-in with body fat missing on about one day in five, and
-a pantry of about forty categories, some low, some expired, some expiring soon.
+many small card payments (groceries, coffee, tickets, street food), a yearly trip paid in
+EUR and a VPN billed in EUR every month (so two currencies always exist), twelve budgets a
+month (some months breach one or two of them), HIT workouts about four times a week with
+one set per exercise (twelve exercises a routine), a daily weigh-in (not while away) with
+body fat missing on about one day in five, and a pantry of fifty categories, some low,
+some expired, some expiring soon. Ten years come to about 55,000 transactions.
+
+Where the pantry database has the opt-in history capture (sql/pantry_history), the demo
+also writes the inventory's history since the first demo day: restocks on shopping trips,
+logged uses, perishables going out of date; its newest versions are the current rows.
 
 Same ``seed``, ``end`` and ``days`` give exactly the same rows: everything comes from
 ``random.Random(seed)`` (split into one independent stream per domain), never from the
 clock; ``created_at``/``updated_at`` are derived from each row's own date.
 
-Rows are written with ``execute_values`` in one transaction per database; the three
-transactions are committed together at the end, after every insert has succeeded.
+Rows are written with ``COPY`` in one transaction per database; the three transactions
+are committed together at the end, after every write has succeeded.
 """
 
 from __future__ import annotations
 
+import bisect
 import calendar
+import io
 import math
 import random
 import re
@@ -28,7 +35,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from psycopg2.extras import execute_values
+import psycopg2
 from sqlalchemy import Engine
 
 try:  # the person's wall clock, for the pantry's timestamptz columns
@@ -51,12 +58,15 @@ class DemoCounts:
     workout_sets: int
     measurements: int
     pantry_categories: int
+    pantry_history_rows: int = 0  # versions written into pantry_inventory_history (0 without the capture)
 
 
 # Tables the demo writes, children first (the order TRUNCATE and the checks use).
 FINANCE_TABLES = ("transactions", "budgets", "categories", "merchants", "accounts")
 TRAINING_TABLES = ("workout_sets", "workouts", "measurements", "exercises", "workout_templates")
 PANTRY_TABLES = ("pantry_inventory", "pantry_dictionary")
+# The opt-in history capture (sql/pantry_history): written too where it is installed.
+PANTRY_HISTORY_TABLE = "pantry_inventory_history"
 
 # What "the sources hold data" means for sources_are_empty().
 _DATA_TABLES = (
@@ -108,7 +118,8 @@ def load_demo_data(
     if not replace:
         busy = []
         for role, engine in engines.items():
-            busy += [f"{role}.{t}" for t in _non_empty(engine, role, tables[role])]
+            optional = (PANTRY_HISTORY_TABLE,) if role == "pantry" else ()
+            busy += [f"{role}.{t}" for t in _non_empty(engine, role, tables[role], optional=optional)]
         if busy:
             raise DemoDataError(
                 "the source databases already hold data (" + ", ".join(busy) + "); "
@@ -119,14 +130,13 @@ def load_demo_data(
     assert data.start == start
 
     connections = {}
+    history_rows = 0
     try:
         for role, engine in engines.items():
             connections[role] = engine.raw_connection()
         for role, conn in connections.items():
             with conn.cursor() as cur:
-                if replace:
-                    cur.execute(f"TRUNCATE {', '.join(tables[role])} RESTART IDENTITY CASCADE")
-                _WRITERS[role](cur, data)
+                history_rows += _WRITERS[role](cur, data, replace)
         for conn in connections.values():
             conn.commit()
     except Exception:
@@ -147,18 +157,21 @@ def load_demo_data(
         workout_sets=len(data.workout_sets),
         measurements=len(data.measurements),
         pantry_categories=len(data.pantry_inventory),
+        pantry_history_rows=history_rows,
     )
 
 
-def _non_empty(engine: Engine, role: str, tables: Sequence[str]) -> list[str]:
-    """The tables among ``tables`` that hold at least one row."""
+def _non_empty(engine: Engine, role: str, tables: Sequence[str], *, optional: Sequence[str] = ()) -> list[str]:
+    """The tables among ``tables`` and the existing ones among ``optional`` that hold a row."""
     conn = engine.raw_connection()
     try:
         with conn.cursor() as cur:
             found = []
-            for table in tables:
+            for table in (*tables, *optional):
                 cur.execute("SELECT to_regclass(%s)", (table,))
                 if cur.fetchone()[0] is None:
+                    if table in optional:
+                        continue
                     raise DemoDataError(
                         f"table {table} is missing from the {role} database "
                         f"({engine.url.database}): apply the {role} migrations first"
@@ -192,6 +205,9 @@ class DemoData:
     measurements: list[tuple]
     pantry_dictionary: list[tuple]
     pantry_inventory: list[tuple]
+    # Written only where the opt-in history capture (sql/pantry_history) is installed.
+    pantry_history: list[tuple]
+    captured_since: datetime
 
 
 @dataclass(frozen=True)
@@ -211,13 +227,16 @@ def generate(*, days: int, seed: int, end: date) -> DemoData:
     start = end - timedelta(days=days - 1)
     master = random.Random(seed)
     # Independent streams, so that e.g. the pantry does not change when finance does.
-    streams = {name: random.Random(master.getrandbits(64)) for name in ("trips", "finance", "budgets", "training", "body", "pantry")}
+    streams = {
+        name: random.Random(master.getrandbits(64))
+        for name in ("trips", "finance", "budgets", "training", "body", "pantry", "pantry_history")
+    }
 
     trips = _trips(streams["trips"], start.year - 1, end.year)
     finance = _finance(streams["finance"], streams["budgets"], start, end, trips)
     workouts, sets = _workouts(streams["training"], start, end, trips)
     measurements = _measurements(streams["body"], start, end, trips)
-    dictionary, inventory = _pantry(streams["pantry"], start, end)
+    dictionary, inventory, history = _pantry(streams["pantry"], streams["pantry_history"], start, end, trips)
     return DemoData(
         start=start,
         end=end,
@@ -233,6 +252,8 @@ def generate(*, days: int, seed: int, end: date) -> DemoData:
         measurements=measurements,
         pantry_dictionary=dictionary,
         pantry_inventory=inventory,
+        pantry_history=history,
+        captured_since=captured_since_of(start),
     )
 
 
@@ -326,7 +347,9 @@ CATEGORIES = {
 CATEGORY_IDS = {key: i + 1 for i, key in enumerate(CATEGORIES)}
 INACTIVE_CATEGORIES = {"gaming"}
 
-# Expense budgets: alert_threshold, priority, budget_type.
+# Expense budgets: alert_threshold, priority, budget_type. Ten of the sixteen expense
+# categories are budgeted (small or fixed ones such as parking, pharmacy, subscriptions and
+# phone are not), plus the salary and the savings transfer: twelve budgets a month.
 BUDGET_RULES = {
     "rent": (100, "Critical", "Fixed"),
     "groceries": (90, "High", "Variable"),
@@ -334,19 +357,13 @@ BUDGET_RULES = {
     "coffee": (80, "Low", "Flexible"),
     "fuel": (90, "Medium", "Variable"),
     "public_transport": (90, "Low", "Variable"),
-    "parking": (80, "Low", "Flexible"),
-    "pharmacy": (90, "High", "Variable"),
-    "streaming": (100, "Low", "Fixed"),
-    "events": (80, "Low", "Flexible"),
     "clothes": (80, "Medium", "Flexible"),
     "household": (80, "Medium", "Variable"),
     "electricity": (90, "High", "Variable"),
-    "internet": (100, "Medium", "Fixed"),
-    "phone": (100, "Medium", "Fixed"),
     "travel": (90, "Medium", "Flexible"),
 }
 # Categories that may be deliberately under-budgeted in a "breach" month.
-BREACHABLE = ("groceries", "eating_out", "coffee", "fuel", "household", "clothes", "events", "pharmacy", "parking", "electricity")
+BREACHABLE = ("groceries", "eating_out", "coffee", "fuel", "household", "clothes", "electricity")
 
 # key: (merchant_name, statement text templates); {n} is a store number.
 MERCHANTS = {
@@ -417,6 +434,10 @@ MERCHANTS = {
     "wizz": ("Wizz Air", ["WIZZ AIR HUNGARY"]),
     "lot": ("LOT Polish Airlines", ["PLL LOT S.A."]),
     "booking": ("Booking.com", ["BOOKING.COM AMSTERDAM"]),
+    "kleparz": ("Stary Kleparz", ["TARGOWISKO STARY KLEPARZ KRAKOW", "KLEPARZ STOISKO 14 KRAKOW"]),
+    "kebab": ("Bafra Kebab", ["BAFRA KEBAB KRAKOW"]),
+    "good_lood": ("Good Lood", ["GOOD LOOD KRAKOW PLAC WOLNICA"]),
+    "zapiekanka": ("Endzior", ["ENDZIOR ZAPIEKANKI KRAKOW"]),
 }
 MERCHANT_IDS = {key: i + 1 for i, key in enumerate(MERCHANTS)}
 
@@ -445,11 +466,13 @@ def _pick(*values: float) -> Callable[[random.Random], float]:
 
 PURCHASES = [
     Purchase("groceries", 0.4, 0.7, _tri(30, 170, 60), ("biedronka", "lidl", "carrefour", "auchan", "biedronka", "lidl"), "Weekly shopping", (9, 20)),
-    Purchase("groceries", 3.0, 2.4, _tri(2.5, 25, 5), ("zabka", "zabka", "zabka", "lewiatan", "freshmarket", "carrefour"), "Convenience store", (7, 22)),
+    Purchase("groceries", 0.3, 0.9, _tri(6, 55, 16), ("kleparz",), "Market stall", (7, 14)),
+    Purchase("groceries", 3.3, 2.6, _tri(2.5, 25, 5), ("zabka", "zabka", "zabka", "lewiatan", "freshmarket", "carrefour"), "Convenience store", (7, 22)),
     Purchase("coffee", 1.5, 1.0, _tri(7, 20, 11), ("starbucks", "costa", "nero", "bunkier", "bunkier"), "Coffee", (7, 17)),
     Purchase("coffee", 1.2, 1.0, _tri(3.5, 18, 6), ("lajkonik", "lajkonik", "putka"), "Bakery", (6, 19)),
     Purchase("coffee", 2.2, 1.4, _tri(2.5, 10, 3.5), ("ruch", "selecta", "zabka"), "Snack", (9, 21)),
     Purchase("eating_out", 0.32, 0.1, _tri(24, 58, 34), ("bistro", "bar_mleczny", "pizza", "bistro"), "Lunch", (12, 14)),
+    Purchase("eating_out", 0.3, 0.6, _tri(9, 38, 19), ("kebab", "zapiekanka", "good_lood", "kebab"), "Street food", (12, 23)),
     Purchase("eating_out", 0.06, 0.28, _tri(50, 200, 85), ("pod_aniolami", "sushi", "pizza"), "Dinner out", (18, 21)),
     Purchase("eating_out", 0.06, 0.16, _tri(38, 125, 62), ("pyszne", "wolt", "glovo"), "Food delivery", (18, 21)),
     Purchase("public_transport", 4.5, 2.2, _pick(3.4, 4.6, 4.6, 4.6, 6.0, 6.0), ("jakdojade", "jakdojade", "jakdojade", "mpk"), "Tram ticket", (7, 21), 0.0),
@@ -775,13 +798,19 @@ EXERCISES = [
     ("BICEPS-CURL", "Biceps Curl", "Biceps", "Isolation", "Machine", 25, 2.5),
     ("TRICEPS-EXT", "Triceps Extension", "Triceps", "Isolation", "Cable", 25, 2.5),
     ("NECK-FLEX", "Neck Flexion", "Neck", "Isolation", "Machine", 15, 2.5),
+    ("HACK-SQUAT", "Hack Squat", "Quadriceps", "Compound", "Machine", 70, 5),
+    ("SEATED-CALF", "Seated Calf Raise", "Calves", "Isolation", "Machine", 35, 2.5),
+    ("SHRUG", "Shrug", "Traps", "Isolation", "Machine", 60, 2.5),
+    ("REAR-DELT", "Rear Delt Fly", "Shoulders", "Isolation", "Machine", 25, 2.5),
+    ("DIP-MACHINE", "Seated Dip", "Triceps", "Compound", "Machine", 55, 2.5),
 ]
 EXERCISE = {e[0]: e for e in EXERCISES}
 
+# Twelve exercises a routine, one set each (workout_sets holds one row per exercise).
 ROUTINES = {
-    "HIT-LOWER": ("LEG-PRESS", "SMITH-SQUAT", "LEG-CURL", "LEG-EXT", "STIFF-DEADLIFT", "CALF-RAISE", "HIP-ADD", "HIP-ABD", "BACK-EXT", "AB-CRUNCH"),
-    "HIT-UPPER": ("PULLOVER", "PULLDOWN", "CHEST-PRESS", "PEC-FLY", "ROW", "SHOULDER-PRESS", "LATERAL-RAISE", "BICEPS-CURL", "TRICEPS-EXT", "NECK-FLEX"),
-    "HIT-FULL": ("LEG-PRESS", "LEG-CURL", "CALF-RAISE", "PULLOVER", "CHEST-PRESS", "ROW", "SHOULDER-PRESS", "PULLDOWN", "BICEPS-CURL", "TRICEPS-EXT", "AB-CRUNCH"),
+    "HIT-LOWER": ("LEG-PRESS", "SMITH-SQUAT", "HACK-SQUAT", "LEG-CURL", "LEG-EXT", "STIFF-DEADLIFT", "CALF-RAISE", "SEATED-CALF", "HIP-ADD", "HIP-ABD", "BACK-EXT", "AB-CRUNCH"),
+    "HIT-UPPER": ("PULLOVER", "PULLDOWN", "CHEST-PRESS", "PEC-FLY", "ROW", "SHOULDER-PRESS", "LATERAL-RAISE", "REAR-DELT", "SHRUG", "BICEPS-CURL", "TRICEPS-EXT", "NECK-FLEX"),
+    "HIT-FULL": ("LEG-PRESS", "LEG-CURL", "CALF-RAISE", "PULLOVER", "CHEST-PRESS", "ROW", "SHOULDER-PRESS", "PULLDOWN", "DIP-MACHINE", "BICEPS-CURL", "TRICEPS-EXT", "AB-CRUNCH"),
 }
 HIT_ROTATION = ("HIT-LOWER", "HIT-UPPER", "HIT-FULL")
 STRENGTH_EPOCH = date(2012, 1, 1)  # strength depends on the calendar, not on the window
@@ -814,15 +843,15 @@ def _workouts(rng: random.Random, start: date, end: date, trips: list[Trip]) -> 
     week = start - timedelta(days=start.weekday())
     while week <= end:
         r = rng.random()
-        n = 2 if r < 0.04 else (3 if r < 0.44 else 4)
+        n = 2 if r < 0.02 else (3 if r < 0.24 else (4 if r < 0.80 else 5))
         for offset in sorted(rng.sample(range(7), n)):
             day = week + timedelta(days=offset)
             kind = rng.random()
             if not (start <= day <= end) or day in away:
                 continue
-            if kind < 0.14:
+            if kind < 0.10:
                 template = "CARDIO-BIKE"
-            elif kind < 0.17:
+            elif kind < 0.12:
                 template = "MOBILITY"
             else:
                 template = HIT_ROTATION[rotation % len(HIT_ROTATION)]
@@ -830,7 +859,7 @@ def _workouts(rng: random.Random, start: date, end: date, trips: list[Trip]) -> 
             gap = (day - previous).days if previous else None
             previous = day
             if template.startswith("HIT"):
-                duration = rng.randint(22, 34) + (8 if template == "HIT-FULL" else 0)
+                duration = rng.randint(26, 38) + (6 if template == "HIT-FULL" else 0)
             elif template == "CARDIO-BIKE":
                 duration = rng.randint(30, 60)
             else:
@@ -847,7 +876,8 @@ def _workouts(rng: random.Random, start: date, end: date, trips: list[Trip]) -> 
                 (day, template, "gym" if template.startswith("HIT") else "home", duration, gap,
                  max(1, min(5, recovery)), mood, note, source, begin, begin + timedelta(minutes=duration))
             )
-            for i, exercise_id in enumerate(ROUTINES.get(template, ())):
+            routine = ROUTINES.get(template, ())
+            for i, exercise_id in enumerate(routine):
                 if rng.random() < 0.04:
                     continue  # skipped today
                 step = EXERCISE[exercise_id][6]
@@ -856,7 +886,7 @@ def _workouts(rng: random.Random, start: date, end: date, trips: list[Trip]) -> 
                 tut = 90 * (strength / weight) ** 2.2 * rng.uniform(0.9, 1.1)
                 tut = min(240.0, max(25.0, tut))
                 set_note = rng.choices((None, "Seat 4", "Slowed the negative", "Grip gave out", "Cramp"), weights=(90, 3, 3, 2, 2))[0]
-                at = begin + timedelta(minutes=3 * i)
+                at = begin + timedelta(minutes=i * duration // len(routine))
                 sets.append(
                     (day, template, exercise_id, Decimal(f"{weight:.2f}"), Decimal(f"{tut:.1f}"),
                      rng.random() < 0.93, rng.random() < 0.95, set_note, source, at, at)
@@ -866,7 +896,8 @@ def _workouts(rng: random.Random, start: date, end: date, trips: list[Trip]) -> 
 
 
 def _measurements(rng: random.Random, start: date, end: date, trips: list[Trip]) -> list[tuple]:
-    away = {d for t in trips for d in t.days}
+    # The scale is at home: no weigh-in while away, except the morning a trip starts.
+    away = {d for t in trips for d in t.days[1:]}
     phase_long, phase_year = rng.uniform(0, 2 * math.pi), rng.uniform(0, 2 * math.pi)
     drift = 0.0
     gap_left = 0
@@ -879,10 +910,10 @@ def _measurements(rng: random.Random, start: date, end: date, trips: list[Trip])
         if gap_left:
             gap_left -= 1
             continue
-        if gap_roll < 0.004:
+        if gap_roll < 0.0025:
             gap_left = rng.randint(2, 6)
             continue
-        if day in away or skip_roll < 0.1:
+        if day in away or skip_roll < 0.02:
             continue
         trend = 82.5 + 6.5 * math.sin(2 * math.pi * years / 4.5 + phase_long) + 1.2 * math.sin(2 * math.pi * years + phase_year)
         weight = min(94.5, max(70.5, trend + drift + noise))
@@ -943,7 +974,41 @@ PANTRY = [
     ("Toothpaste", "pcs", 1, "N", 4, "pasta do zębów, toothpaste"),
     ("Shampoo", "bottles", 1, "N", 3, "szampon, shampoo"),
     ("Trash Bags", "rolls", 1, "N", 4, "worki na śmieci, trash bags"),
+    ("Tomatoes", "kg", 0.5, "P", 2, "pomidory, tomatoes, malinowe"),
+    ("Cottage Cheese", "pcs", 1, "P", 4, "twaróg, cottage cheese, biały ser"),
+    ("Ham", "kg", 0.25, "P", 1, "szynka, ham, wędlina"),
+    ("Buckwheat", "kg", 0.5, "S", 2, "kasza gryczana, buckwheat, kasza"),
+    ("Sauerkraut", "jars", 1, "S", 3, "kapusta kiszona, sauerkraut, kiszonki"),
+    ("Mustard", "jars", 1, "S", 2, "musztarda, mustard"),
+    ("Dark Chocolate", "pcs", 2, "S", 8, "czekolada gorzka, dark chocolate"),
+    ("Dishwasher Tablets", "pcs", 10, "N", 60, "tabletki do zmywarki, dishwasher tablets, finish"),
+    ("Hand Soap", "bottles", 1, "N", 3, "mydło w płynie, hand soap, mydło"),
 ]
+
+# Perishables: shelf life of a fresh pack (days) and days between restocks.
+PERISHABLE = {
+    "Eggs": ((21, 28), (5, 10)),
+    "Milk": ((5, 10), (3, 6)),
+    "Butter": ((30, 60), (7, 14)),
+    "Cheese": ((14, 30), (5, 10)),
+    "Yogurt": ((10, 21), (4, 8)),
+    "Bread": ((3, 5), (2, 4)),
+    "Potatoes": ((21, 45), (7, 14)),
+    "Onions": ((21, 45), (7, 16)),
+    "Garlic": ((30, 60), (10, 21)),
+    "Carrots": ((10, 21), (5, 10)),
+    "Apples": ((14, 30), (5, 10)),
+    "Bananas": ((4, 8), (3, 6)),
+    "Chicken Breast": ((3, 6), (3, 7)),
+    "Minced Beef": ((2, 4), (4, 9)),
+    "Tomatoes": ((5, 10), (3, 7)),
+    "Ham": ((5, 10), (4, 8)),
+    "Cottage Cheese": ((7, 14), (4, 9)),
+}
+SHELF_STABLE_LIFE = (120, 720)
+RESTOCK_DAYS = {"S": (10, 40), "N": (14, 60)}
+USE_LOGGED_EVERY = {"P": (1.5, 3.5), "S": (4.0, 12.0), "N": (4.0, 12.0)}  # days between logged uses
+WAKING = (7 * 60, 22 * 60 + 30)  # changes are logged between 07:00 and 22:30 local time
 
 
 def _quantity(value: float, unit: str) -> Decimal:
@@ -952,7 +1017,23 @@ def _quantity(value: float, unit: str) -> Decimal:
     return Decimal(round(value)).quantize(CENT)
 
 
-def _pantry(rng: random.Random, start: date, end: date) -> tuple[list[tuple], list[tuple]]:
+def _pantry_status(quantity: Decimal, threshold: Decimal, expiry: date | None, day: date) -> str:
+    """What the pantry app writes into status when a row changes on ``day``."""
+    if quantity == 0:
+        return "out_of_stock"
+    if expiry is not None and expiry < day:
+        return "expired"
+    if quantity <= threshold:
+        return "low_stock"
+    if expiry is not None and expiry <= day + timedelta(days=3):
+        return "expiring_soon"
+    return "in_stock"
+
+
+def _pantry(
+    rng: random.Random, history_rng: random.Random, start: date, end: date, trips: list[Trip]
+) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """The dictionary, the current inventory and a history of the inventory since ``start``."""
     order = list(range(len(PANTRY)))
     rng.shuffle(order)
     # The first nine shuffled items are low: two empty, two exactly at the threshold.
@@ -961,11 +1042,12 @@ def _pantry(rng: random.Random, start: date, end: date) -> tuple[list[tuple], li
     expired = set(perishable[:3])
     soon = set(perishable[3:7])
     forgotten = next(i for i in order if PANTRY[i][3] == "S" and i not in low)  # an old can nobody checked
+    recent = min(12, (end - start).days)  # every row was last changed inside the range
 
     dictionary, inventory = [], []
     for i, (category, unit, threshold, kind, usual_max, synonyms) in enumerate(PANTRY):
         threshold_d = Decimal(str(threshold)).quantize(CENT)
-        created = datetime.combine(end - timedelta(days=rng.randint(200, 700)), time(10), tzinfo=LOCAL_TZ)
+        created = datetime.combine(start - timedelta(days=rng.randint(1, 500)), time(10), tzinfo=LOCAL_TZ)
         dictionary.append((category, synonyms, unit, threshold_d, created, created))
 
         rank = low.get(i)
@@ -990,13 +1072,13 @@ def _pantry(rng: random.Random, start: date, end: date) -> tuple[list[tuple], li
         elif i == forgotten:
             expiry = end - timedelta(days=rng.randint(20, 60))
         elif kind == "P":
-            expiry = end + timedelta(days=rng.randint(4, 21))
+            expiry = end + timedelta(days=rng.randint(4, max(5, PERISHABLE[category][0][1])))
         else:
             expiry = end + timedelta(days=rng.randint(30, 540))
         if expiry is not None and kind == "S" and rng.random() < 0.1 and i != forgotten:
             expiry = None  # nobody wrote the date down
 
-        last_updated = end - timedelta(days=rng.randint(0, 12))
+        last_updated = end - timedelta(days=rng.randint(0, min(recent, 4) if kind == "P" else recent))
         if quantity == 0:
             status = "out_of_stock"
         elif expiry is not None and expiry < end:
@@ -1012,16 +1094,235 @@ def _pantry(rng: random.Random, start: date, end: date) -> tuple[list[tuple], li
         inventory.append(
             (category, quantity, unit, expiry, last_updated, status, threshold_d, note, min(created, updated), updated)
         )
-    return dictionary, inventory
+
+    history = _pantry_history(history_rng, start, end, trips, inventory, forgotten)
+    return dictionary, inventory, history
+
+
+# --- pantry history ---------------------------------------------------------------------
+#
+# Built backwards from the current inventory, so that its newest (open) version is exactly
+# the current row: undoing a logged use puts quantity back, undoing a restock takes the
+# purchase away and moves next_expiry back to the previous pack's. Each category lives in
+# restock cycles: a restock on one of the person's shopping trips, then a few logged uses
+# down to what is left when the next restock comes (sometimes nothing, often below the
+# critical threshold; perishables may pass their date before that).
+
+
+def captured_since_of(start: date) -> datetime:
+    """Since when the demo's pantry history is complete: midnight (Europe/Warsaw) of ``start``."""
+    return datetime.combine(start, time(0), tzinfo=LOCAL_TZ)
+
+
+def _local(day: date, minute_of_day: int) -> datetime:
+    return datetime.combine(day, time(minute_of_day // 60, minute_of_day % 60), tzinfo=LOCAL_TZ)
+
+
+def _minute(moment: datetime) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def _shopping_trips(rng: random.Random, first: date, last: date, away: set[date]) -> list[datetime]:
+    """A big shop on most Saturdays, a quick one after work on some weekdays, never on Sundays."""
+    trips = []
+    for day in _daterange(first, last):
+        weekday = day.weekday()
+        if weekday == 6 or day in away:
+            continue
+        chance, low, high = (0.85, 9 * 60, 12 * 60 + 30) if weekday == 5 else (0.3, 17 * 60 + 15, 19 * 60 + 45)
+        if rng.random() < chance:
+            trips.append(_local(day, rng.randint(low, high)))
+    return trips
+
+
+def _pantry_history(
+    rng: random.Random, start: date, end: date, trips: list[Trip], inventory: list[tuple], forgotten: int
+) -> list[tuple]:
+    """Rows of pantry_inventory_history (category, current_quantity, unit, next_expiry,
+    critical_threshold, status, valid_from, valid_to), oldest first."""
+    since = captured_since_of(start)
+    away = {d for t in trips for d in t.days}
+    shops = _shopping_trips(rng, start - timedelta(days=120), end, away)
+    shop_days = [s.date() for s in shops]
+
+    def shop_on_or_before(day: date) -> datetime:
+        at = bisect.bisect_right(shop_days, day) - 1
+        if at < 0:  # before the first generated trip: an unplanned shop
+            return _local(day, 11 * 60)
+        return shops[at] + timedelta(minutes=rng.randint(0, 25))  # logged while unpacking
+
+    rows = []
+    for i, (category, quantity, unit, expiry, _last, status, threshold, _note, _created, updated) in enumerate(inventory):
+        kind, usual_max = PANTRY[i][3], PANTRY[i][4]
+        step = 25 if unit in ("kg", "l") else 100  # in hundredths of the unit
+        cents = lambda value: int(value * 100)  # noqa: E731
+        shelf, restock = PERISHABLE.get(category, (SHELF_STABLE_LIFE, RESTOCK_DAYS.get(kind, (10, 40))))
+        use_every = USE_LOGGED_EVERY[kind]
+        threshold_c, quantity_c = cents(threshold), cents(quantity)
+        forgotten_from = expiry - timedelta(days=rng.randint(365, 900)) if i == forgotten and expiry else None
+
+        def level() -> int:
+            """The quantity right after a restock (hundredths)."""
+            value = cents(_quantity(usual_max * rng.uniform(0.55, 1.0), unit))
+            return max(value, threshold_c + step)
+
+        def expiry_of(restocked: datetime, later: date | None) -> date | None:
+            if kind == "N" or (kind == "S" and rng.random() < 0.1):
+                return None
+            if forgotten_from is not None and restocked.date() >= forgotten_from:
+                return expiry  # the old can at the back stays the next to expire
+            value = restocked.date() + timedelta(days=rng.randint(*shelf))
+            return min(value, later) if later is not None else value
+
+        # The current cycle: a restock, then logged uses down to the current row at `updated`.
+        if quantity_c > threshold_c and updated.weekday() != 6 and updated.date() not in away and rng.random() < 0.25:
+            restocked, top = updated, quantity_c  # the newest change was the restock itself
+        else:
+            if kind == "P" and expiry is not None:
+                target = expiry - timedelta(days=rng.randint(*shelf))
+            else:
+                target = updated.date() - timedelta(days=rng.randint(0, restock[1]))
+            restocked = shop_on_or_before(min(target, updated.date() - timedelta(days=1)))
+            # Bought no more than is used at the usual pace until `updated`.
+            days_used = (updated - restocked).total_seconds() / 86400
+            pace = cents(usual_max) * 0.75 / ((restock[0] + restock[1]) / 2)
+            top = min(max(level(), quantity_c + step), quantity_c + int(pace * days_used * rng.uniform(0.7, 1.3)))
+            top = quantity_c + max(1, -(-(top - quantity_c) // step)) * step  # whole steps above the current quantity
+        cycle_expiry = expiry if quantity_c > 0 else expiry_of(restocked, None)
+        events = _cycle(rng, restocked, updated, top, quantity_c, cycle_expiry, step, use_every, away, last_at_end=True)
+
+        # Earlier cycles, newest first, until one began before the capture did.
+        next_at, next_top, next_expiry = restocked, top, cycle_expiry
+        while next_at > since:
+            at = shop_on_or_before(next_at.date() - timedelta(days=rng.randint(*restock)))
+            top = level()
+            cycle_expiry = expiry_of(at, next_expiry)
+            room = max(0, min(top, next_top - step))  # a restock always adds at least a step
+            # What is left when the next restock comes: sometimes nothing, often low, else some.
+            roll, empty = rng.random(), (0.12 if kind == "P" else 0.05)
+            if roll < empty:
+                left = 0
+            elif roll < empty + 0.35:
+                left = min(room, threshold_c * rng.randint(30, 100) // 100)
+            else:
+                floor = min(room, threshold_c + step)
+                left = rng.randint(floor, max(floor, room * 3 // 4))
+            left -= left % step
+            # Perishables past their date are thrown away a few days later, if nobody used them.
+            discard = (
+                cycle_expiry + timedelta(days=rng.randint(1, 3))
+                if kind == "P" and cycle_expiry is not None and rng.random() < 0.6
+                else None
+            )
+            events = _cycle(
+                rng, at, next_at, top, left, cycle_expiry, step, use_every, away, last_at_end=False, discard_after=discard
+            ) + events
+            next_at, next_top, next_expiry = at, top, cycle_expiry
+
+        # Versions from the capture on: the state at `since`, then every later change.
+        first = max(k for k, (moment, _q, _e) in enumerate(events) if moment <= since)
+        versions = [(since, *events[first][1:], events[first][0].date())]
+        versions += [(moment, q, e, moment.date()) for moment, q, e in events[first + 1:]]
+        for k, (valid_from, q, e, day) in enumerate(versions):
+            amount = Decimal(q) / 100
+            valid_to = versions[k + 1][0] if k + 1 < len(versions) else None
+            state = status if valid_to is None else _pantry_status(amount, threshold, e, day)
+            rows.append((category, amount.quantize(CENT), unit, e, threshold, state, valid_from, valid_to))
+        assert rows[-1][1:6] == (quantity, unit, expiry, threshold, status), category
+
+    rows.sort(key=lambda r: (r[6], r[0]))
+    return rows
+
+
+def _cycle(
+    rng: random.Random,
+    restocked: datetime,
+    until: datetime,
+    top: int,
+    left: int,
+    expiry: date | None,
+    step: int,
+    use_every: tuple[float, float],
+    away: set[date],
+    *,
+    last_at_end: bool,
+    discard_after: date | None = None,
+) -> list[tuple[datetime, int, date | None]]:
+    """(moment, quantity, next_expiry) after the restock at ``restocked`` and after each logged
+    use until ``until``, by which ``top`` has gone down to ``left``. With ``last_at_end`` the
+    last use happens exactly at ``until`` (the current row's update); otherwise before it.
+    A use logged after ``discard_after`` throws the rest away (the quantity ends below ``left``)."""
+    events = [(restocked, top, expiry if top > 0 else None)]
+    used = top - left
+    if used <= 0:
+        return events
+    # Days with a waking-hours window strictly between the two moments (20 min margins).
+    windows = []
+    day = restocked.date()
+    while day <= until.date():
+        if day not in away:
+            low, high = WAKING
+            if day == restocked.date():
+                low = max(low, _minute(restocked) + 20)
+            if day == until.date():
+                high = min(high, _minute(until) - 20)
+            if low < high:
+                windows.append((day, low, high))
+        day += timedelta(days=1)
+    span = max(1.0, (until - restocked).total_seconds() / 86400)
+    wanted = max(1, round(span / rng.uniform(*use_every)))
+    fixed = 1 if last_at_end else 0
+    uses = min(wanted, max(1, used // step), len(windows) + fixed)
+    if uses == 0:  # no waking moment in between: the rest stays until the next restock
+        return events
+    # Split what was used into `uses` portions of whole steps (any odd remainder goes first).
+    quanta, odd = divmod(used, step)
+    if uses == 1:
+        portions = [used]
+    else:
+        cuts = sorted(rng.sample(range(1, quanta), uses - 1))
+        portions = [(b - a) * step for a, b in zip([0, *cuts], [*cuts, quanta])]
+        portions[0] += odd
+    moments = sorted(_local(d, rng.randint(low, high)) for d, low, high in rng.sample(windows, uses - fixed))
+    if last_at_end:
+        moments.append(until)
+    quantity = top
+    for moment, portion in zip(moments, portions, strict=True):
+        if discard_after is not None and moment.date() > discard_after:
+            events.append((moment, 0, None))
+            return events
+        quantity -= portion
+        events.append((moment, quantity, expiry if quantity > 0 else None))
+    assert quantity == left
+    return events
 
 
 # ---------------------------------------------------------------------------------------
 # Writers
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat(" ")  # with its UTC offset when aware (timestamptz columns)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)  # int, Decimal
+
+
 def _insert(cur, table: str, columns: str, rows: list[tuple]) -> None:
+    """Rows into a table with COPY (several times faster than INSERTs for ten years of data)."""
     if rows:
-        execute_values(cur, f"INSERT INTO {table} ({columns}) VALUES %s", rows, page_size=5000)
+        text = "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
+        cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text))
 
 
 def _set_serial(cur, table: str, column: str) -> None:
@@ -1031,7 +1332,13 @@ def _set_serial(cur, table: str, column: str) -> None:
     )
 
 
-def _write_finance(cur, data: DemoData) -> None:
+def _truncate(cur, tables: Sequence[str]) -> None:
+    cur.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+
+def _write_finance(cur, data: DemoData, replace: bool) -> int:
+    if replace:
+        _truncate(cur, FINANCE_TABLES)
     _insert(cur, "accounts", "account_id, account_name, account_type, currency, institution, is_active, created_at", data.accounts)
     _insert(cur, "merchants", "merchant_id, merchant_name, city, country, is_active, created_at", data.merchants)
     _insert(cur, "categories", "category_id, category_name, subcategory_name, category_type, is_active, display_order, created_at", data.categories)
@@ -1049,9 +1356,12 @@ def _write_finance(cur, data: DemoData) -> None:
         "budget_type, priority, is_active, created_at, updated_at",
         data.budgets,
     )
+    return 0
 
 
-def _write_training(cur, data: DemoData) -> None:
+def _write_training(cur, data: DemoData, replace: bool) -> int:
+    if replace:
+        _truncate(cur, TRAINING_TABLES)
     _insert(cur, "workout_templates", "template_id, template_name, workout_type, target_duration_min, notes, is_active, created_at", data.workout_templates)
     _insert(cur, "exercises", "exercise_id, exercise_name, muscle_group, movement_type, equipment, notes, is_active, created_at", data.exercises)
     _insert(
@@ -1067,15 +1377,56 @@ def _write_training(cur, data: DemoData) -> None:
         data.workout_sets,
     )
     _insert(cur, "measurements", "measurement_date, bodyweight_kg, bodyfat_pct, notes, data_source, created_at, updated_at", data.measurements)
+    return 0
 
 
-def _write_pantry(cur, data: DemoData) -> None:
+def _write_pantry(cur, data: DemoData, replace: bool) -> int:
+    """The dictionary and the inventory; where the history capture is installed, also the
+    inventory's history since the first demo day. Returns the number of history rows."""
+    cur.execute(
+        "SELECT to_regclass('pantry_inventory_history') IS NOT NULL AND to_regclass('pantry_history_capture') IS NOT NULL"
+    )
+    capture = cur.fetchone()[0]
+    # The capture's triggers would record the demo's own TRUNCATE and INSERTs as changes made
+    # now. The demo writes the history itself, so it keeps them silent in this transaction
+    # (as the superuser of our own databases); elsewhere it deletes what they wrote.
+    silenced = capture and _silence_triggers(cur)
+    if replace:
+        _truncate(cur, PANTRY_TABLES + ((PANTRY_HISTORY_TABLE,) if capture else ()))
     _insert(cur, "pantry_dictionary", "category, ai_synonyms, default_unit, critical_threshold, created_at, updated_at", data.pantry_dictionary)
     _insert(
         cur, "pantry_inventory",
         "category, current_quantity, unit, next_expiry, last_updated, status, critical_threshold, notes, created_at, updated_at",
         data.pantry_inventory,
     )
+    if not capture:
+        return 0
+    if not silenced:
+        cur.execute(f"DELETE FROM {PANTRY_HISTORY_TABLE}")  # empty before: checked, or truncated above
+    _insert(
+        cur, PANTRY_HISTORY_TABLE,
+        "category, current_quantity, unit, next_expiry, critical_threshold, status, valid_from, valid_to",
+        data.pantry_history,
+    )
+    cur.execute(
+        "INSERT INTO pantry_history_capture (singleton, captured_since) VALUES (true, %s) "
+        "ON CONFLICT (singleton) DO UPDATE SET captured_since = EXCLUDED.captured_since",
+        (data.captured_since,),
+    )
+    return len(data.pantry_history)
+
+
+def _silence_triggers(cur) -> bool:
+    """``SET LOCAL session_replication_role = replica`` if allowed: no ordinary trigger fires
+    for the rest of the transaction. False when the role may not do that."""
+    cur.execute("SAVEPOINT demo_replica")
+    try:
+        cur.execute("SET LOCAL session_replication_role = replica")
+    except psycopg2.Error:
+        cur.execute("ROLLBACK TO SAVEPOINT demo_replica")
+        return False
+    cur.execute("RELEASE SAVEPOINT demo_replica")
+    return True
 
 
 _WRITERS = {"finance": _write_finance, "training": _write_training, "pantry": _write_pantry}

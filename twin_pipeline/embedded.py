@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from twin_pipeline.migrations import SOURCE_TARGETS, migrate
+from twin_pipeline.migrations import SOURCE_TARGETS, TARGET_DATABASE, migrate
 from twin_pipeline.settings import (
     DAGSTER_DATABASE,
     SOURCE_DATABASES,
@@ -41,7 +41,8 @@ class DatabaseUrls:
     dagster: str
 
     def source(self, kind: str) -> str:
-        return getattr(self, kind)
+        """The URL of a role or of a migration target (pantry_history lives in pantry)."""
+        return getattr(self, TARGET_DATABASE.get(kind, kind))
 
 
 class EmbeddedPostgres:
@@ -140,7 +141,8 @@ def bootstrap(twin_home: Path) -> DatabaseUrls:
             twin=server.url(SOURCE_DATABASES["finance"]),
             dagster=server.url(DAGSTER_DATABASE),
         )
-        for target in (*SOURCE_TARGETS, "twin"):
+        # The embedded pantry is ours, so it gets the (otherwise opt-in) history capture.
+        for target in (*SOURCE_TARGETS, "pantry_history", "twin"):
             _migrate(urls.source(target), target)
     _bootstrapped[twin_home] = urls
     return urls

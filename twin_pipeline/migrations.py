@@ -15,8 +15,10 @@ from sqlalchemy import Engine, text
 
 from twin_pipeline.settings import SQL_DIR
 
-TARGETS = ("finance", "training", "pantry", "twin")
+TARGETS = ("finance", "training", "pantry", "pantry_history", "twin")
 SOURCE_TARGETS = ("finance", "training", "pantry")
+# The database each target lives in: the opt-in pantry history capture goes into pantry's.
+TARGET_DATABASE = {"pantry_history": "pantry"}
 
 _FILE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 

@@ -7,38 +7,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    DateTime,
-    Engine,
-    MetaData,
-    String,
-    Table,
-    func,
-    insert,
-    text,
-)
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy import Connection, text
 
 from twin_pipeline.core.history import PlannedRow, plan_rows
 
 SOURCE_SYSTEM = "g04_engine"
 UPDATE_TYPE = "status_sync"
-
-_metadata = MetaData()
-digital_twin_updates = Table(
-    "digital_twin_updates",
-    _metadata,
-    Column("id", UUID(as_uuid=False), primary_key=True, server_default=func.gen_random_uuid()),
-    Column("entity_type", String(50), nullable=False),
-    Column("entity_id", UUID(as_uuid=False), nullable=False),
-    Column("update_data", JSONB, nullable=False),
-    Column("source_system", String(50), nullable=False),
-    Column("update_type", String(50), nullable=False),
-    Column("created_at", DateTime(timezone=True)),
-    Column("processed_at", DateTime(timezone=True)),
-)
 
 REQUIRED_TABLES = ("digital_twin_updates", "person", "twin_section_day", "twin_daily_summary")
 
@@ -96,20 +70,20 @@ def resolve_person(conn: Connection, configured: str | None) -> str:
 
 
 def upsert_sections(conn: Connection, entity_type: str, documents: Iterable[dict]) -> int:
-    rows = [
-        {"e": entity_type, "d": doc["as_of"], "s": json.dumps(doc, ensure_ascii=False)} for doc in documents
-    ]
-    if rows:
+    """Store each day's section (one statement for any number of days)."""
+    documents = list(documents)
+    if documents:
         conn.execute(
             text(
                 "INSERT INTO twin_section_day (entity_type, as_of, section) "
-                "VALUES (:e, CAST(:d AS date), CAST(:s AS jsonb)) "
+                "SELECT :e, CAST(doc ->> 'as_of' AS date), doc "
+                "FROM jsonb_array_elements(CAST(:docs AS jsonb)) AS doc "
                 "ON CONFLICT (entity_type, as_of) DO UPDATE "
                 "SET section = excluded.section, computed_at = now()"
             ),
-            rows,
+            {"e": entity_type, "docs": json.dumps(documents, ensure_ascii=False)},
         )
-    return len(rows)
+    return len(documents)
 
 
 def load_sections(conn: Connection, days: list[date]) -> dict[tuple[str, str], dict]:
@@ -160,22 +134,20 @@ def write_states(
     days = sorted({date.fromisoformat(as_of) for _, as_of in computed})
     newest = {key: state.document for key, state in newest_states(conn, person_id, days).items()}
     plan = plan_rows(computed, newest)
-    rows = [
-        {
-            "entity_type": row.entity_type,
-            "entity_id": person_id,
-            "update_data": row.document,
-            "source_system": SOURCE_SYSTEM,
-            "update_type": UPDATE_TYPE,
-            # clock_timestamp(), not now(): rows of one run get increasing times in
-            # (day, entity) order, so "ORDER BY created_at DESC" lists the latest days first.
-            "created_at": func.clock_timestamp(),
-        }
-        for row in plan
-        if row.writes
-    ]
-    for start in range(0, len(rows), 1000):
-        conn.execute(insert(digital_twin_updates).values(rows[start : start + 1000]))
+    rows = [{"entity_type": row.entity_type, "document": row.document} for row in plan if row.writes]
+    if rows:
+        conn.execute(
+            text(
+                "INSERT INTO digital_twin_updates "
+                "    (entity_type, entity_id, update_data, source_system, update_type, created_at) "
+                # clock_timestamp(), not now(), row by row in (day, entity) order: rows of one run
+                # get increasing times, so "ORDER BY created_at DESC" lists the latest days first.
+                "SELECT r.row ->> 'entity_type', CAST(:p AS uuid), r.row -> 'document', :s, :u, clock_timestamp() "
+                "FROM (SELECT row, n FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS t(row, n) "
+                "      ORDER BY n) AS r"
+            ),
+            {"p": person_id, "s": SOURCE_SYSTEM, "u": UPDATE_TYPE, "rows": json.dumps(rows, ensure_ascii=False)},
+        )
     return plan
 
 

@@ -76,11 +76,22 @@ def test_snapshot_prints_a_summary_whose_numbers_match_the_rows(embedded_home):
         workouts = conn.execute(
             text("SELECT count(*) FROM workouts WHERE workout_date BETWEEN CAST(:d AS date) - 6 AND :d"), {"d": day}
         ).scalar_one()
-    finance.dispose()
-    training.dispose()
+    pantry = create_engine(server.url("autonomous_pantry"))
+    with pantry.connect() as conn:  # the embedded demo has the pantry history capture
+        low = conn.execute(
+            text(
+                "SELECT count(*) FROM pantry_inventory_history "
+                "WHERE valid_from < (CAST(:d AS date) + 1)::timestamp AT TIME ZONE 'Europe/Warsaw' "
+                "  AND COALESCE(valid_to, 'infinity') >= (CAST(:d AS date) + 1)::timestamp AT TIME ZONE 'Europe/Warsaw' "
+                "  AND current_quantity <= critical_threshold"
+            ),
+            {"d": day},
+        ).scalar_one()
+    for engine in (finance, training, pantry):
+        engine.dispose()
     assert money_in(summary) == net
     assert f"💪 Health: {workouts}/3 workouts this week" in summary
-    assert "⚠️ Pantry: unavailable" in summary  # a past day without pantry history
+    assert f"🛒 Pantry: {low} item{'' if low == 1 else 's'} low stock" in summary
 
 
 def test_db_stop_stops_the_embedded_server_and_a_second_start_reuses_it(embedded_home):

@@ -6,15 +6,19 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 
+from twin_pipeline import demo
 from twin_pipeline.core.sections import numeric_div
 from twin_pipeline.defs.shared import TwinConfig
 from twin_pipeline.defs.sources import read_finance
 from twin_pipeline.demo import DemoCounts, DemoDataError, generate, load_demo_data, sources_are_empty
+from twin_pipeline.migrations import migrate
 from twin_pipeline.settings import SQL_DIR
+from twin_pipeline_tests.conftest import create_sources
 
 SEED = 11
 DAYS = 400
@@ -96,11 +100,14 @@ def test_counts_are_what_was_written(sources, loaded):
     assert loaded.workout_sets == scalar(sources.training, "SELECT count(*) FROM workout_sets")
     assert loaded.measurements == scalar(sources.training, "SELECT count(*) FROM measurements")
     assert loaded.pantry_categories == scalar(sources.pantry, "SELECT count(*) FROM pantry_inventory")
-    # About 400 days of a busy card, 3-4 workouts a week, near-daily weigh-ins, ~40 pantry rows.
+    # About 400 days of a busy card, 3-4 workouts a week, near-daily weigh-ins, 50 pantry rows.
     assert 4000 < loaded.transactions < 8000
     assert 150 < loaded.workouts < 260
     assert 300 < loaded.measurements < DAYS
-    assert 35 <= loaded.pantry_categories <= 45
+    assert loaded.pantry_categories == 50
+    # This pantry has no history capture: nothing else is written, and the load still works.
+    assert scalar(sources.pantry, "SELECT to_regclass('pantry_inventory_history')") is None
+    assert loaded.pantry_history_rows == 0
 
 
 def test_same_seed_end_and_days_give_identical_rows(sources, loaded):
@@ -178,12 +185,13 @@ def test_finance_is_believable(sources, loaded):
         assert rents == [(1, Decimal("3200.00"))]
         ids = conn.execute(text("SELECT transaction_id FROM transactions ORDER BY transaction_date, transaction_id")).scalars().all()
         assert ids == sorted(ids) and ids[0] == "T00000001"
-        # One budget per expense category and month, ids like B-2025-03-FOOD-GROCERIES.
+        # Ten budgeted expense categories plus salary and savings every month, ids like
+        # B-2025-03-FOOD-GROCERIES.
         assert conn.execute(text("SELECT count(*) FROM budgets WHERE budget_id = 'B-2025-03-FOOD-GROCERIES'")).scalar() == 1
         per_month = conn.execute(text(
-            "SELECT DISTINCT count(*) FROM budgets WHERE type = 'Expense' GROUP BY budget_year, budget_month"
-        )).scalars().all()
-        assert len(per_month) == 1 and per_month[0] >= 12
+            "SELECT DISTINCT count(*) FILTER (WHERE type = 'Expense'), count(*) FROM budgets GROUP BY budget_year, budget_month"
+        )).all()
+        assert per_month == [(10, 12)]
 
         # Whole months of the range: some have a category whose spending exceeds its budget, some none.
         breaches = conn.execute(text("""
@@ -354,7 +362,7 @@ def test_division_follows_postgresql(sources):
     "day",
     [
         END,                    # mid-month, the last loaded day
-        date(2024, 11, 24),     # Clothes: 220.70 / 24 * 30 = 275.8749999999999990 -> 275.87
+        date(2024, 11, 24),     # Electricity: 237.86 / 24 * 30 = 297.3249999999999990 -> 297.32 (alert)
         date(2024, 12, 1),      # first day: every fixed payment projects over budget
         date(2024, 11, 30),     # last day: days_remaining 0, no daily limit
         date(2024, 6, 15),
@@ -404,3 +412,174 @@ def test_budget_alerts_today_on_data_ending_today(sources, loaded):
             assert "MEDIUM" in {r[1] for r in got if r[2] == "Housing > Rent"}
     finally:
         load(sources)
+
+
+# --- ten years --------------------------------------------------------------------------
+
+
+def test_ten_years_have_the_expected_volumes():
+    data = generate(days=3650, seed=SEED, end=END)
+    targets = {
+        "transactions": 55_000,
+        "budgets": 1_400,  # twelve a month
+        "measurements": 3_600,
+        "workouts": 2_000,
+        "workout_sets": 20_000,
+    }
+    for name, target in targets.items():
+        assert 0.85 * target <= len(getattr(data, name)) <= 1.15 * target, name
+    assert len(data.pantry_inventory) == 50
+    hit = [w for w in data.workouts if w[1].startswith("HIT")]
+    assert 10 <= len(data.workout_sets) / len(hit) <= 12
+    assert 3.5 <= len(data.workouts) / (3650 / 7) <= 4.1
+
+
+# --- pantry history (where the opt-in capture is installed) -------------------------------
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+CAPTURED_SINCE = datetime.combine(START, time(0), tzinfo=WARSAW)
+HISTORY_COLUMNS = "category, current_quantity, unit, next_expiry, critical_threshold, status, valid_from, valid_to"
+
+
+@pytest.fixture(scope="module")
+def captured(pg_server, tmp_path_factory):
+    """Fresh source databases whose pantry has the history capture, filled with the demo."""
+    created = create_sources(pg_server, "test_demo_capture", tmp_path_factory.mktemp("demo_capture"))
+    migrate(created.pantry, "pantry_history")
+    with created.pantry.connect() as conn:  # installed on an empty pantry: nothing captured yet
+        assert conn.execute(text("SELECT count(*) FROM pantry_inventory_history")).scalar() == 0
+    counts = load_demo_data(*engines(created), days=DAYS, seed=SEED, end=END)
+    yield created, counts
+    created.dispose()
+
+
+def history(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(
+            f"SELECT {HISTORY_COLUMNS} FROM pantry_inventory_history ORDER BY category, valid_from"
+        ))]
+
+
+def test_history_counts_and_capture_start(captured):
+    created, counts = captured
+    assert counts.pantry_history_rows == scalar(created.pantry, "SELECT count(*) FROM pantry_inventory_history")
+    # A change every few days per category, for fifty categories over 400 days.
+    assert 50 * DAYS / 10 < counts.pantry_history_rows < 50 * DAYS
+    with created.pantry.connect() as conn:
+        assert conn.execute(text("SELECT singleton, captured_since FROM pantry_history_capture")).all() == [
+            (True, CAPTURED_SINCE)
+        ]
+
+
+def test_history_tiles_time_per_category_from_captured_since(captured):
+    created, _ = captured
+    with created.pantry.connect() as conn:
+        problems = conn.execute(text("""
+            WITH v AS (
+                SELECT category, valid_from, valid_to,
+                       lag(valid_to) OVER w AS previous_to,
+                       row_number() OVER w AS n,
+                       count(*) OVER (PARTITION BY category) AS versions
+                FROM pantry_inventory_history
+                WINDOW w AS (PARTITION BY category ORDER BY valid_from))
+            SELECT category, valid_from FROM v
+            WHERE (n = 1 AND valid_from <> :since)                  -- starts when the capture does
+               OR (n > 1 AND valid_from IS DISTINCT FROM previous_to)  -- no gap, no overlap
+               OR (valid_to IS NOT NULL AND valid_to <= valid_from)
+               OR ((valid_to IS NULL) <> (n = versions))              -- only the newest is open
+        """), {"since": CAPTURED_SINCE}).all()
+        assert problems == []
+        assert conn.execute(text(
+            "SELECT count(DISTINCT category) FROM pantry_inventory_history WHERE valid_to IS NULL"
+        )).scalar() == 50
+        # Every change was logged while the person was awake, in Warsaw.
+        hours = conn.execute(text("""
+            SELECT min(extract(hour FROM valid_from AT TIME ZONE 'Europe/Warsaw')),
+                   max(extract(hour FROM valid_from AT TIME ZONE 'Europe/Warsaw'))
+            FROM pantry_inventory_history WHERE valid_from > :since
+        """), {"since": CAPTURED_SINCE}).one()
+        assert 7 <= hours[0] and hours[1] <= 22
+        assert conn.execute(text("SELECT max(valid_from) FROM pantry_inventory_history")).scalar() < datetime.combine(
+            END + timedelta(days=1), time(0), tzinfo=WARSAW
+        )
+
+
+def test_open_versions_are_the_current_inventory(captured):
+    created, _ = captured
+    with created.pantry.connect() as conn:
+        current = conn.execute(text(
+            "SELECT category, current_quantity, unit, next_expiry, critical_threshold, status, updated_at "
+            "FROM pantry_inventory ORDER BY category"
+        )).all()
+        open_versions = conn.execute(text(
+            "SELECT category, current_quantity, unit, next_expiry, critical_threshold, status, valid_from "
+            "FROM pantry_inventory_history WHERE valid_to IS NULL ORDER BY category"
+        )).all()
+    assert open_versions == current  # the newest version began when the row was last updated
+
+
+def test_history_looks_like_a_pantry_in_use(captured):
+    created, _ = captured
+    with created.pantry.connect() as conn:
+        # The state at the end of every 7th day, as the pipeline reads it.
+        days = conn.execute(text("""
+            SELECT d::date AS day,
+                   count(*) FILTER (WHERE h.current_quantity <= h.critical_threshold) AS low,
+                   count(*) FILTER (WHERE h.next_expiry < d::date) AS expired,
+                   count(*) FILTER (WHERE h.next_expiry BETWEEN d::date AND d::date + 3) AS soon,
+                   count(*) AS categories
+            FROM generate_series(CAST(:start AS date), CAST(:end AS date) - 1, interval '7 days') d
+            JOIN pantry_inventory_history h
+              ON h.valid_from < (d::date + 1)::timestamp AT TIME ZONE 'Europe/Warsaw'
+             AND COALESCE(h.valid_to, 'infinity') >= (d::date + 1)::timestamp AT TIME ZONE 'Europe/Warsaw'
+            GROUP BY d ORDER BY d
+        """), {"start": START, "end": END}).all()
+        assert len(days) == len(range(0, DAYS - 1, 7))
+        assert {r.categories for r in days} == {50}
+        assert all(0 < r.low < 25 for r in days)
+        assert sum(r.expired > 0 for r in days) > len(days) / 3
+        assert sum(r.soon > 0 for r in days) > len(days) / 2
+        assert len({(r.low, r.expired, r.soon) for r in days}) > 10  # it changes over time
+        # Restocks: the quantity goes up, and next_expiry never moves back when it does.
+        restocks, backwards = conn.execute(text("""
+            SELECT count(*), count(*) FILTER (WHERE next_expiry < previous_expiry)
+            FROM (SELECT current_quantity, next_expiry,
+                         lag(current_quantity) OVER w AS previous_quantity,
+                         lag(next_expiry) OVER w AS previous_expiry
+                  FROM pantry_inventory_history WINDOW w AS (PARTITION BY category ORDER BY valid_from)) v
+            WHERE current_quantity > previous_quantity
+        """)).one()
+        assert restocks > 50 * DAYS / 60 and backwards == 0
+        per_category = dict(conn.execute(text("""
+            SELECT category, count(*) FROM pantry_inventory_history
+            WHERE valid_from > :since GROUP BY category
+        """), {"since": CAPTURED_SINCE}).all())
+        assert per_category["Milk"] > per_category["Salt"]  # perishables change more often
+
+
+def test_same_seed_gives_the_same_history(captured, monkeypatch):
+    created, counts = captured
+    before = history(created.pantry)
+    expected = generate(days=DAYS, seed=SEED, end=END).pantry_history
+    assert before == sorted(expected, key=lambda r: (r[0], r[6]))  # what generate() says, row for row
+    # Reloading over it (TRUNCATE and INSERTs with the capture's triggers in place) gives
+    # exactly the same history: the triggers recorded nothing of the demo's own writes.
+    assert load_demo_data(*engines(created), days=DAYS, seed=SEED, end=END, replace=True) == counts
+    assert history(created.pantry) == before
+    # Where the role may not silence triggers, what they wrote is deleted instead.
+    monkeypatch.setattr(demo, "_silence_triggers", lambda cur: False)
+    assert load_demo_data(*engines(created), days=DAYS, seed=SEED, end=END, replace=True) == counts
+    assert history(created.pantry) == before
+    assert scalar(created.pantry, "SELECT captured_since FROM pantry_history_capture") == CAPTURED_SINCE
+
+
+def test_history_refuses_to_load_over_a_history_without_replace(captured):
+    created, _ = captured
+    # An emptied pantry whose capture still holds versions: those are data too.
+    with created.pantry.begin() as conn:
+        conn.execute(text("TRUNCATE pantry_inventory, pantry_dictionary"))
+    try:
+        with pytest.raises(DemoDataError, match="pantry_inventory_history"):
+            load_demo_data(*engines(created), days=DAYS, seed=SEED, end=END)
+    finally:
+        load_demo_data(*engines(created), days=DAYS, seed=SEED, end=END, replace=True)

@@ -66,6 +66,7 @@ def test_body_composition_is_the_latest_on_or_before_the_day(health):
         "bodyweight_kg": 80.8,
         "bodyfat_pct": None,
         "lean_mass_kg": None,  # never the view's 20 % guess
+        "weight_change_kg": 0.8,
         "weight_trend": "GAINING",
     }
     earlier = health[D - timedelta(days=3)]["body_composition"]

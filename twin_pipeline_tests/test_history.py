@@ -73,4 +73,4 @@ def test_an_unavailable_recomputation_never_buries_a_usable_state(sources):
     assert count_state_rows(sources, D) == before
     assert states_of(sources, [D])[("finance", D.isoformat())]["status"] == "ok"
     finance_events = result.asset_materializations_for_node("finance")
-    assert finance_events[0].metadata["status_unavailable"].value == 1
+    assert finance_events[0].metadata["days_unavailable"].value == 1

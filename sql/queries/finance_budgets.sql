@@ -1,4 +1,5 @@
 -- Active Expense budgets of every month from :start's month to :end's month.
+-- Column order is the order of the matching dataclass in twin_pipeline/core (rows are unpacked into it).
 SELECT b.budget_id,
        b.budget_year,
        b.budget_month,

@@ -1,4 +1,5 @@
 -- Income and Expense per day, currency and category, from the first of :start's month to :end.
+-- Column order is the order of the matching dataclass in twin_pipeline/core (rows are unpacked into it).
 SELECT t.transaction_date AS day,
        t.currency,
        t.type,

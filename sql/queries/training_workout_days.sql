@@ -1,4 +1,5 @@
 -- Workouts per day in the 7 days ending :start through :end, plus the last workout day before
+-- Column order is the order of the matching dataclass in twin_pipeline/core (rows are unpacked into it).
 -- that window (so the first day of the range knows its last workout).
 SELECT w.workout_date AS day, count(*) AS n
 FROM workouts w

@@ -25,7 +25,7 @@ RECOMMENDED_ACTIONS = {
 PRIORITY_ORDER = {"Critical": 1, "High": 2, "Medium": 3}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DailyFlow:
     """Sum of one day's Income or Expense transactions for a currency and category."""
 
@@ -37,7 +37,7 @@ class DailyFlow:
     count: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Budget:
     budget_id: str
     year: int
@@ -49,7 +49,7 @@ class Budget:
     priority: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BudgetAlert:
     """One row of get_current_budget_alerts(), as it reads on a given day."""
 
@@ -83,7 +83,7 @@ class BudgetAlert:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CurrencyTotals:
     income: Decimal = ZERO
     expense: Decimal = ZERO
@@ -102,7 +102,7 @@ class CurrencyTotals:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FinanceSection:
     as_of: date
     currency: str
@@ -198,25 +198,23 @@ def finance_sections(
     sections: dict[date, FinanceSection] = {}
     wanted_set = set(wanted)
     day = wanted[0].replace(day=1)
-    totals: dict[str, CurrencyTotals] = {}
+    # Running month-to-date sums: currency -> [income, expense, count], category -> spent.
+    running: dict[str, list] = {}
     spent: dict[int, Decimal] = {}
     while day <= wanted[-1]:
         if day.day == 1:
-            totals, spent = {}, {}
+            running, spent = {}, {}
         for flow in by_day.get(day, ()):
-            current = totals.get(flow.currency, CurrencyTotals())
-            if flow.type == "Income":
-                current = CurrencyTotals(current.income + flow.amount, current.expense, current.transactions + flow.count)
-            else:
-                current = CurrencyTotals(current.income, current.expense + flow.amount, current.transactions + flow.count)
-                if flow.category_id is not None:
-                    spent[flow.category_id] = spent.get(flow.category_id, ZERO) + flow.amount
-            totals[flow.currency] = current
+            sums = running.setdefault(flow.currency, [ZERO, ZERO, 0])
+            sums[0 if flow.type == "Income" else 1] += flow.amount
+            sums[2] += flow.count
+            if flow.type != "Income" and flow.category_id is not None:
+                spent[flow.category_id] = spent.get(flow.category_id, ZERO) + flow.amount
         if day in wanted_set:
             sections[day] = FinanceSection(
                 as_of=day,
                 currency=currency,
-                totals=dict(totals),
+                totals={c: CurrencyTotals(*sums) for c, sums in running.items()},
                 alerts=budget_alerts(day, budgets_by_month.get((day.year, day.month), ()), spent),
             )
         day += timedelta(days=1)

@@ -4,27 +4,41 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 from twin_pipeline.core.sections import iso, money, round2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkoutDay:
     day: date
     workouts: int
 
 
-@dataclass(frozen=True)
+TREND_THRESHOLD_KG = Decimal("0.5")
+
+
+@dataclass(frozen=True, slots=True)
 class Measurement:
-    """A row of v_body_composition (its trend is against the previous measurement)."""
+    """A body measurement with its change against the previous one."""
 
     measurement_date: date
     bodyweight_kg: Decimal | None
     bodyfat_pct: Decimal | None
-    weight_trend: str | None
+    weight_change: Decimal | None = None
+
+    @property
+    def weight_trend(self) -> str | None:
+        """The contract's (and v_body_composition's) rule: +-0.5 kg against the previous one."""
+        if self.weight_change is None:
+            return None
+        if self.weight_change > TREND_THRESHOLD_KG:
+            return "GAINING"
+        if self.weight_change < -TREND_THRESHOLD_KG:
+            return "LOSING"
+        return "STABLE"
 
     @property
     def lean_mass_kg(self) -> Decimal | None:
@@ -39,11 +53,12 @@ class Measurement:
             "bodyweight_kg": money(self.bodyweight_kg),
             "bodyfat_pct": money(self.bodyfat_pct),
             "lean_mass_kg": money(self.lean_mass_kg),
+            "weight_change_kg": money(self.weight_change),
             "weight_trend": self.weight_trend,
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HealthSection:
     as_of: date
     last_workout_date: date | None
@@ -75,6 +90,18 @@ class HealthSection:
         }
 
 
+def with_changes(measurements: Iterable[Measurement]) -> list[Measurement]:
+    """Measurements in date order, each with its weight change against the previous one."""
+    ordered = sorted(measurements, key=lambda m: m.measurement_date)
+    changed = []
+    for previous, current in zip([None, *ordered], ordered):
+        change = None
+        if previous is not None and None not in (previous.bodyweight_kg, current.bodyweight_kg):
+            change = current.bodyweight_kg - previous.bodyweight_kg
+        changed.append(replace(current, weight_change=change))
+    return changed
+
+
 def health_sections(
     days: Iterable[date], workouts: Iterable[WorkoutDay], measurements: Iterable[Measurement]
 ) -> dict[date, HealthSection]:
@@ -85,7 +112,7 @@ def health_sections(
     cumulative = [0]
     for w in workout_days:
         cumulative.append(cumulative[-1] + w.workouts)
-    ordered = sorted(measurements, key=lambda m: m.measurement_date)
+    ordered = with_changes(measurements)
     measurement_dates = [m.measurement_date for m in ordered]
 
     sections = {}

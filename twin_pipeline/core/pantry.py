@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from twin_pipeline.core.sections import iso
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PantryItem:
     category: str
     current_quantity: Decimal | None
@@ -19,12 +20,11 @@ class PantryItem:
     critical_threshold: Decimal | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PantrySection:
     as_of: date
     items: tuple[PantryItem, ...]
     expiry_window_days: int
-    basis: str  # where the inventory of that day comes from: "live" or "history"
 
     @property
     def low_stock(self) -> list[str]:
@@ -52,7 +52,6 @@ class PantrySection:
             "as_of": iso(self.as_of),
             "status": "ok",
             "error": None,
-            "basis": self.basis,
             "categories": len(self.items),
             "low_stock_count": len(self.low_stock),
             "low_stock": self.low_stock,
@@ -64,5 +63,38 @@ class PantrySection:
         }
 
 
-def pantry_section(day: date, items: Iterable[PantryItem], *, expiry_window_days: int, basis: str) -> PantrySection:
-    return PantrySection(day, tuple(sorted(items, key=lambda i: i.category)), expiry_window_days, basis)
+def pantry_section(day: date, items: Iterable[PantryItem], *, expiry_window_days: int) -> PantrySection:
+    # The document says what the pantry held, not how it was learnt (live or from the
+    # history capture): the same pantry must give the same document, or a backfill of a
+    # day recorded live would append a "correction" that corrects nothing.
+    return PantrySection(day, tuple(sorted(items, key=lambda i: i.category)), expiry_window_days)
+
+
+@dataclass(frozen=True, slots=True)
+class PantryVersion:
+    """One version of a pantry row from the history capture, valid over (valid_from, valid_to]."""
+
+    item: PantryItem
+    valid_from: datetime
+    valid_to: datetime | None
+
+
+def inventory_at(day_ends: Mapping[date, datetime], versions: Iterable[PantryVersion]) -> dict[date, list[PantryItem]]:
+    """The inventory as it stood at the end of each day: one sweep over the versions."""
+    pending = sorted(versions, key=lambda v: v.valid_from)
+    alive: dict[int, PantryItem] = {}
+    ending: list[tuple[datetime, int]] = []
+    inventories = {}
+    position = 0
+    for day in sorted(day_ends):
+        end = day_ends[day]
+        while position < len(pending) and pending[position].valid_from < end:
+            version = pending[position]
+            alive[position] = version.item
+            if version.valid_to is not None:
+                heapq.heappush(ending, (version.valid_to, position))
+            position += 1
+        while ending and ending[0][0] < end:
+            alive.pop(heapq.heappop(ending)[1], None)
+        inventories[day] = list(alive.values())
+    return inventories

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Literal
 
 Status = Literal["ok", "degraded", "unavailable"]
@@ -18,6 +19,9 @@ def round2(value: Decimal) -> Decimal:
     return value.quantize(CENTS, rounding=ROUND_HALF_UP)
 
 
+_WIDE = Context(prec=100)
+
+
 def numeric_div(dividend: Decimal, divisor: int | Decimal) -> Decimal:
     """numeric / numeric exactly as PostgreSQL computes it.
 
@@ -26,23 +30,25 @@ def numeric_div(dividend: Decimal, divisor: int | Decimal) -> Decimal:
     ties differently (220.70 / 24 * 30 is 275.8749999999999990 in PostgreSQL: 275.87).
     """
     dividend, divisor = Decimal(dividend), Decimal(divisor)
-
-    def weight_and_first_digit(value: Decimal) -> tuple[int, int]:
-        if value == 0:
-            return 0, 0
-        weight = abs(value).adjusted() // 4  # numeric stores base-10000 digits
-        return weight, int(abs(value).scaleb(-4 * weight))
-
-    def scale(value: Decimal) -> int:
-        return max(0, -value.as_tuple().exponent)
-
-    weight1, first1 = weight_and_first_digit(dividend)
-    weight2, first2 = weight_and_first_digit(divisor)
+    weight1, first1, scale1 = _numeric_shape(dividend)
+    weight2, first2, scale2 = _numeric_shape(divisor)
     qweight = weight1 - weight2 - (1 if first1 <= first2 else 0)
-    result_scale = max(16 - 4 * qweight, scale(dividend), scale(divisor), 0)
-    with localcontext() as context:
-        context.prec = 100
-        return (dividend / divisor).quantize(Decimal(1).scaleb(-result_scale), rounding=ROUND_HALF_UP)
+    result_scale = max(16 - 4 * qweight, scale1, scale2, 0)
+    quotient = _WIDE.divide(dividend, divisor)
+    return quotient.quantize(_EXPONENTS[result_scale], rounding=ROUND_HALF_UP, context=_WIDE)
+
+
+_EXPONENTS = [Decimal(1).scaleb(-scale) for scale in range(1001)]
+
+
+@lru_cache(maxsize=8192)
+def _numeric_shape(value: Decimal) -> tuple[int, int, int]:
+    """(weight, first base-10000 digit, display scale) as PostgreSQL's numeric stores value."""
+    scale = max(0, -value.as_tuple().exponent)
+    if value == 0:
+        return 0, 0, scale
+    weight = abs(value).adjusted() // 4
+    return weight, int(abs(value).scaleb(-4 * weight)), scale
 
 
 def money(value: Decimal | None) -> float | None:

@@ -4,7 +4,7 @@ from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, Me
 
 from twin_pipeline.core.sections import ENTITIES
 from twin_pipeline.core.summary import render_summary
-from twin_pipeline.defs.shared import TwinConfig, daily_partitions, run_days
+from twin_pipeline.defs.shared import TwinConfig, cyclic_gc_paused, daily_partitions, run_days, with_day_details
 from twin_pipeline.defs.twin_state import twin_state
 from twin_pipeline.resources import PostgresDatabase
 from twin_pipeline.store import newest_states, resolve_person, upsert_summaries
@@ -27,7 +27,7 @@ def daily_summary(
     context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
 ) -> MaterializeResult:
     days = run_days(context)
-    with twin_store.engine().begin() as conn:
+    with twin_store.engine().begin() as conn, cyclic_gc_paused():
         person_id = resolve_person(conn, twin_config.person_id)
         states = newest_states(conn, person_id, days)
         summaries = []
@@ -42,15 +42,12 @@ def daily_summary(
             summaries.append((as_of, summary_text, [s.id for s in day_states.values()]))
         changed = upsert_summaries(conn, person_id, summaries)
 
-    last_day, last_text, _ = summaries[-1]
-    context.log.info(f"summary of {last_day}:\n{last_text}")
-    return MaterializeResult(
-        metadata={
-            "days": len(summaries),
-            "summaries_changed": changed,
-            "dagster/row_count": len(summaries),
-            "as_of": last_day,
-            "summary": MetadataValue.md(last_text.replace("\n", "  \n")),
-            "summary_text": MetadataValue.text(last_text),
-        }
-    )
+    counts = {"run_days": len(summaries), "summaries_changed": changed, "dagster/row_count": len(summaries)}
+    as_of, summary_text, _ = summaries[0]
+    if len(summaries) == 1:
+        context.log.info(f"summary of {as_of}:\n{summary_text}")
+    details = {
+        "summary": MetadataValue.md(summary_text.replace("\n", "  \n")),
+        "summary_text": MetadataValue.text(summary_text),
+    }
+    return MaterializeResult(metadata=with_day_details(days, counts, details))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -37,3 +40,29 @@ class TwinConfig(ConfigurableResource):
 def run_days(context: AssetExecutionContext) -> list[date]:
     """The days of this run: one partition or a whole backfill range."""
     return [date.fromisoformat(key) for key in context.partition_keys]
+
+
+def with_day_details(days: list[date], counts: dict, details: dict) -> dict:
+    """Run metadata: counts always, one day's details (its figures, its text) only on a
+    single-day run. Dagster copies a range run's metadata onto every partition of the
+    range, where one day's figures would be wrong for all the others (and 3,650 copies
+    of a JSON preview would cost more than the backfill itself)."""
+    return {**counts, **details} if len(days) == 1 else counts
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while the core turns rows into documents.
+
+    The core allocates tens of thousands of short-lived, acyclic objects (Decimals,
+    dataclasses); inside a Dagster run, whose heap is large, each automatic collection
+    walks that heap, and a year's finance took 110 ms instead of 25 ms. Reference
+    counting still frees everything; collection resumes (and runs) afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

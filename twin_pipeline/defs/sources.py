@@ -7,7 +7,8 @@ that cannot be read marks its section unavailable for those days; the run goes o
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from dagster import (
     AssetExecutionContext,
@@ -21,9 +22,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline.core.finance import Budget, DailyFlow, finance_sections
 from twin_pipeline.core.health import Measurement, WorkoutDay, health_sections
-from twin_pipeline.core.pantry import PantryItem, pantry_section
+from twin_pipeline.core.pantry import PantryItem, PantryVersion, inventory_at, pantry_section
 from twin_pipeline.core.sections import Unavailable
-from twin_pipeline.defs.shared import TwinConfig, daily_partitions, run_days
+from twin_pipeline.defs.shared import (
+    TwinConfig,
+    cyclic_gc_paused,
+    daily_partitions,
+    run_days,
+    with_day_details,
+)
 from twin_pipeline.resources import PostgresDatabase
 from twin_pipeline.sqlfiles import query
 from twin_pipeline.store import upsert_sections
@@ -53,7 +60,7 @@ def materialize_section(
     days = run_days(context)
     rows_read = 0
     try:
-        with source.engine().connect() as conn:
+        with source.engine().connect() as conn, cyclic_gc_paused():
             documents, rows_read = read(conn, days)
     except SQLAlchemyError as exc:
         reason = failure_reason(source, exc)
@@ -64,24 +71,23 @@ def materialize_section(
 
     statuses = Counter(doc["status"] for doc in documents)
     problems = {doc["as_of"]: doc["error"] for doc in documents if doc["status"] != "ok"}
-    latest = max(documents, key=lambda doc: doc["as_of"])
-    metadata = {
-        "days": len(documents),
-        "first_day": days[0].isoformat(),
-        "last_day": days[-1].isoformat(),
+    counts = {
+        "run_days": len(documents),
+        "run_first_day": days[0].isoformat(),
+        "run_last_day": days[-1].isoformat(),
         "source_rows_read": rows_read,
         "dagster/row_count": len(documents),
-        "status_ok": statuses["ok"],
-        "status_degraded": statuses["degraded"],
-        "status_unavailable": statuses["unavailable"],
-        "source": source.location if statuses["unavailable"] < len(documents) else "unreachable",
-        "latest_section": MetadataValue.json(latest),
+        "days_ok": statuses["ok"],
+        "days_degraded": statuses["degraded"],
+        "days_unavailable": statuses["unavailable"],
     }
     if problems:
         shown = sorted(problems.items())[-20:]
-        metadata["problems"] = MetadataValue.md(
-            "| day | reason |\n|---|---|\n" + "\n".join(f"| {d} | {r} |" for d, r in shown)
+        counts["problems"] = MetadataValue.md(
+            f"{len(problems)} day(s) not ok; the latest:\n\n| day | reason |\n|---|---|\n"
+            + "\n".join(f"| {d} | {r} |" for d, r in shown)
         )
+    metadata = with_day_details(days, counts, {"section": MetadataValue.json(documents[0])})
     return MaterializeResult(metadata=metadata)
 
 
@@ -91,17 +97,9 @@ def _bounds(days: list[date]) -> dict[str, date]:
 
 def read_finance(config: TwinConfig) -> SectionReader:
     def read(conn: Connection, days: list[date]) -> tuple[list[dict], int]:
-        flows = [
-            DailyFlow(r.day, r.currency, r.type, r.category_id, r.amount, r.n)
-            for r in conn.execute(query("finance_daily_flows"), _bounds(days))
-        ]
-        budgets = [
-            Budget(
-                r.budget_id, r.budget_year, r.budget_month, r.category_id, r.category_path,
-                r.budget_amount, r.alert_threshold, r.priority,
-            )
-            for r in conn.execute(query("finance_budgets"), _bounds(days))
-        ]
+        # Columns come in the dataclasses' field order (see the .sql files).
+        flows = [DailyFlow(*row) for row in conn.execute(query("finance_daily_flows"), _bounds(days))]
+        budgets = [Budget(*row) for row in conn.execute(query("finance_budgets"), _bounds(days))]
         sections = finance_sections(days, flows, budgets, config.currency)
         return [sections[day].to_json() for day in days], len(flows) + len(budgets)
 
@@ -109,40 +107,55 @@ def read_finance(config: TwinConfig) -> SectionReader:
 
 
 def read_training(conn: Connection, days: list[date]) -> tuple[list[dict], int]:
-    workouts = [WorkoutDay(r.day, r.n) for r in conn.execute(query("training_workout_days"), _bounds(days))]
-    measurements = [
-        Measurement(r.measurement_date, r.bodyweight_kg, r.bodyfat_pct, r.weight_trend)
-        for r in conn.execute(query("training_body_composition"), _bounds(days))
-    ]
+    workouts = [WorkoutDay(*row) for row in conn.execute(query("training_workout_days"), _bounds(days))]
+    measurements = [Measurement(*row) for row in conn.execute(query("training_measurements"), _bounds(days))]
     sections = health_sections(days, workouts, measurements)
     return [sections[day].to_json() for day in days], len(workouts) + len(measurements)
 
 
 def read_pantry(config: TwinConfig) -> SectionReader:
+    """Today from pantry_inventory; past days from the opt-in history capture when it
+    covers them, otherwise unavailable with the first day that can be reconstructed."""
+
     def read(conn: Connection, days: list[date]) -> tuple[list[dict], int]:
+        zone = ZoneInfo(config.timezone)
         today = config.today()
-        live_days = [day for day in days if day == today]
-        items = []
-        if live_days:
-            items = [
-                PantryItem(r.category, r.current_quantity, r.unit, r.next_expiry, r.critical_threshold)
-                for r in conn.execute(query("pantry_inventory"))
+        installed = conn.execute(query("pantry_history_installed")).scalar()
+        captured_since = conn.execute(query("pantry_history_capture")).scalar() if installed else None
+        first_known = captured_since.astimezone(zone).date() if captured_since else today
+        from_history = [day for day in days if first_known <= day < today]
+        rows_read = 0
+        inventories: dict[date, list[PantryItem]] = {}
+        if today in days:
+            inventories[today] = [PantryItem(*row) for row in conn.execute(query("pantry_inventory"))]
+            rows_read += len(inventories[today])
+        if from_history:
+            day_ends = {day: datetime.combine(day + timedelta(days=1), time(0), zone) for day in from_history}
+            versions = [
+                PantryVersion(PantryItem(*row[:5]), row[5], row[6])
+                for row in conn.execute(
+                    query("pantry_history"),
+                    {"first_end": min(day_ends.values()), "last_end": max(day_ends.values())},
+                )
             ]
+            rows_read += len(versions)
+            inventories.update(inventory_at(day_ends, versions))
+
+        if captured_since:
+            missing = f"pantry history starts on {first_known.isoformat()}; earlier days cannot be reconstructed"
+        else:
+            missing = (
+                "pantry_inventory keeps only the current state and its history capture is not installed "
+                f"(twin pantry-history install); the first day that can be reconstructed is {today.isoformat()}"
+            )
         documents = []
         for day in days:
-            if day == today:
-                section = pantry_section(day, items, expiry_window_days=config.expiry_window_days, basis="live")
+            if day in inventories:
+                section = pantry_section(day, inventories[day], expiry_window_days=config.expiry_window_days)
                 documents.append(section.to_json())
             else:
-                documents.append(
-                    Unavailable(
-                        "pantry",
-                        day,
-                        "pantry_inventory holds only the current state, so days before "
-                        f"{today.isoformat()} cannot be reconstructed",
-                    ).to_json()
-                )
-        return documents, len(items)
+                documents.append(Unavailable("pantry", day, missing).to_json())
+        return documents, rows_read
 
     return read
 

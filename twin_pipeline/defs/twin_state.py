@@ -6,7 +6,7 @@ from collections import Counter
 from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
 from twin_pipeline.core.sections import ENTITIES, Unavailable
-from twin_pipeline.defs.shared import TwinConfig, daily_partitions, run_days
+from twin_pipeline.defs.shared import TwinConfig, cyclic_gc_paused, daily_partitions, run_days, with_day_details
 from twin_pipeline.defs.sources import finance, pantry, training
 from twin_pipeline.resources import PostgresDatabase
 from twin_pipeline.store import check_store, load_sections, resolve_person, write_states
@@ -31,7 +31,7 @@ def twin_state(
     context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
 ) -> MaterializeResult:
     days = run_days(context)
-    with twin_store.engine().begin() as conn:
+    with twin_store.engine().begin() as conn, cyclic_gc_paused():
         check_store(conn, twin_store.location)
         person_id = resolve_person(conn, twin_config.person_id)
         sections = load_sections(conn, days)
@@ -45,29 +45,28 @@ def twin_state(
         plan = write_states(conn, person_id, computed)
 
     decisions = Counter(row.decision for row in plan)
-    written = [row for row in plan if row.writes]
-    latest_day = days[-1].isoformat()
-    latest = {entity: computed[(entity, latest_day)] for entity in ENTITIES}
+    written = sum(1 for row in plan if row.writes)
     context.log.info(
         f"{len(days)} day(s): {decisions['new']} new, {decisions['correction']} corrected, "
         f"{decisions['unchanged']} unchanged, {decisions['kept']} kept over an unavailable recomputation"
     )
-    return MaterializeResult(
-        metadata={
-            "person_id": person_id,
-            "days": len(days),
-            "rows_written": len(written),
-            "dagster/row_count": len(written),
-            "new": decisions["new"],
-            "corrections": decisions["correction"],
-            "unchanged": decisions["unchanged"],
-            "kept_previous": decisions["kept"],
-            "degraded_sections": sum(1 for d in computed.values() if d["status"] == "degraded"),
-            "unavailable_sections": sum(1 for d in computed.values() if d["status"] == "unavailable"),
-            "latest_state": MetadataValue.md(
-                f"State as of {latest_day}:\n\n```json\n"
-                + json.dumps(latest, indent=2, ensure_ascii=False)
-                + "\n```"
-            ),
-        }
-    )
+    counts = {
+        "person_id": person_id,
+        "run_days": len(days),
+        "rows_written": written,
+        "dagster/row_count": written,
+        "new": decisions["new"],
+        "corrections": decisions["correction"],
+        "unchanged": decisions["unchanged"],
+        "kept_previous": decisions["kept"],
+        "degraded_sections": sum(1 for d in computed.values() if d["status"] == "degraded"),
+        "unavailable_sections": sum(1 for d in computed.values() if d["status"] == "unavailable"),
+    }
+    day = days[0].isoformat()
+    state = {entity: computed[(entity, day)] for entity in ENTITIES}
+    details = {
+        "state": MetadataValue.md(
+            f"State as of {day}:\n\n```json\n" + json.dumps(state, indent=2, ensure_ascii=False) + "\n```"
+        )
+    }
+    return MaterializeResult(metadata=with_day_details(days, counts, details))

@@ -1,0 +1,283 @@
+"""Backfill benchmarks on ten years of generated data, side by side in one invocation.
+
+    .venv/bin/python bench/backfill.py            # everything (about 3-5 minutes on 2 cores)
+    .venv/bin/python bench/backfill.py --quick    # skip the ten-year backfill (e)
+
+(a) one-year backfill of the real twin, one run          (b) the same graph, empty bodies
+(c) per-partition runs, one run per day, over 14 days   (d) one day's state: 1 vs 10 years
+    (each run in its own process, as launched runs are; (c') the same in one warm process)
+(e) the full ten-year backfill                          (f) stock Dagster doing nothing
+
+Each case runs in a fresh process (its wall time excludes imports; peak memory is the
+process's maximum RSS). The twin cases use this repo's dagster.yaml (pooled connections,
+batched events) and the in-process executor; the stock cases use a default
+dagster-postgres instance and the default multiprocess executor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path[:0] = [str(ROOT), str(BENCH)]
+
+TEN_YEARS = 3650
+SEED = 4
+
+
+# ---------------------------------------------------------------------------------------
+# Inside a case process
+
+
+def _execute(job_fn_name: str, start: date, end: date) -> float:
+    from dagster import DagsterInstance, execute_job, reconstructable
+
+    import graphs
+
+    job = reconstructable(getattr(graphs, job_fn_name))
+    tags = {
+        "dagster/asset_partition_range_start": start.isoformat(),
+        "dagster/asset_partition_range_end": end.isoformat(),
+    }
+    with DagsterInstance.get() as instance:
+        began = time.perf_counter()
+        with execute_job(job, instance=instance, tags=tags) as result:
+            assert result.success, f"{job_fn_name} {start}..{end} failed"
+        return time.perf_counter() - began
+
+
+def _one_day_compute(days: int) -> dict:
+    """Read + compute one day's three sections directly (no Dagster), median of 15."""
+    from sqlalchemy import create_engine
+
+    from twin_pipeline.defs.shared import TwinConfig
+    from twin_pipeline.defs.sources import read_finance, read_pantry, read_training
+
+    prefix = f"y{days}"
+    urls = json.loads(os.environ["BENCH_URLS"])
+    day = date.fromisoformat(os.environ["BENCH_END"]) - timedelta(days=1)
+    config = TwinConfig()
+    readers = [
+        (create_engine(urls[f"{prefix}_finance"]), read_finance(config)),
+        (create_engine(urls[f"{prefix}_training"]), read_training),
+        (create_engine(urls[f"{prefix}_pantry"]), read_pantry(config)),
+    ]
+    timings = []
+    for _ in range(15):
+        began = time.perf_counter()
+        for engine, read in readers:
+            with engine.connect() as conn:
+                read(conn, [day])
+        timings.append(time.perf_counter() - began)
+    return {"seconds": statistics.median(timings[3:])}
+
+
+def run_case(case: str) -> dict:
+    end = date.fromisoformat(os.environ["BENCH_END"])
+    year = (end - timedelta(days=365), end)
+    if case == "twin-year":
+        return {"seconds": _execute("twin_job", *year), "days": 366}
+    if case == "empty-year":
+        return {"seconds": _execute("empty_job_in_process", *year), "days": 366}
+    if case == "twin-days-warm":
+        days = [end - timedelta(days=i) for i in range(14, 0, -1)]
+        seconds = [_execute("twin_job", d, d) for d in days]
+        return {"seconds": sum(seconds), "days": len(days), "per_run": seconds}
+    if case.startswith("twin-run-"):
+        day = date.fromisoformat(case.removeprefix("twin-run-"))
+        return {"seconds": _execute("twin_job", day, day), "days": 1}
+    if case == "twin-decade":
+        return {"seconds": _execute("twin_job", end - timedelta(days=TEN_YEARS - 1), end), "days": TEN_YEARS}
+    if case == "stock-year":
+        return {"seconds": _execute("empty_job_stock", *year), "days": 366}
+    if case == "stock-day":
+        return {"seconds": _execute("empty_job_stock", end - timedelta(days=1), end - timedelta(days=1)), "days": 1}
+    if case == "twin-day":
+        return {"seconds": _execute("twin_job", end - timedelta(days=1), end - timedelta(days=1)), "days": 1}
+    if case in ("compute-1y", "compute-10y"):
+        return _one_day_compute(365 if case == "compute-1y" else TEN_YEARS)
+    raise SystemExit(f"unknown case {case}")
+
+
+# ---------------------------------------------------------------------------------------
+# The orchestrator
+
+
+def _prepare(home: Path) -> dict:
+    """Embedded server, a 10-year and a 1-year set of sources, two Dagster storages."""
+    from sqlalchemy import create_engine
+
+    from twin_pipeline.demo import load_demo_data
+    from twin_pipeline.embedded import EmbeddedPostgres
+    from twin_pipeline.migrations import migrate
+
+    server = EmbeddedPostgres(home)
+    names = [f"{p}_{k}" for p in ("y3650", "y365") for k in ("finance", "training", "pantry")]
+    server.ensure_databases([*names, "dagster_twin", "dagster_stock"])
+    urls = {name: server.url(name) for name in [*names, "dagster_twin", "dagster_stock"]}
+    end = date.today()
+    for days in (TEN_YEARS, 365):
+        engines = [create_engine(urls[f"y{days}_{k}"]) for k in ("finance", "training", "pantry")]
+        for engine, target in zip(engines, ("finance", "training", "pantry"), strict=True):
+            migrate(engine, target)
+        migrate(engines[2], "pantry_history")
+        migrate(engines[0], "twin")
+        began = time.perf_counter()
+        counts = load_demo_data(*engines, days=days, seed=SEED, end=end, replace=True)
+        print(f"  demo data, {days} days: {time.perf_counter() - began:.1f} s  {counts}", flush=True)
+        for engine in engines:
+            engine.dispose()
+    return {"urls": urls, "end": end.isoformat()}
+
+
+def _reset_twin_store(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE digital_twin_updates, twin_section_day, twin_daily_summary"))
+    engine.dispose()
+
+
+def _case_env(home: Path, prepared: dict, stock: bool) -> dict:
+    urls = prepared["urls"]
+    dagster_home = home / ("dagster-stock" if stock else "dagster-twin")
+    dagster_home.mkdir(exist_ok=True)
+    if stock:
+        (dagster_home / "dagster.yaml").write_text(
+            f"storage:\n  postgres:\n    postgres_url: \"{urls['dagster_stock']}\"\ntelemetry:\n  enabled: false\n"
+        )
+    else:
+        shutil.copyfile(ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "TWIN_"))}
+    env.update(
+        DAGSTER_HOME=str(dagster_home),
+        DAGSTER_PG_URL=urls["dagster_twin"],
+        FINANCE_DATABASE_URL=urls["y3650_finance"],
+        TRAINING_DATABASE_URL=urls["y3650_training"],
+        PANTRY_DATABASE_URL=urls["y3650_pantry"],
+        TWIN_HOME=str(home),
+        TWIN_START_DATE=(date.fromisoformat(prepared["end"]) - timedelta(days=TEN_YEARS + 30)).isoformat(),
+        BENCH_URLS=json.dumps(urls),
+        BENCH_END=prepared["end"],
+    )
+    return env
+
+
+def _spawn(case: str, env: dict, home: Path) -> dict:
+    # Output goes to files: a pipe nobody reads while we wait would fill up and stall the case.
+    out_path, err_path = home / f"{case}.out", home / f"{case}.err"
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        process = subprocess.Popen([sys.executable, __file__, "--case", case], env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"case {case} failed:\n{err_path.read_text()[-3000:]}")
+    result = json.loads(out_path.read_text().strip().splitlines()[-1])
+    result["peak_mib"] = usage.ru_maxrss / 1024
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="skip (e), the ten-year backfill")
+    parser.add_argument("--home", default=str(ROOT / ".twin" / "bench"), help="where the bench server lives")
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps(run_case(args.case)))
+        return
+
+    home = Path(args.home).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    print(f"preparing ten years of demo data under {home}", flush=True)
+    prepared = _prepare(home)
+    twin_env, stock_env = _case_env(home, prepared, False), _case_env(home, prepared, True)
+    store = prepared["urls"]["y3650_finance"]
+
+    results = {}
+    # (a) and (b) are the headline ratio: alternate them three times and keep the medians.
+    for repeat in range(3):
+        for case in ("empty-year", "twin-year"):
+            _reset_twin_store(store)
+            print(f"  running {case} ({repeat + 1}/3) ...", flush=True)
+            results.setdefault(case, []).append(_spawn(case, twin_env, home))
+    for case in ("empty-year", "twin-year"):
+        runs = results[case]
+        results[case] = {
+            "seconds": statistics.median(r["seconds"] for r in runs),
+            "days": runs[0]["days"],
+            "peak_mib": max(r["peak_mib"] for r in runs),
+        }
+    plan = [
+        ("twin-days-warm", twin_env), ("twin-day", twin_env),
+        ("compute-1y", twin_env), ("compute-10y", twin_env), ("stock-day", stock_env), ("stock-year", stock_env),
+    ]
+    if not args.quick:
+        plan.append(("twin-decade", twin_env))
+    for case, env in plan:
+        if case.startswith("twin"):
+            _reset_twin_store(store)
+        print(f"  running {case} ...", flush=True)
+        results[case] = _spawn(case, env, home)
+
+    # (c) as the daemon or the UI runs them: every day its own run in its own process, timed
+    # from process start to exit (a launched run pays its start-up and code loading too).
+    _reset_twin_store(store)
+    print("  running 14 single-day runs, one process each ...", flush=True)
+    end = date.fromisoformat(prepared["end"])
+    launched = []
+    for offset in range(14, 0, -1):
+        began = time.perf_counter()
+        _spawn(f"twin-run-{(end - timedelta(days=offset)).isoformat()}", twin_env, home)
+        launched.append(time.perf_counter() - began)
+    results["twin-days"] = {"seconds": sum(launched), "days": len(launched)}
+
+    a, b = results["twin-year"], results["empty-year"]
+    c, warm = results["twin-days"], results["twin-days-warm"]
+    per_day_a = a["seconds"] / a["days"]
+    per_day_c = c["seconds"] / c["days"]
+    per_day_warm = warm["seconds"] / warm["days"]
+    d1, d10 = results["compute-1y"]["seconds"], results["compute-10y"]["seconds"]
+    stock_year, stock_day, twin_day = results["stock-year"], results["stock-day"], results["twin-day"]
+
+    rows = [
+        ("(a) one-year backfill, twin, one run (median of 3)", f"{a['seconds']:.2f} s", f"{a['peak_mib']:.0f} MiB", ""),
+        ("(b) one year, empty bodies, same instance (median of 3)", f"{b['seconds']:.2f} s", f"{b['peak_mib']:.0f} MiB",
+         f"(a)/(b) = {a['seconds'] / b['seconds']:.2f}  target <= 1.3"),
+        ("(c) one run per day, 14 days, a process each", f"{per_day_c:.3f} s/day", "",
+         f"vs (a) {per_day_a * 1000:.1f} ms/day: {per_day_c / per_day_a:.0f}x  target >= 50x"),
+        ("(c') the same 14 runs in one warm process", f"{per_day_warm:.3f} s/day", f"{warm['peak_mib']:.0f} MiB",
+         f"vs (a): {per_day_warm / per_day_a:.0f}x (lower bound: no start-up, code already loaded)"),
+        ("(d) one day's state, 1 year of history", f"{d1 * 1000:.1f} ms", "", "target < 100 ms"),
+        ("(d) one day's state, 10 years of history", f"{d10 * 1000:.1f} ms", "",
+         f"10y/1y = {d10 / d1:.2f}  target <= 1.5"),
+    ]
+    if "twin-decade" in results:
+        e = results["twin-decade"]
+        rows.append(("(e) ten-year backfill, one run", f"{e['seconds']:.2f} s", f"{e['peak_mib']:.0f} MiB",
+                     "target < 1024 MiB"))
+    rows += [
+        ("(f) stock Dagster, empty graph, one year", f"{stock_year['seconds']:.2f} s", f"{stock_year['peak_mib']:.0f} MiB",
+         f"stock/(a) = {stock_year['seconds'] / a['seconds']:.1f}x  target >= 2x"),
+        ("(f) stock Dagster, empty graph, one day", f"{stock_day['seconds']:.2f} s", "",
+         f"vs twin one day {twin_day['seconds']:.2f} s: {stock_day['seconds'] / twin_day['seconds']:.1f}x  target >= 3x"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print()
+    print(f"{'case':<{width}}  {'time':>12}  {'peak':>9}  comparison")
+    for name, seconds, peak, note in rows:
+        print(f"{name:<{width}}  {seconds:>12}  {peak:>9}  {note}")
+
+
+if __name__ == "__main__":
+    main()

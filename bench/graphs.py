@@ -1,0 +1,67 @@
+"""Jobs the benchmarks run: the twin's own, and the same graph with empty bodies."""
+
+from dagster import (
+    AssetSelection,
+    BackfillPolicy,
+    Definitions,
+    MaterializeResult,
+    asset,
+    define_asset_job,
+    in_process_executor,
+    multiprocess_executor,
+)
+
+from twin_pipeline.definitions import defs as twin_defs
+from twin_pipeline.defs.shared import daily_partitions
+
+_common = dict(partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run())
+
+
+@asset(name="finance", group_name="sources", **_common)
+def empty_finance() -> MaterializeResult:
+    return MaterializeResult()
+
+
+@asset(name="training", group_name="sources", **_common)
+def empty_training() -> MaterializeResult:
+    return MaterializeResult()
+
+
+@asset(name="pantry", group_name="sources", **_common)
+def empty_pantry() -> MaterializeResult:
+    return MaterializeResult()
+
+
+@asset(name="twin_state", deps=[empty_finance, empty_training, empty_pantry], group_name="twin", **_common)
+def empty_twin_state() -> MaterializeResult:
+    return MaterializeResult()
+
+
+@asset(name="daily_summary", deps=[empty_twin_state], group_name="outputs", **_common)
+def empty_daily_summary() -> MaterializeResult:
+    return MaterializeResult()
+
+
+_empty_assets = [empty_finance, empty_training, empty_pantry, empty_twin_state, empty_daily_summary]
+_empty_in_process = Definitions(
+    assets=_empty_assets,
+    jobs=[define_asset_job("empty_job", AssetSelection.all(), partitions_def=daily_partitions)],
+    executor=in_process_executor,
+)
+_empty_stock = Definitions(
+    assets=_empty_assets,
+    jobs=[define_asset_job("empty_job", AssetSelection.all(), partitions_def=daily_partitions)],
+    executor=multiprocess_executor,
+)
+
+
+def twin_job():
+    return twin_defs.resolve_job_def("twin_daily_job")
+
+
+def empty_job_in_process():
+    return _empty_in_process.resolve_job_def("empty_job")
+
+
+def empty_job_stock():
+    return _empty_stock.resolve_job_def("empty_job")

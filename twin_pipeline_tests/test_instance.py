@@ -1,0 +1,59 @@
+"""Dagster's own storage as dagster.yaml configures it: pooled, batched, and still complete."""
+
+import pytest
+from dagster import AssetKey, DagsterEventType, materialize
+from dagster._core.test_utils import instance_for_test
+
+from twin_pipeline.definitions import TWIN_ASSETS
+from twin_pipeline.instance import TwinEventLogStorage, TwinPostgresStorage
+from twin_pipeline.resources import PostgresDatabase
+
+DAYS = ("2025-04-01", "2025-04-03")
+RANGE_TAGS = {"dagster/asset_partition_range_start": DAYS[0], "dagster/asset_partition_range_end": DAYS[1]}
+
+
+@pytest.fixture(scope="module")
+def instance(pg_server):
+    pg_server.ensure_databases(["instance_dagster"])
+    url = pg_server.url("instance_dagster").replace("postgresql+psycopg2://", "postgresql://")
+    storage = {"custom": {"module": "twin_pipeline.instance", "class": "TwinPostgresStorage",
+                          "config": {"postgres_url": url}}}
+    with instance_for_test(overrides={"storage": storage}) as instance:
+        yield instance
+
+
+def test_dagster_yaml_storage_is_the_tuned_postgres_storage(instance):
+    assert instance.get_ref().storage_data.class_name == TwinPostgresStorage.__name__
+    assert isinstance(instance.event_log_storage, TwinEventLogStorage)
+    for engine in (instance.event_log_storage._engine, instance.run_storage._engine):
+        assert engine.url.drivername == "postgresql+psycopg2"  # a bare postgresql:// was given
+        assert type(engine.pool).__name__ == "QueuePool"
+
+
+def test_a_range_run_still_records_every_partition(instance, sources):
+    result = materialize(TWIN_ASSETS, resources=sources.resources(), instance=instance, tags=RANGE_TAGS)
+    assert result.success
+    for event_type in (DagsterEventType.ASSET_MATERIALIZATION_PLANNED, DagsterEventType.ASSET_MATERIALIZATION):
+        records = instance.get_records_for_run(result.run_id, of_type=event_type).records
+        partitions = sorted(
+            r.partition_key for r in records if r.event_log_entry.dagster_event.asset_key == AssetKey("twin_state")
+        )
+        assert partitions == ["2025-04-01", "2025-04-02", "2025-04-03"], event_type
+    assert instance.get_latest_materialization_event(AssetKey("daily_summary")).run_id == result.run_id
+
+
+def test_partitions_of_a_failed_range_run_are_marked_failed(instance, sources, pg_server):
+    pg_server.ensure_databases(["instance_unmigrated_store"])
+    broken_store = PostgresDatabase(
+        role="twin", url=pg_server.url("instance_unmigrated_store"), twin_home=sources.twin_home, read_only=False
+    )
+    tags = {"dagster/asset_partition_range_start": "2025-05-01", "dagster/asset_partition_range_end": "2025-05-02"}
+    result = materialize(
+        TWIN_ASSETS, resources={**sources.resources(), "twin_store": broken_store}, instance=instance,
+        tags=tags, raise_on_error=False,
+    )
+    assert not result.success
+    failed = instance.event_log_storage.get_latest_asset_partition_materialization_attempts_without_materializations(
+        AssetKey("twin_state")
+    )
+    assert {"2025-05-01", "2025-05-02"} <= set(failed)
