@@ -129,3 +129,49 @@ def test_concurrent_processes_materializing_one_day_write_one_set_of_rows(source
     assert all("+9,000.00 PLN MTD" in r.stdout for r in runs)
     assert count_state_rows(sources, date(2025, 5, 12)) == 3
     assert not (home / "pgdata").exists()  # configured URLs: no embedded server was started
+
+
+def test_backfill_restates_a_range_in_one_run_with_progress(embedded_home):
+    end = date.today() - timedelta(days=1)
+    start = end - timedelta(days=44)
+    done = twin("backfill", "--start", start.isoformat(), "--end", end.isoformat(), home=embedded_home)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"backfill {start} .. {end} (45 days) in one run" in done.stdout
+    progress = [line for line in done.stdout.splitlines() if line.strip().startswith("[")]
+    steps = [line.split()[1] for line in progress]
+    assert sorted(steps[:3]) == ["finance", "pantry", "training"] and steps[3:] == ["twin_state", "daily_summary"]
+    assert all("45 day(s) done" in line for line in progress)
+    again = twin("backfill", "--start", start.isoformat(), "--end", end.isoformat(), home=embedded_home)
+    assert again.returncode == 0
+    from twin_pipeline.embedded import EmbeddedPostgres
+
+    store = create_engine(EmbeddedPostgres(embedded_home).url("autonomous_finance"))
+    with store.connect() as conn:
+        per_day = conn.execute(
+            text(
+                "SELECT count(*) FROM digital_twin_updates WHERE update_data ->> 'as_of' BETWEEN :a AND :b "
+                "GROUP BY entity_type, update_data ->> 'as_of' ORDER BY 1 DESC LIMIT 1"
+            ),
+            {"a": start.isoformat(), "b": end.isoformat()},
+        ).scalar_one()
+    store.dispose()
+    assert per_day == 1  # the unchanged range wrote nothing the second time
+
+
+def test_pantry_history_install_says_what_it_creates_and_waits_for_yes(sources, tmp_path):
+    env = {
+        "FINANCE_DATABASE_URL": sources.finance_url,
+        "TRAINING_DATABASE_URL": sources.training_url,
+        "PANTRY_DATABASE_URL": sources.pantry_url,
+        "DAGSTER_PG_URL": sources.finance_url,
+    }
+    home = tmp_path / ".twin"
+    dry = twin("pantry-history", "install", home=home, env=env)
+    assert dry.returncode == 1
+    assert "table    pantry_inventory_history" in dry.stdout and "Nothing was changed" in dry.stdout
+    with sources.pantry.connect() as conn:
+        assert conn.execute(text("SELECT to_regclass('pantry_inventory_history')")).scalar() is None
+    done = twin("pantry-history", "install", "--yes", home=home, env=env)
+    assert done.returncode == 0 and "installed" in done.stdout
+    with sources.pantry.connect() as conn:
+        assert conn.execute(text("SELECT to_regclass('pantry_inventory_history')")).scalar() is not None
