@@ -69,7 +69,7 @@ def _one_day_compute(days: int) -> dict:
     config = TwinConfig()
     readers = [
         (create_engine(urls[f"{prefix}_finance"]), read_finance(config)),
-        (create_engine(urls[f"{prefix}_training"]), read_training),
+        (create_engine(urls[f"{prefix}_training"]), read_training(config)),
         (create_engine(urls[f"{prefix}_pantry"]), read_pantry(config)),
     ]
     timings = []

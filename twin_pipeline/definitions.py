@@ -6,6 +6,7 @@ from dagster import Definitions, EnvVar, in_process_executor
 
 from twin_pipeline.defs.daily_summary import daily_summary
 from twin_pipeline.defs.schedules import daily_twin_schedule, twin_daily_job
+from twin_pipeline.defs.sensors import source_change_sensor
 from twin_pipeline.defs.shared import SETTINGS, TwinConfig
 from twin_pipeline.defs.sources import finance, pantry, training
 from twin_pipeline.defs.twin_state import twin_state
@@ -45,6 +46,7 @@ defs = Definitions(
     assets=TWIN_ASSETS,
     jobs=[twin_daily_job],
     schedules=[daily_twin_schedule],
+    sensors=[source_change_sensor],
     resources=build_resources(SETTINGS),
     # Every run (schedule, UI, backfill) is five SQL-bound steps in a chain: nothing to
     # parallelise, and a process per step costs more than the work (bench/backfill.py).

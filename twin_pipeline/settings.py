@@ -91,6 +91,8 @@ class TwinSettings:
     weekly_workout_target: int
     currency: str
     dagster_home: Path | None
+    sensor_interval_seconds: int
+    sensor_full_check_minutes: int
 
     @property
     def twin_url_variable(self) -> str | None:
@@ -153,6 +155,8 @@ class TwinSettings:
             weekly_workout_target=_int(env, "TWIN_WEEKLY_WORKOUT_TARGET", 3),
             currency=env.get("TWIN_CURRENCY", "PLN").strip().upper() or "PLN",
             dagster_home=Path(env["DAGSTER_HOME"]).resolve() if env.get("DAGSTER_HOME") else None,
+            sensor_interval_seconds=_int(env, "TWIN_SENSOR_INTERVAL_SECONDS", 60),
+            sensor_full_check_minutes=_int(env, "TWIN_SENSOR_FULL_CHECK_MINUTES", 10),
         )
 
     @property

@@ -10,9 +10,18 @@ from twin_pipeline.settings import SQL_DIR
 
 
 @cache
+def _load(folder: str, name: str) -> TextClause:
+    path = SQL_DIR / folder / f"{name}.sql"
+    if not path.exists():
+        raise FileNotFoundError(f"no {folder} statement {name!r}: expected {path}")
+    return text(path.read_text())
+
+
 def query(name: str) -> TextClause:
     """The statement in sql/queries/<name>.sql, ready for bound parameters."""
-    path = SQL_DIR / "queries" / f"{name}.sql"
-    if not path.exists():
-        raise FileNotFoundError(f"no query {name!r}: expected {path}")
-    return text(path.read_text())
+    return _load("queries", name)
+
+
+def fingerprint_query(source_table: str) -> TextClause:
+    """The statement in sql/fingerprints/<source_table>.sql (e.g. finance.transactions)."""
+    return _load("fingerprints", source_table)

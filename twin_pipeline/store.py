@@ -14,7 +14,14 @@ from twin_pipeline.core.history import PlannedRow, plan_rows
 SOURCE_SYSTEM = "g04_engine"
 UPDATE_TYPE = "status_sync"
 
-REQUIRED_TABLES = ("digital_twin_updates", "person", "twin_section_day", "twin_daily_summary")
+REQUIRED_TABLES = (
+    "digital_twin_updates",
+    "person",
+    "twin_section_day",
+    "twin_daily_summary",
+    "twin_source_fingerprint",
+    "twin_source_coverage",
+)
 
 
 class StoreError(RuntimeError):
@@ -189,3 +196,53 @@ def latest_summary(conn: Connection, person_id: str, as_of: date | None = None) 
     ).first()
     return None if row is None else (row[0], row[1])
 
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """A source table's fingerprints over a window of buckets, as one snapshot read them."""
+
+    source_table: str
+    first_bucket: str
+    last_bucket: str
+    values: dict[str, str]
+
+
+def record_fingerprints(conn: Connection, windows: Iterable[Fingerprints]) -> None:
+    """Replace each window's stored fingerprints (a bucket absent now is absent there too)."""
+    for window in windows:
+        bounds = {"t": window.source_table, "a": window.first_bucket, "b": window.last_bucket}
+        conn.execute(
+            text("DELETE FROM twin_source_fingerprint WHERE source_table = :t AND bucket BETWEEN :a AND :b"),
+            bounds,
+        )
+        if window.values:
+            conn.execute(
+                text(
+                    "INSERT INTO twin_source_fingerprint (source_table, bucket, fingerprint) "
+                    "SELECT :t, key, value FROM jsonb_each_text(CAST(:values AS jsonb))"
+                ),
+                {"t": window.source_table, "values": json.dumps(window.values)},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO twin_source_coverage (source_table, covered_from) VALUES (:t, :a) "
+                "ON CONFLICT (source_table) DO UPDATE "
+                "SET covered_from = least(twin_source_coverage.covered_from, excluded.covered_from)"
+            ),
+            bounds,
+        )
+
+
+def stored_fingerprints(conn: Connection, source_table: str) -> tuple[dict[str, str], str | None]:
+    """(bucket -> fingerprint, first covered bucket) of what the twin last computed from."""
+    values = dict(
+        conn.execute(
+            text("SELECT bucket, fingerprint FROM twin_source_fingerprint WHERE source_table = :t"),
+            {"t": source_table},
+        ).all()
+    )
+    covered = conn.execute(
+        text("SELECT covered_from FROM twin_source_coverage WHERE source_table = :t"), {"t": source_table}
+    ).scalar()
+    return values, covered

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,3 +148,74 @@ def count_state_rows(sources: Sources, as_of=None) -> int:
             ),
             {"d": None if as_of is None else as_of.isoformat()},
         ).scalar_one()
+
+
+def graphql(port: int, query: str, variables: dict | None = None) -> dict:
+    """POST a query to the Dagster webserver's GraphQL endpoint; fail on GraphQL errors."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = json.load(response)
+    assert "errors" not in body, body
+    return body["data"]
+
+
+@dataclass
+class DagsterDev:
+    port: int
+    sources: Sources
+    home: Path
+
+
+@pytest.fixture(scope="session")
+def dagster_dev(pg_server, tmp_path_factory):
+    """`dagster dev` (webserver and daemon) on its own sources, as a user starts it."""
+    from twin_pipeline.settings import PROJECT_ROOT
+
+    home = tmp_path_factory.mktemp("dagster-dev")
+    dev_sources = create_sources(pg_server, "devserver", home / "twin")
+    migrate(dev_sources.pantry, "pantry_history")
+    pg_server.ensure_databases(["devserver_dagster"])
+    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "TWIN_"))}
+    env.update(
+        DAGSTER_HOME=str(home),
+        TWIN_HOME=str(home / "twin"),
+        DAGSTER_PG_URL=pg_server.url("devserver_dagster"),
+        FINANCE_DATABASE_URL=dev_sources.finance_url,
+        TRAINING_DATABASE_URL=dev_sources.training_url,
+        PANTRY_DATABASE_URL=dev_sources.pantry_url,
+        TWIN_SENSOR_INTERVAL_SECONDS="5",
+    )
+    log = open(home / "dagster-dev.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+         "-h", "127.0.0.1", "-p", str(port)],
+        cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if len(graphql(port, "{ assetNodes { assetKey { path } } }")["assetNodes"]) == 5:
+                    break
+            except OSError:
+                pass
+            assert process.poll() is None, (home / "dagster-dev.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "dagster dev did not come up in 120 s"
+            time.sleep(1)
+        yield DagsterDev(port, dev_sources, home)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+        dev_sources.dispose()

@@ -377,7 +377,7 @@ def test_budget_alerts_follow_the_contract_rules_and_order(sources, loaded, day)
         assert got == _expected_alerts(conn, day)
         conn.rollback()
         # ...and the twin's own computation of that past day says exactly the same.
-        (section,), _ = read_finance(TwinConfig())(conn, [day])
+        (section,) = read_finance(TwinConfig())(conn, [day]).documents
     columns = ALERT_COLUMN_NAMES
     as_json = [
         {c: (float(v) if isinstance(v, Decimal) else v) for c, v in zip(columns, row, strict=True)} for row in got

@@ -1,12 +1,15 @@
 """Source assets: finance, training and pantry as of each day of the run.
 
 Each reads its database once for the whole range (set-based SQL), computes the day
-sections with the functional core, and upserts them into twin_section_day. A source
-that cannot be read marks its section unavailable for those days; the run goes on.
+sections with the functional core, and upserts them into twin_section_day together with
+the fingerprints of the rows it read (one snapshot), which source_change_sensor compares
+with the sources later. A source that cannot be read marks its section unavailable for
+those days and forgets their fingerprints, so the sensor restates them once it is back.
 """
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +23,7 @@ from dagster import (
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from twin_pipeline.core.changes import CURRENT
 from twin_pipeline.core.finance import Budget, DailyFlow, finance_sections
 from twin_pipeline.core.health import Measurement, WorkoutDay, health_sections
 from twin_pipeline.core.pantry import PantryItem, PantryVersion, inventory_at, pantry_section
@@ -32,10 +36,30 @@ from twin_pipeline.defs.shared import (
     with_day_details,
 )
 from twin_pipeline.resources import PostgresDatabase
-from twin_pipeline.sqlfiles import query
-from twin_pipeline.store import upsert_sections
+from twin_pipeline.sqlfiles import fingerprint_query, query
+from twin_pipeline.store import Fingerprints, record_fingerprints, upsert_sections
 
-SectionReader = Callable[[Connection, list[date]], tuple[list[dict], int]]
+@dataclass(frozen=True)
+class SourceRead:
+    """What a reader got from its source for the run's days, from one snapshot."""
+
+    documents: list[dict]
+    rows_read: int
+    fingerprints: list[Fingerprints]
+
+
+SectionReader = Callable[[Connection, list[date]], SourceRead]
+Windows = Callable[[list[date]], list[tuple[str, str, str]]]
+
+
+def read_fingerprints(conn: Connection, windows: list[tuple[str, str, str]], timezone: str) -> list[Fingerprints]:
+    """Fingerprints of each (source table, first bucket, last bucket) window."""
+    read = []
+    for table, first, last in windows:
+        bounds = (None, None) if first == CURRENT else (first, last)
+        rows = conn.execute(fingerprint_query(table), {"start": bounds[0], "end": bounds[1], "tz": timezone})
+        read.append(Fingerprints(table, first, last, dict(rows.all())))
+    return read
 
 
 def failure_reason(database: PostgresDatabase, exc: Exception) -> str:
@@ -55,19 +79,26 @@ def materialize_section(
     source: PostgresDatabase,
     twin_store: PostgresDatabase,
     read: SectionReader,
+    windows: Windows,
 ) -> MaterializeResult:
     """Read the source for the run's days, store the sections, report what happened."""
     days = run_days(context)
-    rows_read = 0
     try:
-        with source.engine().connect() as conn, cyclic_gc_paused():
-            documents, rows_read = read(conn, days)
+        # One snapshot for the rows and their fingerprints, so a change committed while
+        # the run reads is either in both or in neither (and then the sensor sees it).
+        with source.engine().connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+            with cyclic_gc_paused():
+                got = read(conn, days)
     except SQLAlchemyError as exc:
         reason = failure_reason(source, exc)
         context.log.warning(f"{reason}; {entity_type} section marked unavailable for {len(days)} day(s)")
         documents = [Unavailable(entity_type, day, reason).to_json() for day in days]
+        forgotten = [Fingerprints(table, first, last, {}) for table, first, last in windows(days)]
+        got = SourceRead(documents, 0, forgotten)
+    documents, rows_read = got.documents, got.rows_read
     with twin_store.engine().begin() as conn:
         upsert_sections(conn, entity_type, documents)
+        record_fingerprints(conn, got.fingerprints)
 
     statuses = Counter(doc["status"] for doc in documents)
     problems = {doc["as_of"]: doc["error"] for doc in documents if doc["status"] != "ok"}
@@ -95,29 +126,54 @@ def _bounds(days: list[date]) -> dict[str, date]:
     return {"start": days[0], "end": days[-1]}
 
 
+def finance_windows(days: list[date]) -> list[tuple[str, str, str]]:
+    first = days[0].replace(day=1).isoformat()
+    return [("finance.transactions", first, days[-1].isoformat()), ("finance.budgets", first, days[-1].isoformat())]
+
+
 def read_finance(config: TwinConfig) -> SectionReader:
-    def read(conn: Connection, days: list[date]) -> tuple[list[dict], int]:
+    def read(conn: Connection, days: list[date]) -> SourceRead:
         # Columns come in the dataclasses' field order (see the .sql files).
         flows = [DailyFlow(*row) for row in conn.execute(query("finance_daily_flows"), _bounds(days))]
         budgets = [Budget(*row) for row in conn.execute(query("finance_budgets"), _bounds(days))]
         sections = finance_sections(days, flows, budgets, config.currency)
-        return [sections[day].to_json() for day in days], len(flows) + len(budgets)
+        return SourceRead(
+            [sections[day].to_json() for day in days],
+            len(flows) + len(budgets),
+            read_fingerprints(conn, finance_windows(days), config.timezone),
+        )
 
     return read
 
 
-def read_training(conn: Connection, days: list[date]) -> tuple[list[dict], int]:
-    workouts = [WorkoutDay(*row) for row in conn.execute(query("training_workout_days"), _bounds(days))]
-    measurements = [Measurement(*row) for row in conn.execute(query("training_measurements"), _bounds(days))]
-    sections = health_sections(days, workouts, measurements)
-    return [sections[day].to_json() for day in days], len(workouts) + len(measurements)
+def training_windows(days: list[date], first_measurement: date | None = None) -> list[tuple[str, str, str]]:
+    last = days[-1].isoformat()
+    return [
+        ("training.workouts", (days[0] - timedelta(days=6)).isoformat(), last),
+        ("training.measurements", min(first_measurement or days[0], days[0]).isoformat(), last),
+    ]
+
+
+def read_training(config: TwinConfig) -> SectionReader:
+    def read(conn: Connection, days: list[date]) -> SourceRead:
+        workouts = [WorkoutDay(*row) for row in conn.execute(query("training_workout_days"), _bounds(days))]
+        measurements = [Measurement(*row) for row in conn.execute(query("training_measurements"), _bounds(days))]
+        sections = health_sections(days, workouts, measurements)
+        first_measurement = min((m.measurement_date for m in measurements), default=None)
+        return SourceRead(
+            [sections[day].to_json() for day in days],
+            len(workouts) + len(measurements),
+            read_fingerprints(conn, training_windows(days, first_measurement), config.timezone),
+        )
+
+    return read
 
 
 def read_pantry(config: TwinConfig) -> SectionReader:
     """Today from pantry_inventory; past days from the opt-in history capture when it
     covers them, otherwise unavailable with the first day that can be reconstructed."""
 
-    def read(conn: Connection, days: list[date]) -> tuple[list[dict], int]:
+    def read(conn: Connection, days: list[date]) -> SourceRead:
         zone = ZoneInfo(config.timezone)
         today = config.today()
         installed = conn.execute(query("pantry_history_installed")).scalar()
@@ -155,9 +211,25 @@ def read_pantry(config: TwinConfig) -> SectionReader:
                 documents.append(section.to_json())
             else:
                 documents.append(Unavailable("pantry", day, missing).to_json())
-        return documents, rows_read
+        windows = pantry_windows(config)(days, from_history)
+        return SourceRead(documents, rows_read, read_fingerprints(conn, windows, config.timezone))
 
     return read
+
+
+def pantry_windows(config: TwinConfig) -> Callable[..., list[tuple[str, str, str]]]:
+    """The live inventory when today is in the run; the history over the past days it served
+    (all the run's past days when the read failed and there is nothing to go by)."""
+
+    def windows(days: list[date], history_days: list[date] | None = None) -> list[tuple[str, str, str]]:
+        today = config.today()
+        found = [("pantry.inventory", CURRENT, CURRENT)] if today in days else []
+        past = [day for day in (days if history_days is None else history_days) if day < today]
+        if past:
+            found.append(("pantry.history", past[0].isoformat(), past[-1].isoformat()))
+        return found
+
+    return windows
 
 
 _common = dict(
@@ -183,7 +255,9 @@ def finance(
     twin_store: PostgresDatabase,
     twin_config: TwinConfig,
 ) -> MaterializeResult:
-    return materialize_section(context, "finance", finance_db, twin_store, read_finance(twin_config))
+    return materialize_section(
+        context, "finance", finance_db, twin_store, read_finance(twin_config), finance_windows
+    )
 
 
 @asset(
@@ -196,9 +270,14 @@ def finance(
     **_common,
 )
 def training(
-    context: AssetExecutionContext, training_db: PostgresDatabase, twin_store: PostgresDatabase
+    context: AssetExecutionContext,
+    training_db: PostgresDatabase,
+    twin_store: PostgresDatabase,
+    twin_config: TwinConfig,
 ) -> MaterializeResult:
-    return materialize_section(context, "health", training_db, twin_store, read_training)
+    return materialize_section(
+        context, "health", training_db, twin_store, read_training(twin_config), training_windows
+    )
 
 
 @asset(
@@ -216,4 +295,6 @@ def pantry(
     twin_store: PostgresDatabase,
     twin_config: TwinConfig,
 ) -> MaterializeResult:
-    return materialize_section(context, "pantry", pantry_db, twin_store, read_pantry(twin_config))
+    return materialize_section(
+        context, "pantry", pantry_db, twin_store, read_pantry(twin_config), pantry_windows(twin_config)
+    )

@@ -1,0 +1,109 @@
+"""Which days a change in a source makes stale, from the twin's rules of what each day reads.
+
+A source table is fingerprinted per bucket (a date, a budget month, or the current
+pantry); a bucket whose fingerprint differs from the one the twin last computed from is
+a change, and each kind of change reaches forward in its own way.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+CURRENT = "current"
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """A table the twin reads, as the sensor watches it."""
+
+    name: str  # e.g. finance.transactions, also the fingerprint query's file name
+    role: str  # the database: finance, training or pantry
+    tables: tuple[str, ...]  # whose change counters gate the fingerprinting
+
+
+SOURCE_TABLES = (
+    SourceTable("finance.transactions", "finance", ("transactions",)),
+    SourceTable("finance.budgets", "finance", ("budgets", "categories")),
+    SourceTable("training.workouts", "training", ("workouts",)),
+    SourceTable("training.measurements", "training", ("measurements",)),
+    SourceTable("pantry.inventory", "pantry", ("pantry_inventory",)),
+    SourceTable("pantry.history", "pantry", ("pantry_inventory_history",)),
+)
+
+
+def changed_buckets(current: Mapping[str, str], stored: Mapping[str, str], covered_from: str | None) -> list[str]:
+    """Buckets whose rows differ from what the twin computed from (a bucket missing on one
+    side is empty there). Nothing before the covered range counts: those days were never
+    computed, and filling them is a backfill's job."""
+    if covered_from is None:
+        return []
+    return sorted(
+        bucket
+        for bucket in set(current) | set(stored)
+        if current.get(bucket) != stored.get(bucket) and (bucket == CURRENT or bucket >= covered_from)
+    )
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _span(first: date, last: date) -> set[date]:
+    return {first + timedelta(days=i) for i in range((last - first).days + 1)} if first <= last else set()
+
+
+def affected_days(
+    table: str,
+    buckets: Iterable[str],
+    *,
+    today: date,
+    first_day: date,
+    later: Mapping[str, date | None] | None = None,
+) -> set[date]:
+    """The days whose state reads the changed buckets of one table.
+
+    `later` maps a changed date to what the rule needs from the current rows: the next
+    workout after it, or the second measurement after it (its successor's trend reads it).
+    """
+    later = later or {}
+    days: set[date] = set()
+    for bucket in buckets:
+        if bucket == CURRENT:
+            days.add(today)  # the live pantry is only ever today's
+            continue
+        changed = date.fromisoformat(bucket)
+        if table in ("finance.transactions", "finance.budgets"):
+            # Month-to-date sums and the month's budget alerts, from that day to month end.
+            days |= _span(changed, _month_end(changed))
+        elif table == "training.workouts":
+            # The 7-day count up to a week later; "last workout" until the next workout.
+            following = later.get(bucket)
+            until = changed + timedelta(days=6)
+            if following is None:
+                until = today
+            elif following - timedelta(days=1) > until:
+                until = following - timedelta(days=1)
+            days |= _span(changed, until)
+        elif table == "training.measurements":
+            # "Latest measurement" until the next one, and that one's trend until the one after.
+            second_next = later.get(bucket)
+            days |= _span(changed, today if second_next is None else second_next - timedelta(days=1))
+        elif table == "pantry.history":
+            days |= _span(changed, today - timedelta(days=1))
+        else:
+            raise ValueError(f"no change rule for source table {table!r}")
+    return {day for day in days if first_day <= day <= today}
+
+
+def contiguous_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Sorted days as [(first, last), ...] runs of consecutive days."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges

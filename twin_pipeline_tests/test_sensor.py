@@ -1,0 +1,177 @@
+"""source_change_sensor on real PostgreSQL: inserts, updates and deletes, today and in the past."""
+
+import json
+import time
+from datetime import date, timedelta
+
+import pytest
+from dagster import DagsterInstance, build_sensor_context
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from twin_pipeline.defs.sensors import source_change_sensor
+from twin_pipeline.defs.shared import TwinConfig
+from twin_pipeline.migrations import migrate
+from twin_pipeline.resources import PostgresDatabase
+from twin_pipeline_tests.conftest import materialize_days
+
+TODAY = TwinConfig().today()
+START = (TODAY.replace(day=1) - timedelta(days=1)).replace(day=1)  # the first of last month
+
+
+def write(url: str, sql: str, params: dict | None = None) -> None:
+    """A change as another tool makes it: its own session, ended at once (so its statistics
+    reach the server's counters, as they do for any session that commits and goes idle)."""
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text(sql), params or {})
+    engine.dispose()
+    time.sleep(0.6)
+
+
+@pytest.fixture(scope="module")
+def twin(sources):
+    migrate(sources.pantry, "pantry_history")
+    write(sources.finance_url, "INSERT INTO categories (category_id, category_name, subcategory_name, category_type) "
+          "VALUES (1, 'Food', 'Groceries', 'Expense'), (2, 'Income', 'Salary', 'Income')")
+    write(sources.finance_url,
+          "INSERT INTO transactions (transaction_id, transaction_date, type, amount, merchant_source, category_id) "
+          "SELECT 'T' || i, CAST(:start AS date) + i, CASE WHEN i % 10 = 0 THEN 'Income' ELSE 'Expense' END, "
+          "10 + i, 'shop', CASE WHEN i % 10 = 0 THEN 2 ELSE 1 END FROM generate_series(0, :n) AS i",
+          {"start": START, "n": (TODAY - START).days})
+    write(sources.training_url, "INSERT INTO workout_templates (template_id, template_name, workout_type) "
+          "VALUES ('A', 'Full', 'HIT Full Body')")
+    write(sources.training_url,
+          "INSERT INTO workouts (workout_date, template_id, duration_min) "
+          "SELECT CAST(:start AS date) + i, 'A', 30 FROM generate_series(0, :n, 3) AS i",
+          {"start": START, "n": (TODAY - START).days})
+    write(sources.training_url,
+          "INSERT INTO measurements (measurement_date, bodyweight_kg) "
+          "SELECT CAST(:start AS date) + i, 80 + i % 3 FROM generate_series(0, :n, 2) AS i",
+          {"start": START, "n": (TODAY - START).days})
+    write(sources.pantry_url, "INSERT INTO pantry_inventory (category, current_quantity, critical_threshold) "
+          "VALUES ('Rice', 5, 1), ('Eggs', 2, 4)")
+    materialize_days(sources, START, TODAY)
+    return sources
+
+
+def evaluate(sources, cursor=None, **overrides):
+    resources = {**sources.resources(), **overrides}
+    with DagsterInstance.ephemeral() as instance:
+        context = build_sensor_context(instance=instance, cursor=cursor, resources=resources)
+        result = source_change_sensor(context)
+    return result
+
+
+def ranges(result) -> list[tuple[str, str]]:
+    return [
+        (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+        for r in result.run_requests
+    ]
+
+
+def settle(twin, result):
+    """Run what the sensor asked for, as the daemon would."""
+    for first, last in ranges(result):
+        materialize_days(twin, date.fromisoformat(first), date.fromisoformat(last))
+
+
+def test_no_change_is_a_skip_with_a_reason(twin):
+    result = evaluate(twin)
+    assert result.run_requests == []
+    assert "no change the twin depends on" in result.skip_reason.skip_message
+    again = evaluate(twin, cursor=result.cursor)  # the counters have not moved: nothing read
+    assert again.skip_reason.skip_message == "no source table changed since the last check"
+
+
+def test_a_row_logged_today_refreshes_today_only(twin):
+    cursor = evaluate(twin).cursor
+    write(twin.finance_url, "INSERT INTO transactions (transaction_id, transaction_date, type, amount, "
+          "merchant_source, category_id) VALUES ('NOW', :d, 'Expense', 12.5, 'bakery', 1)", {"d": TODAY})
+    result = evaluate(twin, cursor=cursor)
+    assert ranges(result) == [(TODAY.isoformat(), TODAY.isoformat())]
+    assert result.run_requests[0].tags["twin/changed_sources"] == "finance.transactions"
+    settle(twin, result)
+    assert evaluate(twin).run_requests == []
+
+
+def test_a_past_update_restates_that_day_to_the_end_of_its_month(twin):
+    cursor = evaluate(twin).cursor
+    changed = START + timedelta(days=9)
+    write(twin.finance_url, "UPDATE transactions SET amount = amount + 1 WHERE transaction_date = :d", {"d": changed})
+    result = evaluate(twin, cursor=cursor)
+    month_end = (START.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    assert ranges(result) == [(changed.isoformat(), month_end.isoformat())]
+    replay = evaluate(twin, cursor=cursor)  # the same change, evaluated again
+    assert [r.run_key for r in replay.run_requests] == [r.run_key for r in result.run_requests]
+    settle(twin, result)
+    assert evaluate(twin, cursor=cursor).run_requests == []
+
+
+def test_a_deleted_workout_restates_its_week_and_until_the_next_workout(twin):
+    cursor = evaluate(twin).cursor
+    deleted = START + timedelta(days=3)  # workouts every third day: the next is 3 days later
+    write(twin.training_url, "DELETE FROM workouts WHERE workout_date = :d", {"d": deleted})
+    result = evaluate(twin, cursor=cursor)
+    assert ranges(result) == [(deleted.isoformat(), (deleted + timedelta(days=6)).isoformat())]
+    settle(twin, result)
+
+
+def test_a_corrected_weight_restates_until_the_second_measurement_after_it(twin):
+    cursor = evaluate(twin).cursor
+    corrected = START + timedelta(days=10)  # measured every second day
+    write(twin.training_url, "UPDATE measurements SET bodyweight_kg = 79 WHERE measurement_date = :d", {"d": corrected})
+    result = evaluate(twin, cursor=cursor)
+    assert ranges(result) == [(corrected.isoformat(), (corrected + timedelta(days=3)).isoformat())]
+    settle(twin, result)
+
+
+def test_a_change_while_a_run_is_pending_gets_its_own_run(twin):
+    cursor = evaluate(twin).cursor
+    write(twin.pantry_url, "UPDATE pantry_inventory SET current_quantity = 1 WHERE category = 'Rice'")
+    first = evaluate(twin, cursor=cursor)
+    assert ranges(first) == [(TODAY.isoformat(), TODAY.isoformat())]
+    # The run has not happened yet when the next change lands: a new key, not lost.
+    write(twin.pantry_url, "UPDATE pantry_inventory SET current_quantity = 0 WHERE category = 'Rice'")
+    second = evaluate(twin, cursor=first.cursor)
+    assert ranges(second) == [(TODAY.isoformat(), TODAY.isoformat())]
+    assert second.run_requests[0].run_key != first.run_requests[0].run_key
+    settle(twin, second)
+    assert evaluate(twin).run_requests == []
+
+
+def test_a_down_source_is_a_skip_naming_the_database(twin):
+    down = PostgresDatabase(role="training", url="postgresql://twin@127.0.0.1:1/autonomous_training",
+                            twin_home=twin.twin_home)
+    result = evaluate(twin, training_db=down)
+    assert result.run_requests == []
+    assert "training database at 127.0.0.1:1/autonomous_training could not be read" in result.skip_reason.skip_message
+    state = json.loads(result.cursor)
+    assert not any(name.startswith("training.") for name in state["counters"])  # resumes when back
+    assert state["full_check_at"] is None  # a check with a database down is not a full check
+
+
+def test_with_the_daemon_running_a_new_row_reaches_the_summary_by_itself(dagster_dev):
+    from twin_pipeline_tests.conftest import graphql
+
+    sources = dagster_dev.sources
+    write(sources.finance_url, "INSERT INTO categories (category_id, category_name, subcategory_name, category_type) "
+          "VALUES (7, 'Income', 'Gift', 'Income')")
+    materialize_days(sources, TODAY)  # the twin has computed today once
+    write(sources.finance_url, "INSERT INTO transactions (transaction_id, transaction_date, type, amount, "
+          "merchant_source, category_id) VALUES ('GIFT', :d, 'Income', 4321.09, 'aunt', 7)", {"d": TODAY})
+    deadline = time.monotonic() + 150
+    summary = ""
+    while "+4,321.09 PLN" not in summary:
+        assert time.monotonic() < deadline, f"summary not refreshed within 150 s: {summary!r}"
+        time.sleep(2)
+        with sources.twin.connect() as conn:
+            summary = conn.execute(
+                text("SELECT summary_text FROM twin_daily_summary WHERE as_of = :d"), {"d": TODAY}
+            ).scalar() or ""
+    runs = graphql(
+        dagster_dev.port,
+        '{ runsOrError(filter: {tags: [{key: "twin/trigger", value: "sensor"}]}) '
+        "{ ... on Runs { results { status tags { key value } } } } }",
+    )["runsOrError"]["results"]
+    assert any({"key": "twin/changed_sources", "value": "finance.transactions"} in r["tags"] for r in runs)
