@@ -101,7 +101,7 @@ def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progr
         )
     if not result.success:
         for event in result.all_events:
-            if event.is_failure and event.step_failure_data is not None:
+            if event.is_step_failure:
                 _say(f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}")
     return result.success
 
@@ -125,9 +125,20 @@ def print_summary(settings: TwinSettings, day: date) -> bool:
 
 def cmd_snapshot(settings: TwinSettings, args: argparse.Namespace) -> int:
     day = args.date or _today(settings)
-    if not run_days(settings, day, day, "cli-snapshot"):
-        return 1
-    return 0 if print_summary(settings, day) else 1
+    if run_days(settings, day, day, "cli-snapshot"):
+        return 0 if print_summary(settings, day) else 1
+    # The run failed (the twin store, most likely): still show the day, say it was not kept.
+    from twin_pipeline.core.summary import render_summary
+    from twin_pipeline.definitions import build_resources
+    from twin_pipeline.defs.sources import sections_without_store
+
+    # Outside a run, resources are resolved (their EnvVar URLs read) explicitly.
+    resources = {name: r.process_config_and_initialize() for name, r in build_resources(settings).items()}
+    databases = {role: resources[f"{role}_db"] for role in ("finance", "training", "pantry")}
+    sections = sections_without_store(databases, resources["twin_config"], day)
+    _say(render_summary(day.isoformat(), sections, weekly_workout_target=settings.weekly_workout_target))
+    _say("NOT STORED: the run failed (above); nothing was written, run `twin snapshot` again to store it")
+    return 1
 
 
 def cmd_backfill(settings: TwinSettings, args: argparse.Namespace) -> int:

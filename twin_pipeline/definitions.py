@@ -23,6 +23,9 @@ def build_resources(settings: TwinSettings) -> dict:
             url=EnvVar(variable) if configured and variable else None,
             twin_home=str(settings.twin_home),
             read_only=read_only,
+            connect_timeout_s=settings.connect_timeout_seconds,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            retries=settings.source_retries,
         )
 
     return {
@@ -35,6 +38,7 @@ def build_resources(settings: TwinSettings) -> dict:
             currency=settings.currency,
             expiry_window_days=settings.expiry_window_days,
             weekly_workout_target=settings.weekly_workout_target,
+            freshness_days=settings.freshness_days,
             person_id=EnvVar("TWIN_PERSON_ID") if settings.person_id else None,
         ),
     }

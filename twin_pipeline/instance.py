@@ -41,8 +41,17 @@ class TwinEventLogStorage(PostgresEventLogStorage):
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         planned = DagsterEventType.ASSET_MATERIALIZATION_PLANNED
-        if len(events) < 2 or any(event.dagster_event_type != planned for event in events):
+        if any(event.dagster_event_type not in (planned, DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED)
+               for event in events):
             return super().store_event_batch(events)
+        # A run's planned events: the asset checks' (one per check) one by one, as stock
+        # storage does; the materializations' (one per asset and partition) in one INSERT.
+        for event in events:
+            if event.dagster_event_type != planned:
+                self.store_event(event)
+        events = [event for event in events if event.dagster_event_type == planned]
+        if len(events) < 2:
+            return None if not events else self.store_event(events[0])
         with self._connect() as conn:
             result = conn.execute(self.prepare_insert_event_batch(events).returning(SqlEventLogStorageTable.c.id))
             event_ids = [row[0] for row in result.fetchall()]

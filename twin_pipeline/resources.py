@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 from pydantic import Field
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, make_url
 
 from twin_pipeline.embedded import bootstrap
 from twin_pipeline.settings import describe_url, normalise_url
@@ -28,8 +28,10 @@ class PostgresDatabase(ConfigurableResource):
     )
     twin_home: str = Field(description="Data directory of the embedded server (TWIN_HOME)")
     read_only: bool = Field(default=True, description="Open every transaction READ ONLY")
-    connect_timeout_s: int = Field(default=5)
-    statement_timeout_ms: int = Field(default=120_000)
+    connect_timeout_s: int = Field(default=5, description="Give up connecting after this long")
+    statement_timeout_ms: int = Field(default=120_000, description="Cancel a query after this long")
+    retries: int = Field(default=2, description="Retries of a failed connection before giving up")
+    retry_backoff_s: float = Field(default=0.5, description="First wait between retries (doubles)")
 
     def resolved_url(self) -> str:
         if self.url:
@@ -45,7 +47,9 @@ class PostgresDatabase(ConfigurableResource):
         url = self.resolved_url()
         key = (url, self.read_only, self.connect_timeout_s, self.statement_timeout_ms)
         if key not in _engines:
-            options = f"-c statement_timeout={self.statement_timeout_ms}"
+            # Options given in the URL itself are kept; ours come after them.
+            given = make_url(url).query.get("options") or ""
+            options = f"{given} -c statement_timeout={self.statement_timeout_ms}".strip()
             if self.read_only:
                 options += " -c default_transaction_read_only=on"
             _engines[key] = create_engine(

@@ -93,6 +93,10 @@ class TwinSettings:
     dagster_home: Path | None
     sensor_interval_seconds: int
     sensor_full_check_minutes: int
+    connect_timeout_seconds: int
+    statement_timeout_ms: int
+    source_retries: int
+    freshness_days: int
 
     @property
     def twin_url_variable(self) -> str | None:
@@ -157,6 +161,10 @@ class TwinSettings:
             dagster_home=Path(env["DAGSTER_HOME"]).resolve() if env.get("DAGSTER_HOME") else None,
             sensor_interval_seconds=_int(env, "TWIN_SENSOR_INTERVAL_SECONDS", 60),
             sensor_full_check_minutes=_int(env, "TWIN_SENSOR_FULL_CHECK_MINUTES", 10),
+            connect_timeout_seconds=_int(env, "TWIN_CONNECT_TIMEOUT_SECONDS", 5),
+            statement_timeout_ms=_int(env, "TWIN_STATEMENT_TIMEOUT_MS", 120_000),
+            source_retries=_int(env, "TWIN_SOURCE_RETRIES", 2),
+            freshness_days=_int(env, "TWIN_FRESHNESS_DAYS", 7),
         )
 
     @property

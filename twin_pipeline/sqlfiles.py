@@ -25,3 +25,8 @@ def query(name: str) -> TextClause:
 def fingerprint_query(source_table: str) -> TextClause:
     """The statement in sql/fingerprints/<source_table>.sql (e.g. finance.transactions)."""
     return _load("fingerprints", source_table)
+
+
+def checks_query(name: str) -> TextClause:
+    """The statement in sql/checks/<name>.sql (data-quality and reconciliation checks)."""
+    return _load("checks", name)

@@ -175,3 +175,29 @@ def test_pantry_history_install_says_what_it_creates_and_waits_for_yes(sources, 
     assert done.returncode == 0 and "installed" in done.stdout
     with sources.pantry.connect() as conn:
         assert conn.execute(text("SELECT to_regclass('pantry_inventory_history')")).scalar() is not None
+
+
+def test_snapshot_with_the_twin_store_refusing_writes_still_shows_the_day(sources, pg_server, tmp_path):
+    pg_server.ensure_databases(["cli_readonly_store", "cli_store_dagster"])
+    store_url = pg_server.url("cli_readonly_store")
+    from twin_pipeline.migrations import migrate
+
+    store = create_engine(store_url)
+    migrate(store, "twin")
+    store.dispose()
+    admin = create_engine(pg_server.url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("ALTER DATABASE cli_readonly_store SET default_transaction_read_only = on"))
+    admin.dispose()
+    env = {
+        "FINANCE_DATABASE_URL": sources.finance_url,
+        "TRAINING_DATABASE_URL": sources.training_url,
+        "PANTRY_DATABASE_URL": sources.pantry_url,
+        "TWIN_DATABASE_URL": store_url,
+        "DAGSTER_PG_URL": pg_server.url("cli_store_dagster"),
+    }
+    done = twin("snapshot", "--date", "2025-05-12", home=tmp_path / ".twin", env=env)
+    assert done.returncode == 1
+    assert "📊 AUTONOMOUS LIVING STATUS · 2025-05-12" in done.stdout
+    assert "+9,000.00 PLN MTD" in done.stdout  # computed from the sources all the same
+    assert "twin database read only at" in done.stdout and "NOT STORED" in done.stdout

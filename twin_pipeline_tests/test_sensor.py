@@ -145,7 +145,7 @@ def test_a_down_source_is_a_skip_naming_the_database(twin):
                             twin_home=twin.twin_home)
     result = evaluate(twin, training_db=down)
     assert result.run_requests == []
-    assert "training database at 127.0.0.1:1/autonomous_training could not be read" in result.skip_reason.skip_message
+    assert "training database unreachable at 127.0.0.1:1/autonomous_training" in result.skip_reason.skip_message
     state = json.loads(result.cursor)
     assert not any(name.startswith("training.") for name in state["counters"])  # resumes when back
     assert state["full_check_at"] is None  # a check with a database down is not a full check

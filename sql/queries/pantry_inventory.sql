@@ -1,4 +1,5 @@
 -- The pantry as it is now (pantry_inventory holds the current state only).
 -- Column order is the order of the matching dataclass in twin_pipeline/core (rows are unpacked into it).
-SELECT category, current_quantity, unit, next_expiry, critical_threshold
+-- README, "Bad data": a negative quantity is none left; a missing one stays unknown (never "low").
+SELECT category, CASE WHEN current_quantity < 0 THEN 0 ELSE current_quantity END, unit, next_expiry, critical_threshold
 FROM pantry_inventory

@@ -62,11 +62,15 @@ def iso(day: date | None) -> str | None:
 
 @dataclass(frozen=True)
 class Unavailable:
-    """A section that could not be computed for a day, and why."""
+    """A section that could not be computed for a day: a short reason, and the full one."""
 
     entity_type: str
     as_of: date
     reason: str
+    detail: str | None = None
 
     def to_json(self) -> dict:
-        return {"as_of": iso(self.as_of), "status": "unavailable", "error": self.reason}
+        document = {"as_of": iso(self.as_of), "status": "unavailable", "error": self.reason}
+        if self.detail:
+            document["error_detail"] = self.detail
+        return document

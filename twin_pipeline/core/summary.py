@@ -15,6 +15,22 @@ def format_money(amount: float | Decimal, currency: str) -> str:
     return f"{sign}{abs(value):,.2f} {currency}"
 
 
+MARKUP = set("\\`*_[]()~<#|&!{}")
+
+
+def literal(name: str) -> str:
+    """A name from the sources, shown as written: the characters that start markup in
+    Telegram's Markdown or Obsidian's (CommonMark: emphasis, links, code, HTML tags and
+    entities, tables) get a backslash, which both read as "this character, literally".
+    So `*Rice*` or `<b>Eggs</b>` can neither format the status text nor inject into it."""
+    return "".join("\\" + ch if ch in MARKUP else ch for ch in name)
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    listed = ", ".join(literal(name) for name in names[:shown])
+    return listed + (f" +{len(names) - shown}" if len(names) > shown else "")
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
@@ -50,7 +66,8 @@ def finance_line(section: Mapping | None) -> str:
         money = format_money(section["mtd_net"], section["currency"])
     text = f"💰 Finance: {money} MTD"
     if section["active_budget_alerts"]:
-        text += f" · {_plural(section['active_budget_alerts'], 'budget alert')}"
+        paths = [alert["category_path"] or alert["alert_id"] for alert in section.get("alerts", [])]
+        text += f" · {_plural(section['active_budget_alerts'], 'budget alert')} ({_some(paths, 2)})"
     return text
 
 
@@ -58,6 +75,8 @@ def pantry_line(section: Mapping | None) -> str:
     if (line := _unavailable("Pantry", section)) is not None:
         return line
     text = f"🛒 Pantry: {_plural(section['low_stock_count'], 'item')} low stock"
+    if section["low_stock_count"]:
+        text += f" ({_some(section.get('low_stock', []))})"
     if section["expiring_soon_count"]:
         text += f" · {section['expiring_soon_count']} expiring soon"
     if section["expired_count"]:

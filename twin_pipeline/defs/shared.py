@@ -32,6 +32,7 @@ class TwinConfig(ConfigurableResource):
     expiry_window_days: int = Field(default=3, description="Pantry 'expiring soon' horizon")
     weekly_workout_target: int = Field(default=3, description="Workouts a week the summary counts against")
     person_id: str | None = Field(default=None, description="TWIN_PERSON_ID; unset = the single person in the store")
+    freshness_days: int = Field(default=7, description="A source whose newest record is older warns")
 
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.timezone)).date()

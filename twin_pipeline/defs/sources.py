@@ -7,6 +7,7 @@ with the sources later. A source that cannot be read marks its section unavailab
 those days and forgets their fingerprints, so the sensor restates them once it is back.
 """
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,8 +15,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     BackfillPolicy,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -27,7 +32,7 @@ from twin_pipeline.core.changes import CURRENT
 from twin_pipeline.core.finance import Budget, DailyFlow, finance_sections
 from twin_pipeline.core.health import Measurement, WorkoutDay, health_sections
 from twin_pipeline.core.pantry import PantryItem, PantryVersion, inventory_at, pantry_section
-from twin_pipeline.core.sections import Unavailable
+from twin_pipeline.core.sections import Unavailable, round2
 from twin_pipeline.defs.shared import (
     TwinConfig,
     cyclic_gc_paused,
@@ -35,8 +40,10 @@ from twin_pipeline.defs.shared import (
     run_days,
     with_day_details,
 )
+from twin_pipeline.contract import ContractGap, SchemaDrift, require_contract
+from twin_pipeline.faults import describe, kind_of, with_retries
 from twin_pipeline.resources import PostgresDatabase
-from twin_pipeline.sqlfiles import fingerprint_query, query
+from twin_pipeline.sqlfiles import checks_query, fingerprint_query, query
 from twin_pipeline.store import Fingerprints, record_fingerprints, upsert_sections
 
 @dataclass(frozen=True)
@@ -62,15 +69,40 @@ def read_fingerprints(conn: Connection, windows: list[tuple[str, str, str]], tim
     return read
 
 
+def _location(database: PostgresDatabase) -> str:
+    try:
+        return database.location
+    except Exception:  # the URL itself is unusable; still say which database
+        return f"its configured URL ({database.role.upper()}_DATABASE_URL)"
+
+
 def failure_reason(database: PostgresDatabase, exc: Exception) -> str:
     """A one-line reason naming the database, safe to store and show (no password)."""
-    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    detail = detail[0] if detail else type(exc).__name__
-    try:
-        where = database.location
-    except Exception:
-        where = "its configured URL"
-    return f"{database.role} database at {where} could not be read: {detail}"
+    return describe(database.role, _location(database), exc)
+
+
+# The checks every source asset reports (README, "Checks"). WARN: the twin goes on, degraded.
+CHECKS = {
+    "source_readable": "The source database answered and every day of the run was computed from it.",
+    "matches_contract": "The source still has every table, view, function and column CONTRACT.md names.",
+    "plausible_values": "No rows the contract's constraints would refuse (each is handled by a README rule).",
+    "fresh": "The source's newest record is at most TWIN_FRESHNESS_DAYS old.",
+}
+
+
+def check_specs(asset_name: str, extra: dict[str, str] | None = None) -> list[AssetCheckSpec]:
+    return [
+        AssetCheckSpec(name, asset=asset_name, description=description)
+        for name, description in {**CHECKS, **(extra or {})}.items()
+    ]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What the source looked like beside the rows read: contract gaps and data quality."""
+
+    gaps: list[ContractGap]
+    quality: dict
 
 
 def materialize_section(
@@ -78,27 +110,68 @@ def materialize_section(
     entity_type: str,
     source: PostgresDatabase,
     twin_store: PostgresDatabase,
+    config: TwinConfig,
     read: SectionReader,
     windows: Windows,
+    reconcile: Callable[[Connection, list[dict]], AssetCheckResult] | None = None,
 ) -> MaterializeResult:
-    """Read the source for the run's days, store the sections, report what happened."""
+    """Read the source for the run's days (retrying what may pass), store the sections,
+    report what happened and the checks."""
     days = run_days(context)
-    try:
+    asset_name = context.assets_def.key.to_user_string()
+    reconciliation = None
+
+    def attempt() -> tuple[SourceRead, Observation]:
+        nonlocal reconciliation
         # One snapshot for the rows and their fingerprints, so a change committed while
         # the run reads is either in both or in neither (and then the sensor sees it).
         with source.engine().connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+            gaps = require_contract(conn, source.role, _location(source))
             with cyclic_gc_paused():
                 got = read(conn, days)
-    except SQLAlchemyError as exc:
-        reason = failure_reason(source, exc)
-        context.log.warning(f"{reason}; {entity_type} section marked unavailable for {len(days)} day(s)")
-        documents = [Unavailable(entity_type, day, reason).to_json() for day in days]
+            quality = dict(
+                conn.execute(checks_query(f"{source.role}_quality"), {"today": config.today(), "tz": config.timezone})
+                .one()._mapping
+            )
+            if reconcile is not None:
+                reconciliation = reconcile(conn, got.documents)
+            return got, Observation(gaps, quality)
+
+    def on_retry(exc: BaseException, wait: float) -> None:
+        context.log.warning(f"{failure_reason(source, exc)}; trying again in {wait:.1f} s")
+
+    failure: str | None = None
+    try:
+        got, observed = with_retries(
+            attempt, retries=source.retries, backoff_s=source.retry_backoff_s, on_retry=on_retry
+        )
+    except (SQLAlchemyError, SchemaDrift) as exc:
+        drift = isinstance(exc, SchemaDrift)
+        failure = str(exc) if drift else failure_reason(source, exc)
+        short = f"{source.role} database " + ("does not match the contract" if drift else kind_of(exc))
+        context.log.warning(f"{failure}; {entity_type} section marked unavailable for {len(days)} day(s)")
+        documents = [Unavailable(entity_type, day, short, failure).to_json() for day in days]
+        # Forget what these days were computed from, so the sensor restates them once the
+        # source answers again.
         forgotten = [Fingerprints(table, first, last, {}) for table, first, last in windows(days)]
         got = SourceRead(documents, 0, forgotten)
-    documents, rows_read = got.documents, got.rows_read
-    with twin_store.engine().begin() as conn:
-        upsert_sections(conn, entity_type, documents)
-        record_fingerprints(conn, got.fingerprints)
+        observed = Observation([ContractGap(failure, True)] if drift else [], {})
+    documents = got.documents
+    try:
+        with twin_store.engine().begin() as conn:
+            upsert_sections(conn, entity_type, documents)
+            record_fingerprints(conn, got.fingerprints)
+    except SQLAlchemyError as exc:
+        # Loud, and nothing half-written (one transaction); the next run writes these days,
+        # on fresh connections (a pooled one may carry the state that refused the write).
+        twin_store.engine().dispose()
+        raise Failure(
+            description=(
+                f"{failure_reason(twin_store, exc)}: the {entity_type} section of {len(days)} day(s) "
+                "was computed but not stored; nothing was written, the next run stores it"
+            ),
+            metadata={"computed_section": MetadataValue.json(documents[-1])},
+        ) from None
 
     statuses = Counter(doc["status"] for doc in documents)
     problems = {doc["as_of"]: doc["error"] for doc in documents if doc["status"] != "ok"}
@@ -106,7 +179,7 @@ def materialize_section(
         "run_days": len(documents),
         "run_first_day": days[0].isoformat(),
         "run_last_day": days[-1].isoformat(),
-        "source_rows_read": rows_read,
+        "source_rows_read": got.rows_read,
         "dagster/row_count": len(documents),
         "days_ok": statuses["ok"],
         "days_degraded": statuses["degraded"],
@@ -119,7 +192,54 @@ def materialize_section(
             + "\n".join(f"| {d} | {r} |" for d, r in shown)
         )
     metadata = with_day_details(days, counts, {"section": MetadataValue.json(documents[0])})
-    return MaterializeResult(metadata=metadata)
+    results = source_check_results(asset_name, failure, observed, config)
+    if reconcile is not None:
+        results.append(
+            reconciliation
+            or AssetCheckResult(
+                asset_key=asset_name, check_name="reconciles_with_source", passed=False,
+                severity=AssetCheckSeverity.WARN, metadata={"not evaluated": failure or "no rows"},
+            )
+        )
+    return MaterializeResult(metadata=metadata, check_results=results)
+
+
+def source_check_results(
+    asset_name: str, failure: str | None, observed: Observation, config: TwinConfig
+) -> list[AssetCheckResult]:
+    def result(name: str, passed: bool, severity=AssetCheckSeverity.WARN, **metadata) -> AssetCheckResult:
+        return AssetCheckResult(
+            asset_key=asset_name, check_name=name, passed=passed, severity=severity, metadata=metadata
+        )
+
+    blocking = [gap.description for gap in observed.gaps if gap.used]
+    reported = [gap.description for gap in observed.gaps if not gap.used]
+    quality = {k: v for k, v in observed.quality.items() if k != "last_seen"}
+    last_seen = observed.quality.get("last_seen")
+    age = None if last_seen is None else (config.today() - last_seen).days
+    unreadable = failure if failure and not blocking else None
+    return [
+        result("source_readable", failure is None, reason=failure or "read"),
+        result(
+            "matches_contract",
+            not observed.gaps,
+            AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
+            missing_and_read_by_the_twin=", ".join(blocking) or "none",
+            missing_not_read_by_the_twin=", ".join(reported) or "none",
+        ),
+        result(
+            "plausible_values",
+            bool(quality) and not any(quality.values()),
+            **(quality or {"not evaluated": unreadable or "source unreadable"}),
+        ),
+        result(
+            "fresh",
+            age is not None and age <= config.freshness_days,
+            newest_record=str(last_seen) if last_seen else "none",
+            days_old=-1 if age is None else age,
+            threshold_days=config.freshness_days,
+        ),
+    ]
 
 
 def _bounds(days: list[date]) -> dict[str, date]:
@@ -134,7 +254,8 @@ def finance_windows(days: list[date]) -> list[tuple[str, str, str]]:
 def read_finance(config: TwinConfig) -> SectionReader:
     def read(conn: Connection, days: list[date]) -> SourceRead:
         # Columns come in the dataclasses' field order (see the .sql files).
-        flows = [DailyFlow(*row) for row in conn.execute(query("finance_daily_flows"), _bounds(days))]
+        bounds = {**_bounds(days), "currency": config.currency}
+        flows = [DailyFlow(*row) for row in conn.execute(query("finance_daily_flows"), bounds)]
         budgets = [Budget(*row) for row in conn.execute(query("finance_budgets"), _bounds(days))]
         sections = finance_sections(days, flows, budgets, config.currency)
         return SourceRead(
@@ -232,6 +353,50 @@ def pantry_windows(config: TwinConfig) -> Callable[..., list[tuple[str, str, str
     return windows
 
 
+def sections_without_store(
+    databases: dict[str, PostgresDatabase], config: TwinConfig, day: date
+) -> dict[str, dict]:
+    """One day's sections straight from the sources, for when the twin store cannot take
+    them: `twin snapshot` still shows the person their day."""
+    readers = {
+        "finance": ("finance", read_finance(config)),
+        "training": ("health", read_training(config)),
+        "pantry": ("pantry", read_pantry(config)),
+    }
+    sections = {}
+    for role, (entity, read) in readers.items():
+        try:
+            with databases[role].engine().connect() as conn:
+                sections[entity] = read(conn, [day]).documents[0]
+        except SQLAlchemyError as exc:
+            reason = failure_reason(databases[role], exc)
+            sections[entity] = Unavailable(entity, day, f"{role} database {kind_of(exc)}", reason).to_json()
+    return sections
+
+
+RECONCILE = "The last day's month-to-date income and expense equal the source's own totals, to the cent."
+
+
+def reconcile_finance(config: TwinConfig) -> Callable[[Connection, list[dict]], AssetCheckResult]:
+    """Sum the month straight from the source (SQL) and compare with the last day's section
+    (Python over daily flows): two code paths that must agree."""
+
+    def check(conn: Connection, documents: list[dict]) -> AssetCheckResult:
+        last = documents[-1]
+        rows = conn.execute(checks_query("finance_month_totals"), {"day": last["as_of"], "currency": config.currency})
+        source = {c: (float(round2(i)), float(round2(e))) for c, i, e in rows}
+        twin = last.get("by_currency") or {last["currency"]: last}
+        computed = {c: (t["mtd_income"], t["mtd_expense"]) for c, t in twin.items() if t["mtd_income"] or t["mtd_expense"]}
+        mismatches = {c: (computed.get(c), source.get(c)) for c in set(source) | set(computed) if computed.get(c) != source.get(c)}
+        return AssetCheckResult(
+            asset_key="finance", check_name="reconciles_with_source", passed=not mismatches,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={"as_of": last["as_of"], "mismatches (twin, source)": json.dumps(mismatches) if mismatches else "none"},
+        )
+
+    return check
+
+
 _common = dict(
     group_name="sources",
     partitions_def=daily_partitions,
@@ -247,6 +412,7 @@ _common = dict(
         "(Transfers excluded) and the budget alerts of that month as they read on that day, "
         "from autonomous_finance."
     ),
+    check_specs=check_specs("finance", {"reconciles_with_source": RECONCILE}),
     **_common,
 )
 def finance(
@@ -256,7 +422,8 @@ def finance(
     twin_config: TwinConfig,
 ) -> MaterializeResult:
     return materialize_section(
-        context, "finance", finance_db, twin_store, read_finance(twin_config), finance_windows
+        context, "finance", finance_db, twin_store, twin_config, read_finance(twin_config), finance_windows,
+        reconcile=reconcile_finance(twin_config),
     )
 
 
@@ -267,6 +434,7 @@ def finance(
         "latest body composition on or before it (lean mass only where body fat was measured), "
         "from autonomous_training."
     ),
+    check_specs=check_specs("training"),
     **_common,
 )
 def training(
@@ -276,7 +444,7 @@ def training(
     twin_config: TwinConfig,
 ) -> MaterializeResult:
     return materialize_section(
-        context, "health", training_db, twin_store, read_training(twin_config), training_windows
+        context, "health", training_db, twin_store, twin_config, read_training(twin_config), training_windows
     )
 
 
@@ -287,6 +455,7 @@ def training(
         "and items expiring within the window, from autonomous_pantry. The source keeps only the "
         "current state, so only today can be computed; past days are marked unavailable."
     ),
+    check_specs=check_specs("pantry"),
     **_common,
 )
 def pantry(
@@ -296,5 +465,5 @@ def pantry(
     twin_config: TwinConfig,
 ) -> MaterializeResult:
     return materialize_section(
-        context, "pantry", pantry_db, twin_store, read_pantry(twin_config), pantry_windows(twin_config)
+        context, "pantry", pantry_db, twin_store, twin_config, read_pantry(twin_config), pantry_windows(twin_config)
     )

@@ -1,0 +1,110 @@
+"""The source objects CONTRACT.md names, and a check that a database still has them.
+
+The twin reads only some of them (`used`); a missing used object makes that source's
+section unavailable with an error naming the object, the database and the contract,
+before anything is read. A missing object the twin does not read is only reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from twin_pipeline.sqlfiles import query
+
+CONTRACT = "the data contract (CONTRACT.md)"
+
+
+@dataclass(frozen=True)
+class ContractObject:
+    kind: str  # table | view | function
+    name: str
+    columns: tuple[str, ...] = ()
+    used: bool = False
+
+
+SOURCE_CONTRACT: dict[str, tuple[ContractObject, ...]] = {
+    "finance": (
+        ContractObject("table", "categories", ("category_id", "category_name", "subcategory_name", "category_type"), True),
+        ContractObject(
+            "table", "transactions",
+            ("transaction_id", "transaction_date", "type", "amount", "currency", "category_id", "updated_at"), True,
+        ),
+        ContractObject(
+            "table", "budgets",
+            ("budget_id", "budget_year", "budget_month", "type", "category_id", "budget_amount",
+             "alert_threshold", "priority", "is_active"), True,
+        ),
+        ContractObject("table", "accounts"),
+        ContractObject("table", "merchants"),
+        ContractObject("function", "get_current_budget_alerts"),
+    ),
+    "training": (
+        ContractObject("table", "workouts", ("workout_date", "template_id"), True),
+        ContractObject("table", "measurements", ("measurement_date", "bodyweight_kg", "bodyfat_pct"), True),
+        ContractObject("table", "workout_templates"),
+        ContractObject("table", "workout_sets"),
+        ContractObject("table", "exercises"),
+        ContractObject("view", "v_body_composition"),
+    ),
+    "pantry": (
+        ContractObject(
+            "table", "pantry_inventory",
+            ("category", "current_quantity", "unit", "next_expiry", "critical_threshold", "updated_at"), True,
+        ),
+        ContractObject("table", "pantry_dictionary"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ContractGap:
+    """One thing CONTRACT.md names that the database lacks."""
+
+    description: str  # "column budgets.alert_threshold", "view v_body_composition"
+    used: bool
+
+
+def contract_gaps(conn: Connection, role: str) -> list[ContractGap]:
+    """What this source database lacks of the contract (catalog queries: no privileges needed)."""
+    objects = SOURCE_CONTRACT[role]
+    relations = [o.name for o in objects if o.kind != "function"]
+    columns: dict[str, set[str]] = {}
+    for relation, column in conn.execute(query("contract_relations"), {"names": relations}):
+        columns.setdefault(relation, set()).update([column] if column else [])
+    functions = set(
+        conn.execute(query("contract_functions"), {"names": [o.name for o in objects if o.kind == "function"]})
+        .scalars()
+        .all()
+    )
+    gaps = []
+    for obj in objects:
+        if obj.kind == "function":
+            if obj.name not in functions:
+                gaps.append(ContractGap(f"function {obj.name}()", obj.used))
+        elif obj.name not in columns:
+            gaps.append(ContractGap(f"{obj.kind} {obj.name}", obj.used))
+        else:
+            gaps += [
+                ContractGap(f"column {obj.name}.{column}", obj.used)
+                for column in obj.columns
+                if column not in columns[obj.name]
+            ]
+    return gaps
+
+
+class SchemaDrift(RuntimeError):
+    """A source lacks what the twin reads; the message names the objects, database and contract."""
+
+
+def require_contract(conn: Connection, role: str, location: str) -> list[ContractGap]:
+    """Raise SchemaDrift if an object the twin reads is missing; return every gap found."""
+    gaps = contract_gaps(conn, role)
+    blocking = [gap.description for gap in gaps if gap.used]
+    if blocking:
+        raise SchemaDrift(
+            f"{role} database at {location} lacks {', '.join(blocking)}, named in {CONTRACT}; "
+            f"restore it or point {role.upper()}_DATABASE_URL at the right database"
+        )
+    return gaps
