@@ -182,6 +182,52 @@ def cmd_pantry_history(settings: TwinSettings, args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from twin_pipeline.api import LOOPBACK, create_app
+    from twin_pipeline.embedded import resolve_urls
+    from twin_pipeline.reader import TwinReader
+
+    host, port = args.host or settings.api_host, args.port or settings.api_port
+    if host not in LOOPBACK and settings.api_token is None and not args.allow_remote_without_token:
+        _say(
+            f"refusing to serve {host}:{port} without a token: set TWIN_API_TOKEN (clients then send "
+            "`Authorization: Bearer <token>`), serve on 127.0.0.1, or pass --allow-remote-without-token"
+        )
+        return 2
+    urls = resolve_urls(settings)
+    probes = {
+        f"{role}_database": create_engine(urls.source(role), connect_args={"connect_timeout": 2})
+        for role in ("finance", "training", "pantry")
+    }
+    app = create_app(TwinReader(urls.twin, person_id=settings.person_id), token=settings.api_token, probes=probes)
+    auth = "bearer token required" if settings.api_token else "no token (loopback only)"
+    _say(f"twin API on http://{host}:{port} ({auth}); docs at /docs")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    return 0
+
+
+def cmd_note(settings: TwinSettings, args: argparse.Namespace) -> int:
+    from twin_pipeline.notes import write_daily_note
+    from twin_pipeline.reader import NoState, TwinReader
+
+    vault = args.vault or settings.notes_dir
+    if vault is None:
+        _say("no vault: pass --vault DIR or set TWIN_NOTES_DIR")
+        return 2
+    from twin_pipeline.embedded import resolve_urls
+
+    try:
+        day = TwinReader(resolve_urls(settings).twin, person_id=settings.person_id).day(args.date)
+    except NoState as exc:
+        _say(str(exc))
+        return 1
+    outcome = write_daily_note(Path(vault), day.as_of, day.summary or "")
+    _say(f"{Path(vault) / (day.as_of + '.md')}: {outcome}")
+    return 0
+
+
 def cmd_db_migrate(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.embedded import resolve_urls
     from twin_pipeline.migrations import SOURCE_TARGETS, migrate
@@ -332,6 +378,33 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("action", choices=["install", "status"])
     history.add_argument("--yes", action="store_true", help="really install it")
     history.set_defaults(handler=cmd_pantry_history)
+
+    api = commands.add_parser(
+        "api",
+        help="serve the read API (port 5677) for n8n, dashboards and scripts",
+        description=(
+            "Serve GET /status, /health, /finance, /pantry, /history, /health/live, /health/ready and "
+            "/metrics from what the pipeline persisted. Listens on 127.0.0.1 unless told otherwise; "
+            "with TWIN_API_TOKEN set every endpoint but /health/live needs a bearer token."
+        ),
+    )
+    api.add_argument("--host", help="default TWIN_API_HOST or 127.0.0.1")
+    api.add_argument("--port", type=int, help="default TWIN_API_PORT or 5677")
+    api.add_argument("--allow-remote-without-token", action="store_true",
+                     help="serve a non-loopback address with no token (not recommended)")
+    api.set_defaults(handler=cmd_api)
+
+    note = commands.add_parser(
+        "note",
+        help="write a day's status into an Obsidian daily note",
+        description=(
+            "Write the status text of a day into VAULT/YYYY-MM-DD.md between %%TWIN_START%% and "
+            "%%TWIN_END%%, creating the file or the markers when missing; nothing outside them changes."
+        ),
+    )
+    note.add_argument("--vault", type=Path, help="the vault folder (default TWIN_NOTES_DIR)")
+    note.add_argument("--date", type=_day, help="YYYY-MM-DD (default: the newest day with a state)")
+    note.set_defaults(handler=cmd_note)
 
     db = commands.add_parser("db", help="database chores (migrate, stop)", description="Database chores.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

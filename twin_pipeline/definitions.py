@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions, EnvVar, in_process_executor
 
+from twin_pipeline.defs.daily_note import build_daily_note
 from twin_pipeline.defs.daily_summary import daily_summary
 from twin_pipeline.defs.schedules import daily_twin_schedule, twin_daily_job
 from twin_pipeline.defs.sensors import source_change_sensor
@@ -45,9 +46,11 @@ def build_resources(settings: TwinSettings) -> dict:
 
 
 TWIN_ASSETS = [finance, training, pantry, twin_state, daily_summary]
+# The Obsidian note is an output only where there is a vault to write to.
+OPTIONAL_ASSETS = [build_daily_note(SETTINGS.notes_dir)] if SETTINGS.notes_dir else []
 
 defs = Definitions(
-    assets=TWIN_ASSETS,
+    assets=[*TWIN_ASSETS, *OPTIONAL_ASSETS],
     jobs=[twin_daily_job],
     schedules=[daily_twin_schedule],
     sensors=[source_change_sensor],

@@ -74,7 +74,7 @@ def describe_url(url: str) -> str:
     return f"{host}{port}/{parsed.database}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class TwinSettings:
     """Resolved configuration. URLs are None when the embedded default provides them."""
 
@@ -97,6 +97,10 @@ class TwinSettings:
     statement_timeout_ms: int
     source_retries: int
     freshness_days: int
+    api_host: str
+    api_port: int
+    api_token: str | None
+    notes_dir: Path | None
 
     @property
     def twin_url_variable(self) -> str | None:
@@ -165,6 +169,10 @@ class TwinSettings:
             statement_timeout_ms=_int(env, "TWIN_STATEMENT_TIMEOUT_MS", 120_000),
             source_retries=_int(env, "TWIN_SOURCE_RETRIES", 2),
             freshness_days=_int(env, "TWIN_FRESHNESS_DAYS", 7),
+            api_host=env.get("TWIN_API_HOST", "").strip() or "127.0.0.1",
+            api_port=_int(env, "TWIN_API_PORT", 5677),
+            api_token=env.get("TWIN_API_TOKEN", "").strip() or None,
+            notes_dir=Path(env["TWIN_NOTES_DIR"]).expanduser() if env.get("TWIN_NOTES_DIR", "").strip() else None,
         )
 
     @property

@@ -41,9 +41,10 @@ def check_store(conn: Connection, location: str) -> None:
         )
 
 
-def resolve_person(conn: Connection, configured: str | None) -> str:
+def resolve_person(conn: Connection, configured: str | None, create: bool = True) -> str:
     """TWIN_PERSON_ID if set; else the single person known to the store (creating one
-    on a fresh store, adopting the one already in digital_twin_updates if there is one)."""
+    on a fresh store, adopting the one already in digital_twin_updates if there is one;
+    readers pass create=False and get a StoreError instead)."""
     if configured:
         return configured
     # Two first runs at once must not create two people.
@@ -67,6 +68,10 @@ def resolve_person(conn: Connection, configured: str | None) -> str:
         raise StoreError(
             f"digital_twin_updates holds states for {len(known)} people: set TWIN_PERSON_ID"
         )
+    if not create:
+        if known:
+            return known[0]
+        raise StoreError("the twin store knows no person yet: run `twin snapshot` or `twin up` first")
     return conn.execute(
         text(
             "INSERT INTO person (person_id, name) VALUES (COALESCE(CAST(:p AS uuid), gen_random_uuid()), 'Me') "
@@ -246,3 +251,15 @@ def stored_fingerprints(conn: Connection, source_table: str) -> tuple[dict[str, 
         text("SELECT covered_from FROM twin_source_coverage WHERE source_table = :t"), {"t": source_table}
     ).scalar()
     return values, covered
+
+
+def summaries_between(conn: Connection, person_id: str, first: date, last: date) -> dict[str, str]:
+    """as_of -> status text for the days first..last that have one."""
+    rows = conn.execute(
+        text(
+            "SELECT as_of::text, summary_text FROM twin_daily_summary "
+            "WHERE person_id = CAST(:p AS uuid) AND as_of BETWEEN :a AND :b ORDER BY as_of"
+        ),
+        {"p": person_id, "a": first, "b": last},
+    )
+    return dict(rows.all())

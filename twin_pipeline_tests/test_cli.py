@@ -201,3 +201,18 @@ def test_snapshot_with_the_twin_store_refusing_writes_still_shows_the_day(source
     assert "📊 AUTONOMOUS LIVING STATUS · 2025-05-12" in done.stdout
     assert "+9,000.00 PLN MTD" in done.stdout  # computed from the sources all the same
     assert "twin database read only at" in done.stdout and "NOT STORED" in done.stdout
+
+
+def test_the_api_will_not_listen_beyond_loopback_without_a_token(tmp_path):
+    refused = twin("api", "--host", "0.0.0.0", home=tmp_path / ".twin")
+    assert refused.returncode == 2
+    assert "refusing to serve 0.0.0.0:5677 without a token" in refused.stdout
+
+
+def test_note_writes_the_newest_day_into_the_vault(embedded_home, tmp_path):
+    vault = tmp_path / "vault"
+    done = twin("note", "--vault", str(vault), home=embedded_home)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (note,) = vault.glob("*.md")
+    assert note.read_text().startswith("%%TWIN_START%%\n📊 AUTONOMOUS LIVING STATUS")
+    assert "unchanged" in twin("note", "--vault", str(vault), home=embedded_home).stdout

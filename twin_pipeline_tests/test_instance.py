@@ -57,3 +57,18 @@ def test_partitions_of_a_failed_range_run_are_marked_failed(instance, sources, p
         AssetKey("twin_state")
     )
     assert {"2025-05-01", "2025-05-02"} <= set(failed)
+
+
+def test_planned_checks_are_recorded_for_every_partition(instance, sources, pg_server):
+    from sqlalchemy import create_engine, text
+
+    tags = {"dagster/asset_partition_range_start": "2025-06-01", "dagster/asset_partition_range_end": "2025-06-04"}
+    result = materialize(TWIN_ASSETS, resources=sources.resources(), instance=instance, tags=tags)
+    engine = create_engine(pg_server.url("instance_dagster"))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT check_name, count(DISTINCT partition) FROM asset_check_executions "
+                 "WHERE run_id = :r AND asset_key LIKE '%training%' GROUP BY 1"), {"r": result.run_id}
+        ).all()
+    engine.dispose()
+    assert dict(rows) == {name: 4 for name in ("source_readable", "matches_contract", "plausible_values", "fresh")}

@@ -130,7 +130,10 @@ def materialize_section(
             with cyclic_gc_paused():
                 got = read(conn, days)
             quality = dict(
-                conn.execute(checks_query(f"{source.role}_quality"), {"today": config.today(), "tz": config.timezone})
+                conn.execute(
+                    checks_query(f"{source.role}_quality"),
+                    {**_bounds(days), "today": config.today(), "tz": config.timezone},
+                )
                 .one()._mapping
             )
             if reconcile is not None:

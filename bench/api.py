@@ -1,0 +1,123 @@
+"""Read API benchmark: a store holding ten years of states, 16 concurrent clients, 10 s.
+
+    .venv/bin/python bench/api.py
+
+Starts `twin api` on loopback (uvicorn, one process) against a twin store that holds ten
+years of generated states, then drives GET /status and GET /history?limit=100 from a
+separate process: 16 keep-alive connections, each sending its next request as soon as the
+previous answer arrived, for 10 s per endpoint. Prints throughput and latency percentiles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path[:0] = [str(ROOT), str(BENCH)]
+
+from backfill import TEN_YEARS, _case_env, _prepare  # noqa: E402
+
+CLIENTS, SECONDS = 16, 10.0
+
+
+async def _client(host: str, port: int, path: str, until: float, latencies: list[float]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    while time.perf_counter() < until:
+        began = time.perf_counter()
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+        await reader.readexactly(length)
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"{path}: {head.splitlines()[0].decode()}")
+        latencies.append(time.perf_counter() - began)
+    writer.close()
+
+
+def load(port: int, path: str) -> dict:
+    """Run in its own process (see main): the clients' CPU is not the server's."""
+    latencies: list[float] = []
+
+    async def drive() -> None:
+        until = time.perf_counter() + SECONDS
+        await asyncio.gather(*(_client("127.0.0.1", port, path, until, latencies) for _ in range(CLIENTS)))
+
+    began = time.perf_counter()
+    asyncio.run(drive())
+    elapsed = time.perf_counter() - began
+    ordered = sorted(latencies)
+    return {
+        "requests": len(ordered),
+        "rps": len(ordered) / elapsed,
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p99_ms": ordered[int(len(ordered) * 0.99) - 1] * 1000,
+    }
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--load":
+        print(json.dumps(load(int(sys.argv[2]), sys.argv[3])))
+        return
+    home = (ROOT / ".twin" / "bench").resolve() if len(sys.argv) < 2 else Path(sys.argv[1]).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    print(f"preparing ten years of demo data under {home}", flush=True)
+    prepared = _prepare(home)
+    env = _case_env(home, prepared, stock=False)
+    os.environ.update(env)
+    from dagster import DagsterInstance
+
+    from twin_pipeline.definitions import defs
+
+    end = date.fromisoformat(prepared["end"])
+    print("  backfilling ten years into the twin store ...", flush=True)
+    with DagsterInstance.ephemeral() as instance:
+        defs.resolve_job_def("twin_daily_job").execute_in_process(
+            instance=instance,
+            tags={"dagster/asset_partition_range_start": (end - timedelta(days=TEN_YEARS - 1)).isoformat(),
+                  "dagster/asset_partition_range_end": end.isoformat()},
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "twin_pipeline.cli", "api", "--port", str(port)],
+        env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        rows = {}
+        for path in ("/status", "/history?limit=100"):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5).read()  # warm
+            done = subprocess.run([sys.executable, __file__, "--load", str(port), path],
+                                  capture_output=True, text=True, check=True)
+            rows[path] = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"  {path}: {rows[path]}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(10)
+    print()
+    print(f"endpoint (16 clients, {SECONDS:.0f} s)     requests/s     p50      p99     targets: p99 < 20 ms, >= 500 req/s")
+    for path, row in rows.items():
+        print(f"{path:<30} {row['rps']:>10.0f}  {row['p50_ms']:6.2f} ms  {row['p99_ms']:6.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Reading the twin from its store, for scripts, the API and the daily note.
+
+    from twin_pipeline.reader import TwinReader
+    twin = TwinReader()                      # the configured (or embedded) twin store
+    twin.summary()                           # today's status text, or the newest day's
+    twin.state("2026-03-01")                 # {"finance": {...}, "health": {...}, "pantry": {...}}
+    twin.history(limit=20, entity_type="finance")
+
+It only reads what the pipeline persisted; it never recomputes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Engine, create_engine, text
+
+from twin_pipeline.core.sections import ENTITIES
+from twin_pipeline.settings import TwinSettings, normalise_url
+from twin_pipeline.sqlfiles import query
+from twin_pipeline.store import SOURCE_SYSTEM, UPDATE_TYPE, latest_summary, resolve_person
+
+
+class NoState(LookupError):
+    """The store holds no state for that day."""
+
+
+@dataclass(frozen=True)
+class DayState:
+    as_of: str
+    summary: str | None
+    entities: dict[str, dict]
+
+
+class TwinReader:
+    """Read-only access to one person's twin in the twin store."""
+
+    def __init__(self, url: str | None = None, *, person_id: str | None = None, engine: Engine | None = None):
+        if engine is None:
+            if url is None:
+                from twin_pipeline.embedded import resolve_urls
+
+                settings = TwinSettings.from_env()
+                url, person_id = resolve_urls(settings).twin, person_id or settings.person_id
+            engine = create_engine(
+                normalise_url(url), pool_size=4, pool_pre_ping=True,
+                connect_args={"connect_timeout": 3, "options": "-c default_transaction_read_only=on"},
+            )
+        self.engine = engine
+        self._person_id = person_id
+
+    @property
+    def person_id(self) -> str:
+        if self._person_id is None:
+            with self.engine.begin() as conn:
+                self._person_id = resolve_person(conn, None, create=False)
+        return self._person_id
+
+    def version(self) -> tuple:
+        """Changes whenever the pipeline writes a state or a summary (for caches)."""
+        with self.engine.connect() as conn:
+            return tuple(conn.execute(query("store_version"), {"p": self.person_id}).one())
+
+    def latest_day(self) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(query("latest_state_day"), self._filters()).scalar()
+
+    def day(self, as_of: date | str | None = None) -> DayState:
+        """The newest state of each entity for a day (default: the newest day), and its text."""
+        day = str(as_of) if as_of is not None else self.latest_day()
+        if day is None:
+            raise NoState("the twin store holds no state yet: run `twin snapshot` or `twin up`")
+        with self.engine.connect() as conn:
+            rows = conn.execute(query("day_states"), {**self._filters(), "d": day}).all()
+            found = latest_summary(conn, self.person_id, date.fromisoformat(day))
+        if not rows:
+            raise NoState(f"no state for {day}: materialize it (`twin snapshot --date {day}` or a backfill)")
+        entities = {entity: document for entity, document in rows}
+        return DayState(day, found[1] if found else None, {e: entities[e] for e in ENTITIES if e in entities})
+
+    def state(self, as_of: date | str | None = None) -> dict[str, dict]:
+        return self.day(as_of).entities
+
+    def summary(self, as_of: date | str | None = None) -> str | None:
+        return self.day(as_of).summary
+
+    def history(
+        self,
+        limit: int = 10,
+        entity_type: str | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[dict]:
+        """State rows newest first; a row that replaced an earlier one for its day is a
+        correction, and only the newest row of a day is its current state."""
+        params = {
+            **self._filters(),
+            "limit": limit,
+            "entity": entity_type,
+            "start": None if start is None else start.isoformat(),
+            "end": None if end is None else end.isoformat(),
+        }
+        with self.engine.connect() as conn:
+            rows = conn.execute(query("state_history"), params).mappings().all()
+        return [
+            {
+                "id": row["id"],
+                "entity_type": row["entity_type"],
+                "as_of": row["as_of"],
+                "created_at": _iso(row["created_at"]),
+                "current": row["version"] == row["versions"],
+                "correction": row["version"] > 1,
+                "version": row["version"],
+                "data": row["update_data"],
+            }
+            for row in rows
+        ]
+
+    def _filters(self) -> dict:
+        return {"p": self.person_id, "s": SOURCE_SYSTEM, "u": UPDATE_TYPE}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
