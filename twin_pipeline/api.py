@@ -213,6 +213,18 @@ def create_app(
     for name in ("health", "finance", "pantry"):
         app.get(f"/{name}", dependencies=guarded, summary=f"The {name} state of a day")(entity(name))
 
+    @app.get("/person", dependencies=guarded, summary="The person: health metrics and goal progress")
+    async def person() -> Response:
+        return answer(("person",), reader.person)
+
+    @app.get("/goals", dependencies=guarded, summary="The person's goals")
+    async def goals() -> Response:
+        return answer(("goals",), reader.goals)
+
+    @app.get("/home", dependencies=guarded, summary="The home: environment, devices, status")
+    async def home() -> Response:
+        return answer(("home",), reader.home)
+
     @app.get("/history", dependencies=guarded, summary="State rows, newest first, corrections marked")
     async def history(
         limit: int = Query(10, ge=1, le=1000),

@@ -106,6 +106,24 @@ def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progr
     return result.success
 
 
+def run_entities(settings: TwinSettings) -> bool:
+    """Materialize goals, home and person in-process (recorded in Dagster's storage)."""
+    from dagster import DagsterInstance
+
+    from twin_pipeline.definitions import defs
+
+    prepare_dagster_home(settings)
+    with DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("twin_entities_job").execute_in_process(
+            instance=instance, tags={"twin/trigger": "twin-up"},
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}}, raise_on_error=False,
+        )
+    for event in result.all_events:
+        if event.is_step_failure:
+            _say(f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}")
+    return result.success
+
+
 def print_summary(settings: TwinSettings, day: date) -> bool:
     from twin_pipeline.embedded import resolve_urls
     from twin_pipeline.store import latest_summary, resolve_person
@@ -304,6 +322,9 @@ def cmd_up(settings: TwinSettings, args: argparse.Namespace) -> int:
     start = max(today - timedelta(days=args.days - 1), settings.start_date)
     _say(f"materializing {start} .. {today} in one run")
     if not run_days(settings, start, today, "twin-up"):
+        return 1
+    # Then goals, home and person; and today once more, so its text has the home line.
+    if not run_entities(settings) or not run_days(settings, today, today, "twin-up"):
         return 1
     print_summary(settings, today)
     if args.no_serve:

@@ -6,6 +6,7 @@ from dagster import Definitions, EnvVar, in_process_executor
 
 from twin_pipeline.defs.daily_note import build_daily_note
 from twin_pipeline.defs.daily_summary import daily_summary
+from twin_pipeline.defs.entities import ENTITY_ASSETS, entities_schedule, twin_entities_job
 from twin_pipeline.defs.schedules import daily_twin_schedule, twin_daily_job
 from twin_pipeline.defs.sensors import source_change_sensor
 from twin_pipeline.defs.shared import SETTINGS, TwinConfig
@@ -40,6 +41,9 @@ def build_resources(settings: TwinSettings) -> dict:
             expiry_window_days=settings.expiry_window_days,
             weekly_workout_target=settings.weekly_workout_target,
             freshness_days=settings.freshness_days,
+            goals_dir=str(settings.goals_dir) if settings.goals_dir else None,
+            home_states=settings.home_states,
+            home_states_token=EnvVar("TWIN_HOME_STATES_TOKEN") if settings.home_states_token else None,
             person_id=EnvVar("TWIN_PERSON_ID") if settings.person_id else None,
         ),
     }
@@ -50,9 +54,9 @@ TWIN_ASSETS = [finance, training, pantry, twin_state, daily_summary]
 OPTIONAL_ASSETS = [build_daily_note(SETTINGS.notes_dir)] if SETTINGS.notes_dir else []
 
 defs = Definitions(
-    assets=[*TWIN_ASSETS, *OPTIONAL_ASSETS],
-    jobs=[twin_daily_job],
-    schedules=[daily_twin_schedule],
+    assets=[*TWIN_ASSETS, *OPTIONAL_ASSETS, *ENTITY_ASSETS],
+    jobs=[twin_daily_job, twin_entities_job],
+    schedules=[daily_twin_schedule, entities_schedule],
     sensors=[source_change_sensor],
     resources=build_resources(SETTINGS),
     # Every run (schedule, UI, backfill) is five SQL-bound steps in a chain: nothing to

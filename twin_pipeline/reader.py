@@ -117,9 +117,34 @@ class TwinReader:
             for row in rows
         ]
 
+    def person(self) -> dict:
+        """The person's record: identity, health metrics and goal progress."""
+        with self.engine.connect() as conn:
+            row = conn.execute(query("person_row"), {"p": self.person_id}).mappings().first()
+        if row is None:
+            raise NoState(f"no person {self.person_id} in the twin store")
+        return _jsonable(row)
+
+    def goals(self) -> list[dict]:
+        """The person's goals, dependencies as goal codes."""
+        with self.engine.connect() as conn:
+            return [_jsonable(row) for row in conn.execute(query("goal_rows"), {"p": self.person_id}).mappings()]
+
+    def home(self) -> dict:
+        """The person's current home, as Home Assistant last described it."""
+        with self.engine.connect() as conn:
+            row = conn.execute(query("home_row"), {"p": self.person_id}).mappings().first()
+        if row is None:
+            raise NoState("no home known yet: set TWIN_HOME_STATES and materialize the home asset")
+        return _jsonable(row)
+
     def _filters(self) -> dict:
         return {"p": self.person_id, "s": SOURCE_SYSTEM, "u": UPDATE_TYPE}
 
 
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def _jsonable(row) -> dict:
+    return {key: value.isoformat() if isinstance(value, (date, datetime)) else value for key, value in row.items()}

@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL, make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = PROJECT_ROOT / "sql"
+EXAMPLES = PROJECT_ROOT / "examples"
 
 SOURCE_DATABASES = {
     "finance": "autonomous_finance",
@@ -101,6 +102,9 @@ class TwinSettings:
     api_port: int
     api_token: str | None
     notes_dir: Path | None
+    goals_dir: Path | None
+    home_states: str | None
+    home_states_token: str | None
 
     @property
     def twin_url_variable(self) -> str | None:
@@ -149,6 +153,7 @@ class TwinSettings:
                     f"TWIN_PERSON_ID={person_id!r} is not a UUID; "
                     "unset it to use the single person known to the twin store"
                 ) from exc
+        demo = finance_url is None
         return cls(
             finance_url=finance_url,
             training_url=sources["training"],
@@ -173,6 +178,11 @@ class TwinSettings:
             api_port=_int(env, "TWIN_API_PORT", 5677),
             api_token=env.get("TWIN_API_TOKEN", "").strip() or None,
             notes_dir=Path(env["TWIN_NOTES_DIR"]).expanduser() if env.get("TWIN_NOTES_DIR", "").strip() else None,
+            # The embedded demo comes with the example goals and home of examples/.
+            goals_dir=_path(env, "TWIN_GOALS_DIR", EXAMPLES / "goals" if demo else None),
+            home_states=env.get("TWIN_HOME_STATES", "").strip()
+            or (str(EXAMPLES / "home_assistant_states.json") if demo else None),
+            home_states_token=env.get("TWIN_HOME_STATES_TOKEN", "").strip() or None,
         )
 
     @property
@@ -184,6 +194,11 @@ class TwinSettings:
     def uses_embedded(self) -> bool:
         """True when any database (sources, twin store, Dagster storage) is the embedded one."""
         return self.embedded_sources or self.twin_url is None or self.dagster_url is None
+
+
+def _path(env: Mapping[str, str], name: str, default: Path | None) -> Path | None:
+    text = env.get(name, "").strip()
+    return Path(text).expanduser() if text else default
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

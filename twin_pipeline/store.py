@@ -21,6 +21,8 @@ REQUIRED_TABLES = (
     "twin_daily_summary",
     "twin_source_fingerprint",
     "twin_source_coverage",
+    "goal",
+    "home",
 )
 
 

@@ -150,7 +150,7 @@ def test_the_openapi_schema_fuzzed_gives_no_server_error(store):
     app = create_app(TwinReader(store.finance_url), recheck_seconds=0)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 8
+    assert len(operations) == 11
 
     for operation in operations:
 

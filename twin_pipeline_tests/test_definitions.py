@@ -15,11 +15,14 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 def test_definitions_load_with_the_lineage_sources_twin_state_summary():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert keys == {"finance", "training", "pantry", "twin_state", "daily_summary"}
+    assert keys == {"finance", "training", "pantry", "twin_state", "daily_summary", "goals", "home", "person"}
     assert graph.get(AssetKey("twin_state")).parent_keys == {AssetKey("finance"), AssetKey("training"), AssetKey("pantry")}
     assert graph.get(AssetKey("daily_summary")).parent_keys == {AssetKey("twin_state")}
-    defs.resolve_job_def("twin_daily_job")
+    assert graph.get(AssetKey("person")).parent_keys == {AssetKey("twin_state"), AssetKey("goals"), AssetKey("home")}
+    daily = {key.to_user_string() for key in defs.resolve_job_def("twin_daily_job").asset_layer.executable_asset_keys}
+    assert daily == {"finance", "training", "pantry", "twin_state", "daily_summary"}
     assert defs.resolve_schedule_def("daily_twin_schedule").default_status.value == "RUNNING"
+    assert defs.resolve_sensor_def("source_change_sensor").default_status.value == "RUNNING"
 
 
 def test_every_asset_shares_the_daily_partitions_and_runs_ranges_in_one_run():

@@ -14,7 +14,7 @@ GRANT CONNECT ON DATABASE :"DBNAME" TO twin_writer;
 GRANT USAGE ON SCHEMA public TO twin_writer;
 GRANT SELECT, INSERT ON digital_twin_updates TO twin_writer;
 GRANT SELECT ON twin_schema_migrations TO twin_writer;
-GRANT SELECT, INSERT ON person TO twin_writer;
+GRANT SELECT, INSERT, UPDATE ON person, home, goal TO twin_writer;
 GRANT SELECT, INSERT, UPDATE, DELETE
     ON twin_section_day, twin_daily_summary, twin_source_fingerprint, twin_source_coverage
     TO twin_writer;

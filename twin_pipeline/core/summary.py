@@ -84,14 +84,33 @@ def pantry_line(section: Mapping | None) -> str:
     return text
 
 
-def render_summary(as_of: str, states: Mapping[str, Mapping], *, weekly_workout_target: int = 3) -> str:
-    """The status text for one day from its entity documents (finance, health, pantry)."""
+def home_line(home: Mapping) -> str:
+    environment = home.get("environmental_data") or {}
+    parts = []
+    if environment.get("temperature_c") is not None:
+        parts.append(f"{environment['temperature_c']:.1f} °C")
+    if environment.get("humidity_pct") is not None:
+        parts.append(f"{environment['humidity_pct']:.0f} % humidity")
+    devices = home.get("device_inventory") or []
+    silent = sum(1 for d in devices if d.get("state") in ("unavailable", "unknown"))
+    status = home.get("operational_status") or "unknown"
+    parts.append(status + (f" ({silent} of {len(devices)} devices not reporting)" if silent else ""))
+    return "🏠 Home: " + " · ".join(parts)
+
+
+def render_summary(
+    as_of: str, states: Mapping[str, Mapping], *, weekly_workout_target: int = 3, home: Mapping | None = None
+) -> str:
+    """The status text for one day from its entity documents (finance, health, pantry),
+    and the home's line when the home as it is now belongs to that day (today)."""
     lines = [
         f"{HEADER} · {as_of}",
         health_line(states.get("health"), weekly_workout_target),
         finance_line(states.get("finance")),
         pantry_line(states.get("pantry")),
     ]
+    if home is not None:
+        lines.append(home_line(home))
     degraded = [
         f"{name}: {states[name].get('error')}"
         for name in ("health", "finance", "pantry")

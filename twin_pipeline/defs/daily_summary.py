@@ -7,6 +7,7 @@ from twin_pipeline.core.summary import render_summary
 from twin_pipeline.defs.shared import TwinConfig, cyclic_gc_paused, daily_partitions, run_days, with_day_details
 from twin_pipeline.defs.twin_state import twin_state
 from twin_pipeline.resources import PostgresDatabase
+from twin_pipeline.sqlfiles import query
 from twin_pipeline.store import newest_states, resolve_person, upsert_summaries
 
 
@@ -30,6 +31,9 @@ def daily_summary(
     with twin_store.engine().begin() as conn, cyclic_gc_paused():
         person_id = resolve_person(conn, twin_config.person_id)
         states = newest_states(conn, person_id, days)
+        # The home is only ever known as it is now: it belongs in today's text alone.
+        today = twin_config.today()
+        home_now = conn.execute(query("home_row"), {"p": person_id}).mappings().first() if today in days else None
         summaries = []
         for day in days:
             as_of = day.isoformat()
@@ -38,6 +42,7 @@ def daily_summary(
                 as_of,
                 {e: s.document for e, s in day_states.items()},
                 weekly_workout_target=twin_config.weekly_workout_target,
+                home=home_now if day == today else None,
             )
             summaries.append((as_of, summary_text, [s.id for s in day_states.values()]))
         changed = upsert_summaries(conn, person_id, summaries)

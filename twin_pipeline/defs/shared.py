@@ -33,6 +33,9 @@ class TwinConfig(ConfigurableResource):
     weekly_workout_target: int = Field(default=3, description="Workouts a week the summary counts against")
     person_id: str | None = Field(default=None, description="TWIN_PERSON_ID; unset = the single person in the store")
     freshness_days: int = Field(default=7, description="A source whose newest record is older warns")
+    goals_dir: str | None = Field(default=None, description="TWIN_GOALS_DIR: the goal markdown files")
+    home_states: str | None = Field(default=None, description="TWIN_HOME_STATES: Home Assistant states file or URL")
+    home_states_token: str | None = Field(default=None, description="TWIN_HOME_STATES_TOKEN for a Home Assistant URL")
 
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.timezone)).date()

@@ -1,0 +1,208 @@
+"""The twin's entities: goals (markdown files), the home (Home Assistant) and the person.
+
+Not daily partitions but the current picture: materialized by twin_entities_job after the
+morning run (and by `twin up`), each writing its own table in the twin store.
+"""
+
+import json
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+from dagster import (
+    AssetExecutionContext,
+    AssetSelection,
+    DefaultScheduleStatus,
+    MaterializeResult,
+    MetadataValue,
+    ScheduleDefinition,
+    asset,
+    define_asset_job,
+)
+from sqlalchemy import text
+
+from twin_pipeline.core.goals import GoalDoc, GoalFileError, dependency_problems, goals_progress, parse_goal
+from twin_pipeline.core.home import home_from_states
+from twin_pipeline.defs.shared import SETTINGS, TwinConfig
+from twin_pipeline.defs.twin_state import twin_state
+from twin_pipeline.reader import NoState, TwinReader
+from twin_pipeline.resources import PostgresDatabase
+from twin_pipeline.sqlfiles import query
+from twin_pipeline.store import SOURCE_SYSTEM, UPDATE_TYPE, resolve_person
+
+
+def _table(rows: list[tuple], header: tuple[str, ...]) -> MetadataValue:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return MetadataValue.md("\n".join(lines))
+
+
+@asset(
+    group_name="entities",
+    kinds={"python", "postgres"},
+    owners=["team:twin"],
+    description=(
+        "The person's goals, read from the markdown files in TWIN_GOALS_DIR (YAML front matter: "
+        "goal_id, title, status, dates, dependencies) into the goal table. A malformed file is "
+        "reported and skipped; unknown dependencies and dependency cycles are reported."
+    ),
+)
+def goals(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig) -> MaterializeResult:
+    folder = Path(twin_config.goals_dir) if twin_config.goals_dir else None
+    files = sorted(folder.glob("*.md")) if folder and folder.is_dir() else []
+    parsed: dict[str, GoalDoc] = {}
+    malformed: list[tuple[str, str]] = []
+    for path in files:
+        try:
+            goal = parse_goal(path.read_text(encoding="utf-8"), roadmap_link=str(path))
+        except (GoalFileError, UnicodeDecodeError) as exc:
+            malformed.append((path.name, str(exc)))
+            continue
+        if goal.goal_code in parsed:
+            malformed.append((path.name, f"{goal.goal_code} is also defined in {parsed[goal.goal_code].roadmap_link}"))
+            continue
+        parsed[goal.goal_code] = goal
+    unknown, cycles = dependency_problems(parsed)
+    with twin_store.engine().begin() as conn:
+        owner = resolve_person(conn, twin_config.person_id)
+        for goal in parsed.values():
+            conn.execute(query("upsert_goal"), {
+                "code": goal.goal_code, "name": goal.name, "description": goal.description, "owner": owner,
+                "status": goal.status, "start": goal.start_date, "target": goal.target_date,
+                "progress": json.dumps(goal.progress_metrics, default=str), "link": goal.roadmap_link,
+            })
+        for goal in parsed.values():
+            conn.execute(query("set_goal_dependencies"), {"code": goal.goal_code, "deps": list(goal.dependencies)})
+    for name, reason in malformed:
+        context.log.warning(f"goal file {name} skipped: {reason}")
+    metadata = {
+        "goals_dir": str(folder) if folder else "TWIN_GOALS_DIR not set",
+        "files": len(files),
+        "goals_loaded": len(parsed),
+        "files_skipped": len(malformed),
+        "dagster/row_count": len(parsed),
+        "by_status": MetadataValue.json(dict(Counter(g.status for g in parsed.values()))),
+        "unknown_dependencies": MetadataValue.json(unknown),
+        "dependency_cycles": MetadataValue.json([" -> ".join(cycle) for cycle in cycles]),
+    }
+    if malformed:
+        metadata["skipped"] = _table(malformed, ("file", "why"))
+    return MaterializeResult(metadata=metadata)
+
+
+def _home_states(source: str, token: str | None) -> list[dict]:
+    if source.startswith(("http://", "https://")):
+        request = urllib.request.Request(source, headers={"Authorization": f"Bearer {token}"} if token else {})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+    return json.loads(Path(source).expanduser().read_text(encoding="utf-8"))
+
+
+@asset(
+    group_name="entities",
+    kinds={"python", "postgres"},
+    owners=["team:twin"],
+    description=(
+        "The home, from a Home Assistant states export (TWIN_HOME_STATES: a file, or the URL of "
+        "GET /api/states): temperature, humidity and air quality into environmental_data, devices "
+        "with state and battery into device_inventory, and the operational status they imply."
+    ),
+)
+def home(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig) -> MaterializeResult:
+    if not twin_config.home_states:
+        return MaterializeResult(metadata={"source": "TWIN_HOME_STATES not set: no home data"})
+    try:
+        states = _home_states(twin_config.home_states, twin_config.home_states_token)
+    except (OSError, ValueError) as exc:
+        context.log.warning(f"Home Assistant states at {twin_config.home_states} could not be read: {exc}")
+        return MaterializeResult(metadata={"source": twin_config.home_states, "error": str(exc)})
+    snapshot = home_from_states(states if isinstance(states, list) else [])
+    with twin_store.engine().begin() as conn:
+        person = resolve_person(conn, twin_config.person_id)
+        conn.execute(query("upsert_home"), {
+            "person": person, "env": json.dumps(snapshot.environmental_data),
+            "devices": json.dumps(snapshot.device_inventory), "operational": snapshot.operational_status,
+            "occupancy": snapshot.occupancy_status,
+        })
+    return MaterializeResult(metadata={
+        "source": twin_config.home_states,
+        "entities": snapshot.entities,
+        "entities_not_reporting": snapshot.not_reporting,
+        "devices": len(snapshot.device_inventory),
+        "operational_status": snapshot.operational_status,
+        "temperature_c": snapshot.environmental_data["temperature_c"] or 0.0,
+        "environmental_data": MetadataValue.json(snapshot.environmental_data),
+    })
+
+
+@asset(
+    deps=[twin_state, goals, home],
+    group_name="entities",
+    kinds={"python", "postgres"},
+    owners=["team:twin"],
+    description=(
+        "The person: health metrics from the newest health state, goal progress from the goals "
+        "(counts by status, overdue, blocked). A person row is appended to digital_twin_updates "
+        "when either changes."
+    ),
+)
+def person(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig) -> MaterializeResult:
+    reader = TwinReader(engine=twin_store.engine(), person_id=twin_config.person_id)
+    try:
+        health = reader.day().entities.get("health", {})
+    except NoState:
+        health = {}
+    body = health.get("body_composition") or {}
+    health_metrics = {
+        "as_of": health.get("as_of"),
+        "bodyweight_kg": body.get("bodyweight_kg"),
+        "bodyfat_pct": body.get("bodyfat_pct"),
+        "lean_mass_kg": body.get("lean_mass_kg"),
+        "weight_trend": body.get("weight_trend"),
+        "last_workout_date": health.get("last_workout_date"),
+        "workouts_last_7_days": health.get("workouts_last_7_days"),
+    }
+    with twin_store.engine().begin() as conn:
+        person_id = resolve_person(conn, twin_config.person_id)
+        goal_docs = {
+            row.goal_code: GoalDoc(row.goal_code, row.name, row.status, target_date=row.target_date,
+                                   dependencies=tuple(row.dependency_codes))
+            for row in conn.execute(query("goal_rows"), {"p": person_id})
+        }
+        progress = goals_progress(goal_docs, twin_config.today())
+        conn.execute(query("update_person"), {"p": person_id, "health": json.dumps(health_metrics),
+                                              "goals": json.dumps(progress)})
+        document = {"health_metrics": health_metrics, "goals_progress": progress}
+        newest = conn.execute(query("newest_person_state"), {"p": person_id, "s": SOURCE_SYSTEM, "u": UPDATE_TYPE}).scalar()
+        changed = newest is None or {k: v for k, v in newest.items() if k != "as_of"} != document
+        if changed:
+            conn.execute(text(
+                "INSERT INTO digital_twin_updates (entity_type, entity_id, update_data, source_system, update_type) "
+                "VALUES ('person', CAST(:p AS uuid), CAST(:d AS jsonb), :s, :u)"
+            ), {"p": person_id, "d": json.dumps({"as_of": twin_config.today().isoformat(), **document}),
+                "s": SOURCE_SYSTEM, "u": UPDATE_TYPE})
+    return MaterializeResult(metadata={
+        "person_id": person_id,
+        "state_row_written": changed,
+        "goals": progress["total"],
+        "overdue": ", ".join(progress["overdue"]) or "none",
+        "blocked": ", ".join(progress["blocked"]) or "none",
+        "health_metrics": MetadataValue.json(health_metrics),
+    })
+
+
+ENTITY_ASSETS = [goals, home, person]
+
+twin_entities_job = define_asset_job(
+    "twin_entities_job",
+    selection=AssetSelection.groups("entities"),
+    description="Goals, home and person: the current picture of the twin's entities.",
+)
+
+entities_schedule = ScheduleDefinition(
+    job=twin_entities_job,
+    cron_schedule="15 6 * * *",
+    execution_timezone=SETTINGS.timezone,
+    default_status=DefaultScheduleStatus.RUNNING,
+    description="Every day at 06:15 in TWIN_TIMEZONE, after the twin's morning run: goals, home, person.",
+)

@@ -1,0 +1,150 @@
+"""Person, Home and Goal: constraints, goals from markdown, person aggregation, Home Assistant."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from dagster import DagsterInstance, materialize
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from twin_pipeline.api import create_app
+from twin_pipeline.core.goals import GoalFileError, dependency_problems, parse_goal
+from twin_pipeline.core.home import home_from_states
+from twin_pipeline.defs.entities import ENTITY_ASSETS
+from twin_pipeline.defs.shared import TwinConfig
+from twin_pipeline.reader import TwinReader
+from twin_pipeline.settings import EXAMPLES
+from twin_pipeline_tests.conftest import execute, materialize_days
+
+TODAY = TwinConfig().today()
+
+
+def goal_file(code: str, status: str = "active", deps: list[str] | None = None, extra: str = "") -> str:
+    return (f'---\ntitle: "{code}: a goal"\ngoal_id: "goal-{code.lower()}"\nstatus: "{status}"\n'
+            f"dependencies: {json.dumps(deps or [])}\n{extra}---\n\n# {code}\n\nWhy it matters.\n")
+
+
+@pytest.mark.parametrize(
+    "sql, constraint",
+    [
+        ("UPDATE person SET contact_email = 'not-an-email'", "person_contact_email_valid"),
+        ("UPDATE person SET gender = 'Robot'", "person_gender_valid"),
+        ("UPDATE person SET activity_level = 'Extreme'", "person_activity_level_valid"),
+        ("UPDATE person SET timezone = 'Mars/Olympus'", "'Mars/Olympus' is not an IANA time zone"),
+        ("INSERT INTO goal (goal_code, name, status) VALUES ('G99', 'x', 'Someday')", "goal_status_valid"),
+        ("INSERT INTO home (name, occupancy_status) VALUES ('x', 'Partying')", "home_occupancy_status_valid"),
+        ("INSERT INTO home (name, latitude) VALUES ('x', 123)", "home_latitude_in_range"),
+        ("INSERT INTO home (name, address) VALUES ('x', '{\"city\": \"Kraków\"}')",
+         "home_address_has_street_city_postal_code_country"),
+    ],
+)
+def test_constraints_refuse_bad_values_with_a_clear_message(sources, sql, constraint):
+    execute(sources.twin, "INSERT INTO person (name) SELECT 'Me' WHERE NOT EXISTS (SELECT 1 FROM person)")
+    with pytest.raises(IntegrityError, match=constraint.replace("(", r"\(")):
+        execute(sources.twin, sql)
+
+
+def test_an_email_is_unique_and_last_updated_is_managed(sources):
+    execute(sources.twin, "INSERT INTO person (name) SELECT 'Me' WHERE NOT EXISTS (SELECT 1 FROM person)")
+    with sources.twin.begin() as conn:
+        before = conn.execute(text("SELECT last_updated FROM person")).scalar()
+    execute(sources.twin, "UPDATE person SET contact_email = 'me@example.org', timezone = 'Europe/Warsaw'")
+    with sources.twin.begin() as conn:
+        assert conn.execute(text("SELECT last_updated FROM person")).scalar() > before
+    with pytest.raises(IntegrityError, match="person_contact_email_unique"):
+        execute(sources.twin, "INSERT INTO person (name, contact_email) VALUES ('Twin', 'me@example.org')")
+
+
+def test_statuses_are_mapped_and_bad_files_explained():
+    assert parse_goal(goal_file("G01", "in progress"), "x").status == "Active"
+    assert parse_goal(goal_file("G02", "Done"), "x").status == "Completed"
+    assert parse_goal(goal_file("G03", "paused"), "x").status == "On Hold"
+    with pytest.raises(GoalFileError, match="status 'someday' is not one of"):
+        parse_goal(goal_file("G04", "someday"), "x")
+    with pytest.raises(GoalFileError, match="no YAML front matter"):
+        parse_goal("# just a heading\n", "x")
+    with pytest.raises(GoalFileError, match="target_date 2026-01-01 is before start_date 2026-06-01"):
+        parse_goal(goal_file("G05", extra='start_date: "2026-06-01"\ntarget_date: "2026-01-01"\n'), "x")
+
+
+def test_unknown_dependencies_and_cycles_are_found():
+    goals = {c: parse_goal(goal_file(c, deps=d), "x") for c, d in
+             {"G01": ["G02"], "G02": ["G03"], "G03": ["G01"], "G04": ["G42"]}.items()}
+    unknown, cycles = dependency_problems(goals)
+    assert unknown == {"G04": ["G42"]}
+    assert cycles == [["G01", "G02", "G03", "G01"]]
+
+
+def test_home_assistant_export_with_unavailable_entities_and_fahrenheit():
+    states = json.loads((EXAMPLES / "home_assistant_states.json").read_text())
+    home = home_from_states(states)
+    assert home.environmental_data["temperature_c"] == round((21.6 + 19.0) / 2, 1)  # 66.2 °F is 19.0 °C
+    assert home.environmental_data["humidity_pct"] == 44.0  # the unavailable kitchen sensor is left out
+    assert home.environmental_data["air_quality"] == {"pm25": 8.3, "carbon_dioxide": 640.0}
+    assert home.not_reporting == 2 and home.entities == len(states)
+    window = next(d for d in home.device_inventory if d["entity_id"] == "binary_sensor.window_bedroom")
+    assert (window["state"], window["battery"]) == ("unknown", 11.0)  # battery from its own sensor
+    assert home.operational_status == "Degraded" and home.occupancy_status == "Occupied"
+    assert home_from_states([{"entity_id": "light.a", "state": "unavailable"}]).operational_status == "Alert"
+    assert home_from_states([{"bad": "entity"}, {}]).operational_status == "Optimal"
+
+
+@pytest.fixture(scope="module")
+def entities(sources, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("goals")
+    (folder / "G01.md").write_text(goal_file("G01", "completed"))
+    (folder / "G02.md").write_text(goal_file("G02", "active", ["G01"], f'target_date: "{TODAY - timedelta(days=1)}"\n'))
+    (folder / "G03.md").write_text(goal_file("G03", "active", ["G02"]))
+    (folder / "G04.md").write_text(goal_file("G04", "planning", ["G99"]))
+    (folder / "broken.md").write_text("---\ngoal_id: [unclosed\n---\n")
+    execute(sources.training, "INSERT INTO measurements (measurement_date, bodyweight_kg, bodyfat_pct) VALUES (:d, 77.7, 15)",
+            {"d": TODAY - timedelta(days=1)})
+    materialize_days(sources, TODAY - timedelta(days=1), TODAY)
+    config = {"goals_dir": str(folder), "home_states": str(EXAMPLES / "home_assistant_states.json")}
+    result = materialize(ENTITY_ASSETS, resources=sources.resources(**config), instance=DagsterInstance.ephemeral())
+    return sources, result
+
+
+def test_goals_load_skipping_the_malformed_file_and_reporting_the_rest(entities):
+    _, result = entities
+    (materialization,) = result.asset_materializations_for_node("goals")
+    metadata = {k: v.value for k, v in materialization.metadata.items()}
+    assert (metadata["files"], metadata["goals_loaded"], metadata["files_skipped"]) == (5, 4, 1)
+    assert "front matter is not valid YAML" in metadata["skipped"]
+    assert metadata["unknown_dependencies"] == {"G04": ["G99"]}
+
+
+def test_the_person_aggregates_health_and_goal_progress(entities):
+    sources, _ = entities
+    person = TwinReader(sources.finance_url).person()
+    assert person["health_metrics"]["bodyweight_kg"] == 77.7
+    assert person["goals_progress"]["by_status"] == {"Planning": 1, "Active": 2, "On Hold": 0, "Completed": 1, "Archived": 0}
+    assert person["goals_progress"]["overdue"] == ["G02"]
+    assert person["goals_progress"]["blocked"] == ["G03"]  # G02 is not done (G04's G99 is only reported)
+    with sources.twin.connect() as conn:
+        rows = conn.execute(text("SELECT count(*) FROM digital_twin_updates WHERE entity_type = 'person'")).scalar()
+    assert rows == 1
+
+
+def test_an_unchanged_person_adds_no_row_and_the_api_serves_the_entities(entities):
+    sources, _ = entities
+    materialize(ENTITY_ASSETS, resources=sources.resources(goals_dir=None, home_states=None),
+                instance=DagsterInstance.ephemeral(), selection=[ENTITY_ASSETS[2].key])
+    with sources.twin.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM digital_twin_updates WHERE entity_type = 'person'")).scalar() == 1
+    client = TestClient(create_app(TwinReader(sources.finance_url), recheck_seconds=0))
+    assert client.get("/person").json()["goals_progress"]["total"] == 4
+    assert [g["goal_code"] for g in client.get("/goals").json()] == ["G01", "G02", "G03", "G04"]
+    assert client.get("/goals").json()[2]["dependency_codes"] == ["G02"]
+    assert client.get("/home").json()["operational_status"] == "Degraded"
+
+
+def test_todays_summary_has_a_home_line_and_a_past_day_does_not(entities):
+    sources, _ = entities
+    materialize_days(sources, TODAY - timedelta(days=1), TODAY)
+    with sources.twin.connect() as conn:
+        texts = dict(conn.execute(text("SELECT as_of, summary_text FROM twin_daily_summary")).all())
+    assert "🏠 Home: 20.3 °C · 44 % humidity · Degraded (1 of 6 devices not reporting)" in texts[TODAY]
+    assert "🏠" not in texts[TODAY - timedelta(days=1)]
