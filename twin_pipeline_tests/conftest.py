@@ -95,6 +95,11 @@ def sources(pg_server, request, tmp_path_factory):
     created = create_sources(pg_server, prefix, tmp_path_factory.mktemp(prefix))
     yield created
     created.dispose()
+    from twin_pipeline import resources
+
+    for engine in resources._engines.values():  # the resources' pools of this module's runs
+        engine.dispose()
+    resources._engines.clear()
 
 
 def execute(engine: Engine, sql: str, params: dict | list | None = None) -> None:

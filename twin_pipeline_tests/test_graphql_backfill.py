@@ -56,3 +56,28 @@ def test_a_graphql_backfill_of_a_week_completes_as_one_run(dagster_dev):
     )
     states = states_of(sources, DAYS)
     assert {as_of for _, as_of in states} == {d.isoformat() for d in DAYS}
+
+
+def test_graphql_shows_the_lineage_the_schedule_and_the_sensor(dagster_dev):
+    data = _graphql(
+        dagster_dev.port,
+        """{ assetNodes { assetKey { path } dependencyKeys { path } groupName description kinds }
+             schedulesOrError(repositorySelector: {repositoryName: "__repository__", repositoryLocationName: "twin_pipeline"}) {
+               ... on Schedules { results { name cronSchedule executionTimezone description scheduleState { status } } } }
+             sensorsOrError(repositorySelector: {repositoryName: "__repository__", repositoryLocationName: "twin_pipeline"}) {
+               ... on Sensors { results { name description minIntervalSeconds sensorState { status } } } } }""",
+    )
+    nodes = {n["assetKey"]["path"][0]: n for n in data["assetNodes"]}
+    parents = {name: sorted(d["path"][0] for d in n["dependencyKeys"]) for name, n in nodes.items()}
+    assert parents["twin_state"] == ["finance", "pantry", "training"]
+    assert parents["daily_summary"] == ["twin_state"]
+    assert parents["person"] == ["goals", "home", "twin_state"]
+    assert all(n["description"] and n["groupName"] and n["kinds"] for n in nodes.values())
+    schedules = {s["name"]: s for s in data["schedulesOrError"]["results"]}
+    daily = schedules["daily_twin_schedule"]
+    assert (daily["cronSchedule"], daily["executionTimezone"], daily["scheduleState"]["status"]) == (
+        "0 6 * * *", "Europe/Warsaw", "RUNNING")
+    (sensor,) = data["sensorsOrError"]["results"]
+    assert (sensor["name"], sensor["sensorState"]["status"], sensor["minIntervalSeconds"]) == (
+        "source_change_sensor", "RUNNING", 5)
+    assert sensor["description"]

@@ -20,8 +20,9 @@ from twin_pipeline.store import newest_states, resolve_person, upsert_summaries
     owners=["team:twin"],
     description=(
         "The short daily status text sent to Telegram and written into Obsidian daily notes: "
-        "one line each for health, finance and pantry, saying plainly when a part is missing. "
-        "Stored per day in twin_daily_summary."
+        "one line each for health, finance and pantry (and, for today, the home), saying plainly "
+        "when a part is missing. Stored per day in twin_daily_summary; open a day under Partitions "
+        "to read its text."
     ),
 )
 def daily_summary(

@@ -194,7 +194,7 @@ def materialize_section(
             f"{len(problems)} day(s) not ok; the latest:\n\n| day | reason |\n|---|---|\n"
             + "\n".join(f"| {d} | {r} |" for d, r in shown)
         )
-    metadata = with_day_details(days, counts, {"section": MetadataValue.json(documents[0])})
+    metadata = with_day_details(days, counts, day_details(documents[0]))
     results = source_check_results(asset_name, failure, observed, config)
     if reconcile is not None:
         results.append(
@@ -205,6 +205,36 @@ def materialize_section(
             )
         )
     return MaterializeResult(metadata=metadata, check_results=results)
+
+
+# Numbers the UI plots over partitions (from single-day runs: the schedule's and the sensor's).
+PLOTTED = {
+    "finance": ("mtd_net", "mtd_income", "mtd_expense", "active_budget_alerts"),
+    "health": ("workouts_last_7_days", "days_since_last_workout"),
+    "pantry": ("low_stock_count", "expiring_soon_count", "expired_count"),
+}
+
+
+def day_details(document: dict) -> dict:
+    """One day's section as metadata: the document, its numbers, and its alerts as a table."""
+    details: dict = {"section": MetadataValue.json(document)}
+    entity = next((e for e, keys in PLOTTED.items() if keys[0] in document), None)
+    for key in PLOTTED.get(entity, ()):
+        if isinstance(document.get(key), (int, float)):
+            details[key] = float(document[key]) if isinstance(document[key], float) else document[key]
+    body = document.get("body_composition") or {}
+    if body.get("bodyweight_kg") is not None:
+        details["bodyweight_kg"] = float(body["bodyweight_kg"])
+    if document.get("alerts"):
+        rows = [
+            f"| {a['alert_severity']} | {a['category_path']} | {a['actual_amount']:,.2f} / {a['budget_amount']:,.2f} "
+            f"| {a['utilization_pct']} % | {a['projected_month_end']:,.2f} |"
+            for a in document["alerts"]
+        ]
+        details["alerts"] = MetadataValue.md(
+            "| severity | category | spent / budget | used | projected |\n|---|---|---|---|---|\n" + "\n".join(rows)
+        )
+    return details
 
 
 def source_check_results(

@@ -1,0 +1,173 @@
+"""The Dagster UI as the person sees it after `twin up`, driven in a real browser.
+
+Playwright drives Debian's Chromium (installed here with apt-get when missing; no browser
+download). The screenshots it takes are the ones in docs/ and the README.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from twin_pipeline.settings import PROJECT_ROOT
+from twin_pipeline_tests.conftest import graphql
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DAILY_ASSETS = ("finance", "training", "pantry", "twin_state", "daily_summary")
+ENTITY_ASSETS = ("goals", "home", "person")
+TODAY = datetime.now(ZoneInfo("Europe/Warsaw")).date()
+DOCS = PROJECT_ROOT / "docs"
+
+
+EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
+
+
+def chromium() -> str:
+    """Debian's Chromium (and an emoji font for honest screenshots), installed if missing."""
+    if not shutil.which("chromium") or not EMOJI_FONT.exists():
+        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-color-emoji"],
+                       check=True, capture_output=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="module")
+def twin_up(tmp_path_factory):
+    """`twin up` exactly as the quick start runs it, on a port of its own."""
+    home = tmp_path_factory.mktemp("ui") / ".twin"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "TWIN_"))}
+    env["TWIN_HOME"] = str(home)
+    log = open(home.parent / "twin-up.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "twin_pipeline.cli", "up", "--days", "7", "--demo-days", "90", "--port", str(port)],
+        cwd=home.parent, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2)
+                break
+            except OSError:
+                assert process.poll() is None, (home.parent / "twin-up.log").read_text()[-3000:]
+                assert time.monotonic() < deadline, "twin up did not serve the UI within 240 s"
+                time.sleep(1)
+        yield port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+        subprocess.run([sys.executable, "-m", "twin_pipeline.cli", "db", "stop"], env=env, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def browser(twin_up):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def expand_all_groups(page) -> None:
+    """The graph's settings (an icon among the zoom buttons, bottom right): Expand all groups."""
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    for button in page.locator("button").all():
+        box = button.bounding_box()
+        if not box or button.inner_text().strip() or box["x"] < width - 120 or box["y"] < height / 2:
+            continue
+        button.click()
+        item = page.get_by_role("menuitem", name="Expand all groups")
+        if item.count():
+            item.click()
+            page.keyboard.press("Escape")
+            return
+        page.keyboard.press("Escape")
+    raise AssertionError("the graph's settings offer no 'Expand all groups'")
+
+
+def test_the_graph_shows_every_asset_and_edge(twin_up, browser):
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(f"http://127.0.0.1:{twin_up}/asset-groups", wait_until="networkidle")
+    page.get_by_role("button", name="Materialize all…").wait_for()
+    expand_all_groups(page)
+    for name in (*DAILY_ASSETS, *ENTITY_ASSETS):
+        page.get_by_text(name, exact=True).first.wait_for(state="visible", timeout=15000)
+    # Every dependency is drawn: one edge per (parent, child) of the definitions.
+    data = graphql(twin_up, "{ assetNodes { assetKey { path } dependencyKeys { path } } }")
+    edges = sum(len(node["dependencyKeys"]) for node in data["assetNodes"])
+    assert edges == 7
+    assert page.locator("svg path").count() >= edges
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "asset-graph.png"))
+    page.close()
+
+
+def test_todays_status_text_is_on_the_daily_summary_page(twin_up, browser):
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    # The partition's own page: today's materialization, whatever ran since.
+    page.goto(f"http://127.0.0.1:{twin_up}/assets/daily_summary?view=partitions&partition={TODAY.isoformat()}",
+              wait_until="networkidle")
+    heading = page.get_by_text(f"AUTONOMOUS LIVING STATUS · {TODAY.isoformat()}").first
+    heading.wait_for(state="visible", timeout=20000)
+    assert "💰 Finance:" in page.inner_text("body") and "🏠 Home:" in page.inner_text("body")
+    page.screenshot(path=str(DOCS / "daily-summary.png"))
+    page.close()
+
+
+def test_a_week_backfilled_from_the_ui_finishes_as_one_run(twin_up, browser):
+    first, last = TODAY - timedelta(days=20), TODAY - timedelta(days=14)
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(f"http://127.0.0.1:{twin_up}/locations/twin_pipeline/jobs/twin_daily_job", wait_until="networkidle")
+    page.get_by_role("button", name="Materialize all").first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Custom", exact=True).click()
+    dialog.locator("input[type=text]").first.fill(f"[{first.isoformat()}...{last.isoformat()}]")
+    dialog.locator("input[type=text]").first.press("Enter")
+    only_missing = dialog.locator("input[type=checkbox]").first
+    if only_missing.is_checked():
+        only_missing.uncheck()
+    dialog.get_by_role("button", name="Launch backfill").click()
+    page.get_by_role("dialog").wait_for(state="detached", timeout=15000)
+    page.close()
+
+    deadline = time.monotonic() + 180
+    while True:
+        backfills = graphql(
+            twin_up,
+            "{ partitionBackfillsOrError { ... on PartitionBackfills { results { id status numPartitions } } } }",
+        )["partitionBackfillsOrError"]["results"]
+        assert backfills, "no backfill was launched from the UI"
+        if backfills[0]["status"] in ("COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"):
+            break
+        assert time.monotonic() < deadline, f"backfill still {backfills[0]['status']} after 180 s"
+        time.sleep(2)
+    assert backfills[0]["status"] in ("COMPLETED", "COMPLETED_SUCCESS") and backfills[0]["numPartitions"] == 7
+    runs = graphql(
+        twin_up,
+        'query($id: String!) { runsOrError(filter: {tags: [{key: "dagster/backfill", value: $id}]}) '
+        "{ ... on Runs { results { status tags { key value } } } } }",
+        {"id": backfills[0]["id"]},
+    )["runsOrError"]["results"]
+    assert len(runs) == 1 and runs[0]["status"] == "SUCCESS"
+    tags = {t["key"]: t["value"] for t in runs[0]["tags"]}
+    assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == (
+        first.isoformat(), last.isoformat())
