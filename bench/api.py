@@ -19,14 +19,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import date, timedelta
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
-from backfill import TEN_YEARS, _case_env, _prepare  # noqa: E402
+from backfill import _case_env, _prepare, backfill_decade_in_process  # noqa: E402
 
 CLIENTS, SECONDS = 16, 10.0
 
@@ -75,20 +74,8 @@ def main() -> None:
     print(f"preparing ten years of demo data under {home}", flush=True)
     prepared = _prepare(home)
     env = _case_env(home, prepared, stock=False)
-    os.environ.update(env)
-    from dagster import DagsterInstance
-
-    from twin_pipeline.definitions import defs
-
-    end = date.fromisoformat(prepared["end"])
     print("  backfilling ten years into the twin store ...", flush=True)
-    with DagsterInstance.ephemeral() as instance:
-        defs.resolve_job_def("twin_daily_job").execute_in_process(
-            instance=instance,
-            tags={"dagster/asset_partition_range_start": (end - timedelta(days=TEN_YEARS - 1)).isoformat(),
-                  "dagster/asset_partition_range_end": end.isoformat()},
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        )
+    backfill_decade_in_process(env)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

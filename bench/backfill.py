@@ -140,6 +140,25 @@ def _prepare(home: Path) -> dict:
     return {"urls": urls, "end": end.isoformat()}
 
 
+def backfill_decade_in_process(env: dict) -> None:
+    """Materialize the ten years in this process (the sensor and API benchmarks' twin store)."""
+    os.environ.update(env)
+    from dagster import DagsterInstance
+
+    from twin_pipeline.definitions import defs
+
+    end = date.fromisoformat(env["BENCH_END"])
+    with DagsterInstance.ephemeral() as instance:
+        defs.resolve_job_def("twin_daily_job").execute_in_process(
+            instance=instance,
+            tags={
+                "dagster/asset_partition_range_start": (end - timedelta(days=TEN_YEARS - 1)).isoformat(),
+                "dagster/asset_partition_range_end": end.isoformat(),
+            },
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
+
+
 def _reset_twin_store(url: str) -> None:
     from sqlalchemy import create_engine, text
 

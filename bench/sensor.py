@@ -20,14 +20,14 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
-from backfill import TEN_YEARS, _case_env, _prepare  # noqa: E402
+from backfill import _case_env, _prepare, backfill_decade_in_process  # noqa: E402
 
 
 def _write(url: str, sql: str, params: dict) -> None:
@@ -54,22 +54,9 @@ def _evaluate(cursor: str | None):
 
 
 def measure_evaluations(env: dict) -> dict:
-    os.environ.update(env)
-    from dagster import DagsterInstance
-
-    from twin_pipeline.definitions import defs
-
     end = date.fromisoformat(env["BENCH_END"])
     print("  backfilling ten years so the twin has computed every day ...", flush=True)
-    with DagsterInstance.ephemeral() as instance:
-        defs.resolve_job_def("twin_daily_job").execute_in_process(
-            instance=instance,
-            tags={
-                "dagster/asset_partition_range_start": (end - timedelta(days=TEN_YEARS - 1)).isoformat(),
-                "dagster/asset_partition_range_end": end.isoformat(),
-            },
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        )
+    backfill_decade_in_process(env)
     _evaluate(None)  # warm up: imports, connections
     full = [_evaluate(None)[0] for _ in range(5)]
     _, result = _evaluate(None)

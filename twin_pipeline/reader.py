@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 
 from twin_pipeline.core.sections import ENTITIES
 from twin_pipeline.settings import TwinSettings, normalise_url

@@ -168,6 +168,15 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
     return body["data"]
 
 
+def stop_process_group(process: subprocess.Popen) -> None:
+    """Stop a server started in its own session (dagster dev and its children)."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
 @dataclass
 class DagsterDev:
     port: int
@@ -218,10 +227,6 @@ def dagster_dev(pg_server, tmp_path_factory):
             time.sleep(1)
         yield DagsterDev(port, dev_sources, home)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_process_group(process)
         log.close()
         dev_sources.dispose()

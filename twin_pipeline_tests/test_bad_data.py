@@ -1,7 +1,7 @@
 """Bad rows in databases without the contract's constraints: each handled by a README rule or
 reported by a check, none crashing a run."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from dagster import DagsterInstance, materialize

@@ -18,7 +18,7 @@ from twin_pipeline.embedded import EmbeddedPostgres
 from twin_pipeline.migrations import migrate
 from twin_pipeline.resources import PostgresDatabase
 from twin_pipeline.settings import SQL_DIR
-from twin_pipeline_tests.conftest import count_state_rows, create_sources, execute, states_of
+from twin_pipeline_tests.conftest import create_sources, execute, states_of
 
 D = date(2025, 9, 15)
 

@@ -4,10 +4,8 @@ Playwright drives Debian's Chromium (installed here with apt-get when missing; n
 download). The screenshots it takes are the ones in docs/ and the README.
 """
 
-import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -20,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from twin_pipeline.settings import PROJECT_ROOT
-from twin_pipeline_tests.conftest import graphql
+from twin_pipeline_tests.conftest import graphql, stop_process_group
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -68,11 +66,7 @@ def twin_up(tmp_path_factory):
                 time.sleep(1)
         yield port
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_process_group(process)
         log.close()
         subprocess.run([sys.executable, "-m", "twin_pipeline.cli", "db", "stop"], env=env, capture_output=True)
 
