@@ -47,7 +47,7 @@ def prepare_dagster_home(settings: TwinSettings) -> Path:
 
 def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progress: bool = False) -> bool:
     """Materialize sources -> twin_state -> daily_summary for start..end in one run."""
-    from dagster import DagsterEventType, DagsterInstance
+    from dagster import DagsterEventType
     from dagster._core.utils import make_new_run_id
 
     from twin_pipeline.definitions import TWIN_ASSETS, defs
@@ -88,9 +88,24 @@ def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progr
                 f"{outcome} in {event.timestamp - began.get(step, event.timestamp):.2f} s"
             )
 
+    return _execute(job, tags, run_id, report if progress else None)
+
+
+def run_entities(settings: TwinSettings) -> bool:
+    """Materialize goals, home and person in-process (recorded in Dagster's storage)."""
+    from twin_pipeline.definitions import defs
+
+    prepare_dagster_home(settings)
+    return _execute(defs.resolve_job_def("twin_entities_job"), {"twin/trigger": "twin-up"})
+
+
+def _execute(job, tags: dict, run_id: str | None = None, listener=None) -> bool:
+    """Run a job in this process on the configured instance; say which steps failed and why."""
+    from dagster import DagsterInstance
+
     with DagsterInstance.get() as instance:
-        if progress:
-            instance.add_event_listener(run_id, report)
+        if listener is not None:
+            instance.add_event_listener(run_id, listener)
         result = job.execute_in_process(
             instance=instance,
             tags=tags,
@@ -98,25 +113,6 @@ def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progr
             # Dagster's step-by-step DEBUG log stays in the run's log in the UI, not on stdout.
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             raise_on_error=False,
-        )
-    if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                _say(f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}")
-    return result.success
-
-
-def run_entities(settings: TwinSettings) -> bool:
-    """Materialize goals, home and person in-process (recorded in Dagster's storage)."""
-    from dagster import DagsterInstance
-
-    from twin_pipeline.definitions import defs
-
-    prepare_dagster_home(settings)
-    with DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("twin_entities_job").execute_in_process(
-            instance=instance, tags={"twin/trigger": "twin-up"},
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}}, raise_on_error=False,
         )
     for event in result.all_events:
         if event.is_step_failure:
