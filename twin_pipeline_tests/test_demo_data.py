@@ -567,7 +567,7 @@ def test_same_seed_gives_the_same_history(captured, monkeypatch):
     assert load_demo_data(*engines(created), days=DAYS, seed=SEED, end=END, replace=True) == counts
     assert history(created.pantry) == before
     # Where the role may not silence triggers, what they wrote is deleted instead.
-    monkeypatch.setattr(demo, "_silence_triggers", lambda cur: False)
+    monkeypatch.setattr(demo.pantry, "_silence_triggers", lambda cur: False)
     assert load_demo_data(*engines(created), days=DAYS, seed=SEED, end=END, replace=True) == counts
     assert history(created.pantry) == before
     assert scalar(created.pantry, "SELECT captured_since FROM pantry_history_capture") == CAPTURED_SINCE

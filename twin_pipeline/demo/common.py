@@ -1,0 +1,119 @@
+"""What the three sources' demo generators and writers share: the rows' container, the trips
+abroad every source respects, date helpers and writing rows with COPY."""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+CENT = Decimal("0.01")
+
+
+@dataclass
+class DemoData:
+    start: date
+    end: date
+    accounts: list[tuple]
+    merchants: list[tuple]
+    categories: list[tuple]
+    transactions: list[tuple]
+    budgets: list[tuple]
+    workout_templates: list[tuple]
+    exercises: list[tuple]
+    workouts: list[tuple]
+    workout_sets: list[tuple]
+    measurements: list[tuple]
+    pantry_dictionary: list[tuple]
+    pantry_inventory: list[tuple]
+    # Written only where the opt-in history capture (sql/pantry_history) is installed.
+    pantry_history: list[tuple]
+    captured_since: datetime
+
+
+@dataclass(frozen=True)
+class Trip:
+    start: date
+    nights: int
+    city: str
+    country: str
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range(self.nights + 1)]
+
+
+def _daterange(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _at(day: date, minute_of_day: int) -> datetime:
+    minute_of_day = max(0, min(24 * 60 - 1, minute_of_day))
+    return datetime.combine(day, time(minute_of_day // 60, minute_of_day % 60))
+
+
+# --- trips ------------------------------------------------------------------------------
+
+_DESTINATIONS = [
+    ("Lisbon", "PT"), ("Barcelona", "ES"), ("Rome", "IT"), ("Vienna", "AT"), ("Berlin", "DE"),
+    ("Athens", "GR"), ("Paris", "FR"), ("Valencia", "ES"), ("Porto", "PT"), ("Dubrovnik", "HR"),
+]
+
+
+def _trips(rng: random.Random, first_year: int, last_year: int) -> list[Trip]:
+    """A summer holiday every year, and a long weekend in a city in some years."""
+    trips = []
+    for year in range(first_year, last_year + 1):
+        city, country = rng.choice(_DESTINATIONS)
+        trips.append(Trip(date(year, 6, 1) + timedelta(days=rng.randint(0, 100)), rng.randint(5, 8), city, country))
+        if rng.random() < 0.5:
+            city, country = rng.choice(_DESTINATIONS)
+            month = rng.choice((3, 4, 10, 11))
+            trips.append(Trip(date(year, month, rng.randint(1, 24)), rng.randint(2, 3), city, country))
+    return trips
+
+
+# ---------------------------------------------------------------------------------------
+# Writing rows
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat(" ")  # with its UTC offset when aware (timestamptz columns)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)  # int, Decimal
+
+
+def _insert(cur, table: str, columns: str, rows: list[tuple]) -> None:
+    """Rows into a table with COPY (several times faster than INSERTs for ten years of data)."""
+    if rows:
+        text = "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
+        cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text))
+
+
+def _set_serial(cur, table: str, column: str) -> None:
+    cur.execute(
+        f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)",
+        (table, column),
+    )
+
+
+def _truncate(cur, tables: Sequence[str]) -> None:
+    cur.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")

@@ -1,0 +1,82 @@
+"""The pantry's fifty categories and how fast each kind of item is bought, goes off and is used."""
+
+from __future__ import annotations
+
+# category, unit, critical threshold, kind (P perishable / S shelf-stable / N non-food), usual max, synonyms
+PANTRY = [
+    ("Rice", "kg", 1, "S", 5, "ryż, rice, basmati, jaśminowy"),
+    ("Pasta", "kg", 1, "S", 4, "makaron, pasta, spaghetti, penne, fusilli"),
+    ("Flour", "kg", 1, "S", 4, "mąka, flour, mąka pszenna"),
+    ("Sugar", "kg", 0.5, "S", 2, "cukier, sugar"),
+    ("Salt", "kg", 0.25, "S", 1, "sól, salt, sól morska"),
+    ("Oats", "kg", 0.5, "S", 2, "płatki owsiane, oats, owsianka"),
+    ("Eggs", "pcs", 6, "P", 30, "jajka, eggs, jaja"),
+    ("Milk", "l", 1, "P", 4, "mleko, milk"),
+    ("Butter", "pcs", 1, "P", 4, "masło, butter"),
+    ("Cheese", "kg", 0.2, "P", 1, "ser, cheese, gouda, ser żółty"),
+    ("Yogurt", "pcs", 2, "P", 10, "jogurt, yogurt, skyr"),
+    ("Bread", "pcs", 1, "P", 2, "chleb, bread, bułki"),
+    ("Coffee", "kg", 0.25, "S", 2, "kawa, coffee, ziarno, espresso"),
+    ("Tea", "pcs", 20, "S", 100, "herbata, tea"),
+    ("Olive Oil", "l", 0.25, "S", 2, "oliwa, olive oil, oliwa z oliwek"),
+    ("Sunflower Oil", "l", 0.5, "S", 2, "olej, sunflower oil, olej słonecznikowy"),
+    ("Canned Tomatoes", "cans", 2, "S", 10, "pomidory w puszce, passata, canned tomatoes"),
+    ("Chickpeas", "cans", 1, "S", 6, "ciecierzyca, chickpeas"),
+    ("Beans", "cans", 1, "S", 6, "fasola, beans, fasola czerwona"),
+    ("Lentils", "kg", 0.5, "S", 2, "soczewica, lentils"),
+    ("Potatoes", "kg", 1, "P", 5, "ziemniaki, potatoes, kartofle"),
+    ("Onions", "kg", 0.5, "P", 3, "cebula, onions"),
+    ("Garlic", "pcs", 2, "P", 8, "czosnek, garlic"),
+    ("Carrots", "kg", 0.5, "P", 2, "marchew, carrots"),
+    ("Apples", "kg", 0.5, "P", 3, "jabłka, apples"),
+    ("Bananas", "pcs", 2, "P", 8, "banany, bananas"),
+    ("Chicken Breast", "kg", 0.5, "P", 2, "pierś z kurczaka, chicken, filet"),
+    ("Minced Beef", "kg", 0.25, "P", 1, "mielone wołowe, minced beef"),
+    ("Tuna", "cans", 2, "S", 8, "tuńczyk, tuna"),
+    ("Honey", "jars", 1, "S", 3, "miód, honey"),
+    ("Peanut Butter", "jars", 1, "S", 3, "masło orzechowe, peanut butter"),
+    ("Frozen Vegetables", "bags", 2, "S", 8, "mrożonki, frozen vegetables, warzywa mrożone"),
+    ("Frozen Berries", "bags", 1, "S", 5, "mrożone owoce, frozen berries, jagody"),
+    ("Protein Powder", "kg", 0.5, "S", 2, "białko, protein powder, odżywka"),
+    ("Sparkling Water", "bottles", 6, "S", 24, "woda gazowana, sparkling water"),
+    ("Toilet Paper", "rolls", 4, "N", 24, "papier toaletowy, toilet paper"),
+    ("Dish Soap", "bottles", 1, "N", 3, "płyn do naczyń, dish soap, ludwik"),
+    ("Laundry Detergent", "kg", 0.5, "N", 3, "proszek do prania, detergent, kapsułki"),
+    ("Toothpaste", "pcs", 1, "N", 4, "pasta do zębów, toothpaste"),
+    ("Shampoo", "bottles", 1, "N", 3, "szampon, shampoo"),
+    ("Trash Bags", "rolls", 1, "N", 4, "worki na śmieci, trash bags"),
+    ("Tomatoes", "kg", 0.5, "P", 2, "pomidory, tomatoes, malinowe"),
+    ("Cottage Cheese", "pcs", 1, "P", 4, "twaróg, cottage cheese, biały ser"),
+    ("Ham", "kg", 0.25, "P", 1, "szynka, ham, wędlina"),
+    ("Buckwheat", "kg", 0.5, "S", 2, "kasza gryczana, buckwheat, kasza"),
+    ("Sauerkraut", "jars", 1, "S", 3, "kapusta kiszona, sauerkraut, kiszonki"),
+    ("Mustard", "jars", 1, "S", 2, "musztarda, mustard"),
+    ("Dark Chocolate", "pcs", 2, "S", 8, "czekolada gorzka, dark chocolate"),
+    ("Dishwasher Tablets", "pcs", 10, "N", 60, "tabletki do zmywarki, dishwasher tablets, finish"),
+    ("Hand Soap", "bottles", 1, "N", 3, "mydło w płynie, hand soap, mydło"),
+]
+
+# Perishables: shelf life of a fresh pack (days) and days between restocks.
+PERISHABLE = {
+    "Eggs": ((21, 28), (5, 10)),
+    "Milk": ((5, 10), (3, 6)),
+    "Butter": ((30, 60), (7, 14)),
+    "Cheese": ((14, 30), (5, 10)),
+    "Yogurt": ((10, 21), (4, 8)),
+    "Bread": ((3, 5), (2, 4)),
+    "Potatoes": ((21, 45), (7, 14)),
+    "Onions": ((21, 45), (7, 16)),
+    "Garlic": ((30, 60), (10, 21)),
+    "Carrots": ((10, 21), (5, 10)),
+    "Apples": ((14, 30), (5, 10)),
+    "Bananas": ((4, 8), (3, 6)),
+    "Chicken Breast": ((3, 6), (3, 7)),
+    "Minced Beef": ((2, 4), (4, 9)),
+    "Tomatoes": ((5, 10), (3, 7)),
+    "Ham": ((5, 10), (4, 8)),
+    "Cottage Cheese": ((7, 14), (4, 9)),
+}
+SHELF_STABLE_LIFE = (120, 720)
+RESTOCK_DAYS = {"S": (10, 40), "N": (14, 60)}
+USE_LOGGED_EVERY = {"P": (1.5, 3.5), "S": (4.0, 12.0), "N": (4.0, 12.0)}  # days between logged uses
+WAKING = (7 * 60, 22 * 60 + 30)  # changes are logged between 07:00 and 22:30 local time
