@@ -60,24 +60,21 @@ def _one_day_compute(days: int) -> dict:
     """Read + compute one day's three sections directly (no Dagster), median of 15."""
     from sqlalchemy import create_engine
 
-    from twin_pipeline.defs.shared import TwinConfig
-    from twin_pipeline.defs.sources import read_finance, read_pantry, read_training
+    from twin_pipeline.settings import current_settings
+    from twin_pipeline.sources import SOURCES
+    from twin_pipeline.sources.spec import Rules
 
     prefix = f"y{days}"
     urls = json.loads(os.environ["BENCH_URLS"])
     day = date.fromisoformat(os.environ["BENCH_END"]) - timedelta(days=1)
-    config = TwinConfig()
-    readers = [
-        (create_engine(urls[f"{prefix}_finance"]), read_finance(config)),
-        (create_engine(urls[f"{prefix}_training"]), read_training(config)),
-        (create_engine(urls[f"{prefix}_pantry"]), read_pantry(config)),
-    ]
+    rules = Rules.from_settings(current_settings())
+    readers = [(create_engine(urls[f"{prefix}_{name}"]), spec) for name, spec in SOURCES.items()]
     timings = []
     for _ in range(15):
         began = time.perf_counter()
-        for engine, read in readers:
+        for engine, spec in readers:
             with engine.connect() as conn:
-                read(conn, [day])
+                spec.read(spec, conn, [day], rules)
         timings.append(time.perf_counter() - began)
     return {"seconds": statistics.median(timings[3:])}
 
@@ -149,7 +146,7 @@ def backfill_decade_in_process(env: dict) -> None:
 
     end = date.fromisoformat(env["BENCH_END"])
     with DagsterInstance.ephemeral() as instance:
-        defs.resolve_job_def("twin_daily_job").execute_in_process(
+        defs().resolve_job_def("twin_daily_job").execute_in_process(
             instance=instance,
             tags={
                 "dagster/asset_partition_range_start": (end - timedelta(days=TEN_YEARS - 1)).isoformat(),

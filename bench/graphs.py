@@ -13,9 +13,12 @@ from dagster import (
 )
 
 from twin_pipeline.definitions import defs as twin_defs
-from twin_pipeline.defs.shared import daily_partitions
-from twin_pipeline.defs.sources import RECONCILE, check_specs
+from twin_pipeline.defs.partitions import daily_partitions as partitions_of
+from twin_pipeline.defs.sources import check_specs
+from twin_pipeline.settings import current_settings
+from twin_pipeline.sources import SOURCES
 
+daily_partitions = partitions_of(current_settings())
 _common = dict(partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run())
 
 
@@ -26,8 +29,7 @@ def _passing(specs) -> MaterializeResult:
 
 # The same graph as the twin's: the same assets, dependencies, partitions, backfill policy
 # and asset checks; only the bodies are empty.
-_finance_checks = check_specs("finance", {"reconciles_with_source": RECONCILE})
-_training_checks, _pantry_checks = check_specs("training"), check_specs("pantry")
+_finance_checks, _training_checks, _pantry_checks = (check_specs(SOURCES[name]) for name in ("finance", "training", "pantry"))
 
 
 @asset(name="finance", group_name="sources", check_specs=_finance_checks, **_common)
@@ -69,7 +71,7 @@ _empty_stock = Definitions(
 
 
 def twin_job():
-    return twin_defs.resolve_job_def("twin_daily_job")
+    return twin_defs().resolve_job_def("twin_daily_job")
 
 
 def empty_job_in_process():

@@ -44,10 +44,11 @@ def _evaluate(cursor: str | None):
     from dagster import DagsterInstance, build_sensor_context
 
     from twin_pipeline.definitions import defs
-    from twin_pipeline.defs.sensors import source_change_sensor
 
+    loaded = defs()
+    source_change_sensor = loaded.resolve_sensor_def("source_change_sensor")
     with DagsterInstance.ephemeral() as instance:
-        context = build_sensor_context(instance=instance, cursor=cursor, resources=defs.resources)
+        context = build_sensor_context(instance=instance, cursor=cursor, resources=loaded.resources)
         began = time.perf_counter()
         result = source_change_sensor(context)
         return time.perf_counter() - began, result

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine
 
-from twin_pipeline.settings import PROJECT_ROOT, ConfigurationError, TwinSettings, mask_url
+from twin_pipeline.settings import DAGSTER_YAML, ConfigurationError, TwinSettings, mask_url
 
 
 def _say(message: str) -> None:
@@ -33,13 +33,13 @@ def _day(text: str) -> date:
 
 
 def prepare_dagster_home(settings: TwinSettings) -> Path:
-    """DAGSTER_HOME if set; else <TWIN_HOME>/dagster holding a copy of the repo's dagster.yaml."""
+    """DAGSTER_HOME if set; else <TWIN_HOME>/dagster holding a copy of the package's dagster.yaml."""
     if settings.dagster_home is not None:
         home = settings.dagster_home
     else:
         home = settings.twin_home / "dagster"
         home.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+        shutil.copyfile(DAGSTER_YAML, home / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ["TWIN_HOME"] = str(settings.twin_home)
     return home
@@ -49,8 +49,6 @@ def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progr
     """Materialize sources -> twin_state -> daily_summary for start..end in one run."""
     from dagster import DagsterEventType
     from dagster._core.utils import make_new_run_id
-
-    from twin_pipeline.definitions import TWIN_ASSETS, defs
 
     prepare_dagster_home(settings)
     first, today = settings.start_date, _today(settings)
@@ -64,7 +62,8 @@ def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progr
         raise ConfigurationError(
             f"{end} is in the future: the last day is today, {today} in {settings.timezone}"
         )
-    job = defs.resolve_job_def("twin_daily_job")
+    job = _definitions().resolve_job_def("twin_daily_job")
+    steps = len(job.asset_layer.executable_asset_keys)
     tags = {
         "dagster/asset_partition_range_start": start.isoformat(),
         "dagster/asset_partition_range_end": end.isoformat(),
@@ -84,7 +83,7 @@ def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progr
         elif dagster_event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
             outcome = "done" if dagster_event.event_type == DagsterEventType.STEP_SUCCESS else "FAILED"
             _say(
-                f"  [{len(began)}/{len(TWIN_ASSETS)}] {step:<14} {days} day(s) "
+                f"  [{len(began)}/{steps}] {step:<14} {days} day(s) "
                 f"{outcome} in {event.timestamp - began.get(step, event.timestamp):.2f} s"
             )
 
@@ -93,10 +92,20 @@ def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progr
 
 def run_entities(settings: TwinSettings) -> bool:
     """Materialize goals, home and person in-process (recorded in Dagster's storage)."""
-    from twin_pipeline.definitions import defs
-
     prepare_dagster_home(settings)
-    return _execute(defs.resolve_job_def("twin_entities_job"), {"twin/trigger": "twin-up"})
+    return _execute(_definitions().resolve_job_def("twin_entities_job"), {"twin/trigger": "twin-up"})
+
+
+_loaded: list = []
+
+
+def _definitions():
+    """The project's Definitions, loaded once per process (after DAGSTER_HOME is set)."""
+    if not _loaded:
+        from twin_pipeline.definitions import defs
+
+        _loaded.append(defs())
+    return _loaded[0]
 
 
 def _execute(job, tags: dict, run_id: str | None = None, listener=None) -> bool:
@@ -143,13 +152,9 @@ def cmd_snapshot(settings: TwinSettings, args: argparse.Namespace) -> int:
         return 0 if print_summary(settings, day) else 1
     # The run failed (the twin store, most likely): still show the day, say it was not kept.
     from twin_pipeline.core.summary import render_summary
-    from twin_pipeline.definitions import build_resources
-    from twin_pipeline.defs.sources import sections_without_store
+    from twin_pipeline.sources.live import sections_of_day
 
-    # Outside a run, resources are resolved (their EnvVar URLs read) explicitly.
-    resources = {name: r.process_config_and_initialize() for name, r in build_resources(settings).items()}
-    databases = {role: resources[f"{role}_db"] for role in ("finance", "training", "pantry")}
-    sections = sections_without_store(databases, resources["twin_config"], day)
+    sections = sections_of_day(settings, day)
     _say(render_summary(day.isoformat(), sections, weekly_workout_target=settings.weekly_workout_target))
     _say("NOT STORED: the run failed (above); nothing was written, run `twin snapshot` again to store it")
     return 1
@@ -211,9 +216,11 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
         )
         return 2
     urls = resolve_urls(settings)
+    from twin_pipeline.sources import SOURCES
+
     probes = {
         f"{role}_database": create_engine(urls.source(role), connect_args={"connect_timeout": 2})
-        for role in ("finance", "training", "pantry")
+        for role in SOURCES
     }
     app = create_app(TwinReader(urls.twin, person_id=settings.person_id), token=settings.api_token, probes=probes)
     auth = "bearer token required" if settings.api_token else "no token (loopback only)"
@@ -327,12 +334,14 @@ def cmd_up(settings: TwinSettings, args: argparse.Namespace) -> int:
         return 0
     prepare_dagster_home(settings)
     _say(f"Dagster UI and daemon on http://{args.host}:{args.port} (Ctrl-C to stop)")
+    # `dg dev` (Dagster's own dev server since 1.13) with the module as its target, so it runs
+    # the same from a checkout and from an installed wheel.
     command = [
-        sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+        str(Path(sys.executable).with_name("dg")), "dev", "-m", "twin_pipeline.definitions",
         "-h", args.host, "-p", str(args.port),
     ]
     try:
-        # cwd = DAGSTER_HOME, so `dagster dev` reads its dagster.yaml there and nowhere else.
+        # cwd = DAGSTER_HOME, so Dagster reads its dagster.yaml there and nowhere else.
         return subprocess.call(command, cwd=os.environ["DAGSTER_HOME"])
     except KeyboardInterrupt:
         return 0
@@ -351,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Start (or reuse) the embedded PostgreSQL unless URLs are configured, apply the twin "
             "store's migrations, fill empty embedded sources with demo data, materialize the last "
-            "days in one run, print today's summary, then serve Dagster's UI and daemon."
+            "days in one run, print today's summary, then serve Dagster's UI and daemon (dg dev)."
         ),
     )
     up.add_argument("--days", type=int, default=30, help="days to materialize before serving (default 30)")

@@ -20,12 +20,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from twin_pipeline.migrations import SOURCE_TARGETS, TARGET_DATABASE, migrate
-from twin_pipeline.settings import (
-    DAGSTER_DATABASE,
-    SOURCE_DATABASES,
-    TwinSettings,
-    normalise_url,
-)
+from twin_pipeline.settings import DAGSTER_DATABASE, TwinSettings, normalise_url
+from twin_pipeline.sources import SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +32,15 @@ MAX_CONNECTIONS = 300
 class DatabaseUrls:
     """Where each database lives, as psycopg2 SQLAlchemy URLs."""
 
-    finance: str
-    training: str
-    pantry: str
+    sources: dict[str, str]
     twin: str
     dagster: str
 
     def source(self, kind: str) -> str:
-        """The URL of a role or of a migration target (pantry_history lives in pantry)."""
-        return getattr(self, TARGET_DATABASE.get(kind, kind))
+        """The URL of a source, of "twin" or "dagster", or of a migration target
+        (pantry_history lives in pantry)."""
+        kind = TARGET_DATABASE.get(kind, kind)
+        return {"twin": self.twin, "dagster": self.dagster}.get(kind) or self.sources[kind]
 
 
 class EmbeddedPostgres:
@@ -156,14 +152,10 @@ def bootstrap(twin_home: Path) -> DatabaseUrls:
     server = EmbeddedPostgres(twin_home)
     with server._lock():
         server.start()
-        server.ensure_databases([*SOURCE_DATABASES.values(), DAGSTER_DATABASE])
-        urls = DatabaseUrls(
-            finance=server.url(SOURCE_DATABASES["finance"]),
-            training=server.url(SOURCE_DATABASES["training"]),
-            pantry=server.url(SOURCE_DATABASES["pantry"]),
-            twin=server.url(SOURCE_DATABASES["finance"]),
-            dagster=server.url(DAGSTER_DATABASE),
-        )
+        server.ensure_databases([*(spec.database for spec in SOURCES.values()), DAGSTER_DATABASE])
+        sources = {name: server.url(spec.database) for name, spec in SOURCES.items()}
+        # The twin store is the finance database, as the contract says.
+        urls = DatabaseUrls(sources=sources, twin=sources["finance"], dagster=server.url(DAGSTER_DATABASE))
         # The embedded pantry is ours, so it gets the (otherwise opt-in) history capture.
         for target in (*SOURCE_TARGETS, "pantry_history", "twin"):
             _migrate(urls.source(target), target)
@@ -175,9 +167,7 @@ def resolve_urls(settings: TwinSettings) -> DatabaseUrls:
     """Configured URLs, with the embedded server filling in whatever is not configured."""
     embedded = bootstrap(settings.twin_home) if settings.uses_embedded else None
     return DatabaseUrls(
-        finance=settings.finance_url or embedded.finance,
-        training=settings.training_url or embedded.training,
-        pantry=settings.pantry_url or embedded.pantry,
+        sources={name: settings.source_url(name) or embedded.source(name) for name in SOURCES},
         twin=settings.twin_url or embedded.twin,
         dagster=settings.dagster_url or embedded.dagster,
     )

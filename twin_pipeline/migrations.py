@@ -1,7 +1,9 @@
-"""Numbered migrations under sql/<target>/NNN_name.sql, applied idempotently and recorded.
+"""Numbered migrations (NNN_name.sql), applied idempotently and recorded per target.
 
-Targets: the three source databases (only ever migrated when explicitly asked, or when
-they are the embedded demo databases this project created) and the twin store.
+Targets: the twin store (store/sql/migrations) and what each source's spec ships for a
+fresh install (sources/<name>/sql/migrations; the pantry's opt-in history capture). The
+sources are only ever migrated when explicitly asked, or when they are the embedded demo
+databases this project created.
 """
 
 from __future__ import annotations
@@ -9,16 +11,29 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 from sqlalchemy import Engine, text
 
-from twin_pipeline.settings import SQL_DIR
+from twin_pipeline.sources import SOURCES
 
-TARGETS = ("finance", "training", "pantry", "pantry_history", "twin")
-SOURCE_TARGETS = ("finance", "training", "pantry")
+
+def _folders() -> dict[str, tuple[str, Traversable]]:
+    """target -> (the database it lives in, its folder of migrations)."""
+    found = {"twin": ("twin", files("twin_pipeline.store") / "sql" / "migrations")}
+    for spec in SOURCES.values():
+        for target, folder in spec.migrations.items():
+            found[target] = (spec.name, files(spec.package) / "sql" / folder)
+    return found
+
+
+FOLDERS = _folders()
+TARGETS = tuple(FOLDERS)
+# The source schemas of a fresh install (the opt-in pantry history capture is separate).
+SOURCE_TARGETS = tuple(name for name in SOURCES if name in FOLDERS)
 # The database each target lives in: the opt-in pantry history capture goes into pantry's.
-TARGET_DATABASE = {"pantry_history": "pantry"}
+TARGET_DATABASE = {target: database for target, (database, _) in FOLDERS.items() if target != database}
 
 _FILE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
@@ -43,11 +58,11 @@ class Migration:
     target: str
     version: int
     name: str
-    path: Path
+    path: Traversable
 
     @property
     def sql(self) -> str:
-        return self.path.read_text()
+        return self.path.read_text(encoding="utf-8")
 
     @property
     def checksum(self) -> str:
@@ -59,7 +74,7 @@ def available(target: str) -> list[Migration]:
     if target not in TARGETS:
         raise MigrationError(f"unknown migration target {target!r}; one of {', '.join(TARGETS)}")
     found = []
-    for path in sorted((SQL_DIR / target).glob("*.sql")):
+    for path in sorted((p for p in FOLDERS[target][1].iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
         match = _FILE.match(path.name)
         if not match:
             raise MigrationError(f"{path} is not named NNN_name.sql")

@@ -16,10 +16,9 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine, create_engine
 
+from twin_pipeline import store
 from twin_pipeline.core.sections import ENTITIES
-from twin_pipeline.settings import TwinSettings, normalise_url
-from twin_pipeline.sqlfiles import query
-from twin_pipeline.store import SOURCE_SYSTEM, UPDATE_TYPE, latest_summary, resolve_person
+from twin_pipeline.settings import current_settings, normalise_url
 
 
 class NoState(LookupError):
@@ -41,7 +40,7 @@ class TwinReader:
             if url is None:
                 from twin_pipeline.embedded import resolve_urls
 
-                settings = TwinSettings.from_env()
+                settings = current_settings()
                 url, person_id = resolve_urls(settings).twin, person_id or settings.person_id
             engine = create_engine(
                 normalise_url(url), pool_size=4, pool_pre_ping=True,
@@ -54,17 +53,17 @@ class TwinReader:
     def person_id(self) -> str:
         if self._person_id is None:
             with self.engine.begin() as conn:
-                self._person_id = resolve_person(conn, None, create=False)
+                self._person_id = store.resolve_person(conn, None, create=False)
         return self._person_id
 
     def version(self) -> tuple:
         """Changes whenever the pipeline writes a state or a summary (for caches)."""
         with self.engine.connect() as conn:
-            return tuple(conn.execute(query("store_version"), {"p": self.person_id}).one())
+            return store.store_version(conn, self.person_id)
 
     def latest_day(self) -> str | None:
         with self.engine.connect() as conn:
-            return conn.execute(query("latest_state_day"), self._filters()).scalar()
+            return store.latest_state_day(conn, self.person_id)
 
     def day(self, as_of: date | str | None = None) -> DayState:
         """The newest state of each entity for a day (default: the newest day), and its text."""
@@ -72,11 +71,10 @@ class TwinReader:
         if day is None:
             raise NoState("the twin store holds no state yet: run `twin snapshot` or `twin up`")
         with self.engine.connect() as conn:
-            rows = conn.execute(query("day_states"), {**self._filters(), "d": day}).all()
-            found = latest_summary(conn, self.person_id, date.fromisoformat(day))
-        if not rows:
+            entities = store.day_states(conn, self.person_id, day)
+            found = store.latest_summary(conn, self.person_id, date.fromisoformat(day))
+        if not entities:
             raise NoState(f"no state for {day}: materialize it (`twin snapshot --date {day}` or a backfill)")
-        entities = {entity: document for entity, document in rows}
         return DayState(day, found[1] if found else None, {e: entities[e] for e in ENTITIES if e in entities})
 
     def state(self, as_of: date | str | None = None) -> dict[str, dict]:
@@ -94,15 +92,11 @@ class TwinReader:
     ) -> list[dict]:
         """State rows newest first; a row that replaced an earlier one for its day is a
         correction, and only the newest row of a day is its current state."""
-        params = {
-            **self._filters(),
-            "limit": limit,
-            "entity": entity_type,
-            "start": None if start is None else start.isoformat(),
-            "end": None if end is None else end.isoformat(),
-        }
         with self.engine.connect() as conn:
-            rows = conn.execute(query("state_history"), params).mappings().all()
+            rows = store.state_history(
+                conn, self.person_id, limit=limit, entity_type=entity_type,
+                start=None if start is None else start.isoformat(), end=None if end is None else end.isoformat(),
+            )
         return [
             {
                 "id": row["id"],
@@ -120,7 +114,7 @@ class TwinReader:
     def person(self) -> dict:
         """The person's record: identity, health metrics and goal progress."""
         with self.engine.connect() as conn:
-            row = conn.execute(query("person_row"), {"p": self.person_id}).mappings().first()
+            row = store.person_row(conn, self.person_id)
         if row is None:
             raise NoState(f"no person {self.person_id} in the twin store")
         return _jsonable(row)
@@ -128,18 +122,15 @@ class TwinReader:
     def goals(self) -> list[dict]:
         """The person's goals, dependencies as goal codes."""
         with self.engine.connect() as conn:
-            return [_jsonable(row) for row in conn.execute(query("goal_rows"), {"p": self.person_id}).mappings()]
+            return [_jsonable(row) for row in store.goal_rows(conn, self.person_id)]
 
     def home(self) -> dict:
         """The person's current home, as Home Assistant last described it."""
         with self.engine.connect() as conn:
-            row = conn.execute(query("home_row"), {"p": self.person_id}).mappings().first()
+            row = store.home_row(conn, self.person_id)
         if row is None:
             raise NoState("no home known yet: set TWIN_HOME_STATES and materialize the home asset")
         return _jsonable(row)
-
-    def _filters(self) -> dict:
-        return {"p": self.person_id, "s": SOURCE_SYSTEM, "u": UPDATE_TYPE}
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -1,7 +1,8 @@
-"""The one place configuration enters: environment variables -> TwinSettings.
+"""The one way configuration comes in: environment variables -> TwinSettings (pydantic-settings).
 
-Everything else (Dagster resources, the CLI, the API) is handed a TwinSettings or the
-URLs it resolves; no other module reads os.environ.
+Partitions, schedules, the sensor, the Dagster resources, the CLI and the API are all
+built from a TwinSettings; no other module reads os.environ. Tests pass their own:
+`TwinSettings.from_env({...})` reads a mapping instead of the process environment.
 """
 
 from __future__ import annotations
@@ -9,31 +10,25 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
+from contextvars import ContextVar
+from datetime import date, datetime
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
 from sqlalchemy.engine import URL, make_url
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SQL_DIR = PROJECT_ROOT / "sql"
-EXAMPLES = PROJECT_ROOT / "examples"
+PACKAGE = files("twin_pipeline")
+# Shipped inside the package (importlib.resources), so a wheel installed anywhere has them.
+EXAMPLES = Path(str(PACKAGE / "examples"))
+DAGSTER_YAML = Path(str(PACKAGE / "dagster.yaml"))
 
-SOURCE_DATABASES = {
-    "finance": "autonomous_finance",
-    "training": "autonomous_training",
-    "pantry": "autonomous_pantry",
-}
 DAGSTER_DATABASE = "twin_dagster"
-
-URL_VARIABLES = {
-    "finance": "FINANCE_DATABASE_URL",
-    "training": "TRAINING_DATABASE_URL",
-    "pantry": "PANTRY_DATABASE_URL",
-    "twin": "TWIN_DATABASE_URL",
-    "dagster": "DAGSTER_PG_URL",
-}
 
 
 class ConfigurationError(ValueError):
@@ -75,137 +70,222 @@ def describe_url(url: str) -> str:
     return f"{host}{port}/{parsed.database}"
 
 
-@dataclass(frozen=True, repr=False)
-class TwinSettings:
+def source_url_variables() -> dict[str, str]:
+    """source name -> the variable holding its URL, as each source's spec declares it."""
+    from twin_pipeline.sources import SOURCES
+
+    return {name: spec.url_variable for name, spec in SOURCES.items()}
+
+
+_ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("twin_environment", default=None)
+
+
+class _Environment(EnvSettingsSource):
+    """The process environment, or the mapping a test passed to from_env; plus each source's
+    URL under the variable its spec names (so a new source needs no field here)."""
+
+    def _environment(self) -> Mapping[str, str]:
+        given = _ENVIRONMENT.get()
+        return os.environ if given is None else given
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environment(), self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+
+    def __call__(self) -> dict[str, Any]:
+        values = super().__call__()
+        env = self._environment()
+        values["source_urls"] = {
+            name: env[variable].strip()
+            for name, variable in source_url_variables().items()
+            if env.get(variable, "").strip()
+        }
+        return values
+
+
+def _env(name: str, default: Any = None, **kwargs: Any) -> Any:
+    return Field(default, validation_alias=name, **kwargs)
+
+
+class TwinSettings(BaseSettings):
     """Resolved configuration. URLs are None when the embedded default provides them."""
 
-    finance_url: str | None
-    training_url: str | None
-    pantry_url: str | None
-    twin_url: str | None
-    dagster_url: str | None
-    timezone: str
-    start_date: date
-    person_id: str | None
-    twin_home: Path
-    expiry_window_days: int
-    weekly_workout_target: int
-    currency: str
-    dagster_home: Path | None
-    sensor_interval_seconds: int
-    sensor_full_check_minutes: int
-    connect_timeout_seconds: int
-    statement_timeout_ms: int
-    source_retries: int
-    freshness_days: int
-    api_host: str
-    api_port: int
-    api_token: str | None
-    notes_dir: Path | None
-    goals_dir: Path | None
-    home_states: str | None
-    home_states_token: str | None
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True, case_sensitive=True)
+
+    source_urls: dict[str, str] = Field(default_factory=dict)
+    twin_url_configured: str | None = _env("TWIN_DATABASE_URL")
+    dagster_url: str | None = _env("DAGSTER_PG_URL")
+    timezone: str = _env("TWIN_TIMEZONE", "Europe/Warsaw")
+    start_date: date = _env("TWIN_START_DATE", date(2020, 1, 1))
+    person_id: str | None = _env("TWIN_PERSON_ID")
+    twin_home: Path = _env("TWIN_HOME", None, validate_default=True)
+    expiry_window_days: int = _env("TWIN_EXPIRY_WINDOW_DAYS", 3)
+    weekly_workout_target: int = _env("TWIN_WEEKLY_WORKOUT_TARGET", 3)
+    currency: str = _env("TWIN_CURRENCY", "PLN")
+    dagster_home: Path | None = _env("DAGSTER_HOME")
+    sensor_interval_seconds: int = _env("TWIN_SENSOR_INTERVAL_SECONDS", 60)
+    sensor_full_check_minutes: int = _env("TWIN_SENSOR_FULL_CHECK_MINUTES", 10)
+    connect_timeout_seconds: int = _env("TWIN_CONNECT_TIMEOUT_SECONDS", 5)
+    statement_timeout_ms: int = _env("TWIN_STATEMENT_TIMEOUT_MS", 120_000)
+    source_retries: int = _env("TWIN_SOURCE_RETRIES", 2)
+    freshness_days: int = _env("TWIN_FRESHNESS_DAYS", 7)
+    api_host: str = _env("TWIN_API_HOST", "127.0.0.1")
+    api_port: int = _env("TWIN_API_PORT", 5677)
+    api_token: str | None = _env("TWIN_API_TOKEN")
+    notes_dir: Path | None = _env("TWIN_NOTES_DIR")
+    goals_dir_configured: Path | None = _env("TWIN_GOALS_DIR")
+    home_states_configured: str | None = _env("TWIN_HOME_STATES")
+    home_states_token: str | None = _env("TWIN_HOME_STATES_TOKEN")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        return (init_settings, _Environment(settings_cls))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> TwinSettings:
+        """Settings from the process environment, or from `env` alone; a bad value raises
+        ConfigurationError naming the variable and the fix."""
+        token = _ENVIRONMENT.set(env)
+        try:
+            return cls()
+        except ValidationError as exc:
+            problems = [str(error["ctx"]["error"]) if "ctx" in error and "error" in error["ctx"]
+                        else f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors()]
+            raise ConfigurationError("; ".join(problems)) from None
+        finally:
+            _ENVIRONMENT.reset(token)
+
+    @field_validator("source_urls", mode="after")
+    @classmethod
+    def _source_urls(cls, urls: dict[str, str]) -> dict[str, str]:
+        expected = source_url_variables()
+        missing = [variable for name, variable in expected.items() if name not in urls]
+        if 0 < len(missing) < len(expected):
+            raise ConfigurationError(
+                f"{', '.join(missing)} not set while other source URLs are: set all of "
+                f"{', '.join(expected.values())}, or none of them to use the embedded server"
+            )
+        return {name: normalise_url(url) for name, url in urls.items()}
+
+    @field_validator("twin_url_configured", "dagster_url", mode="after")
+    @classmethod
+    def _url(cls, url: str | None) -> str | None:
+        return normalise_url(url.strip()) if url and url.strip() else None
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        value = str(value).strip()
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigurationError(f"TWIN_TIMEZONE={value!r} is not an IANA time zone; use e.g. Europe/Warsaw") from None
+        return value
+
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _start_date(cls, value: Any) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ConfigurationError(f"TWIN_START_DATE={value!r} is not a date; use YYYY-MM-DD") from None
+
+    @field_validator("person_id", mode="before")
+    @classmethod
+    def _person_id(cls, value: str | None) -> str | None:
+        if value is None or not str(value).strip():
+            return None
+        try:
+            return str(uuid.UUID(str(value).strip()))
+        except ValueError:
+            raise ConfigurationError(
+                f"TWIN_PERSON_ID={value!r} is not a UUID; unset it to use the single person known to the twin store"
+            ) from None
+
+    @field_validator(
+        "expiry_window_days", "weekly_workout_target", "sensor_interval_seconds", "sensor_full_check_minutes",
+        "connect_timeout_seconds", "statement_timeout_ms", "source_retries", "freshness_days", "api_port",
+        mode="before",
+    )
+    @classmethod
+    def _whole_number(cls, value: Any, info) -> int:
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            variable = cls.model_fields[info.field_name].validation_alias
+            raise ConfigurationError(f"{variable}={value!r} is not a whole number") from None
+
+    @field_validator("currency", mode="after")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return value.strip().upper() or "PLN"
+
+    @field_validator("twin_home", mode="before")
+    @classmethod
+    def _twin_home(cls, value: Any) -> Path:
+        text = "" if value is None else str(value).strip()
+        return Path(text) if text else Path.cwd() / ".twin"
+
+    @field_validator("notes_dir", "goals_dir_configured", mode="after")
+    @classmethod
+    def _user_path(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> TwinSettings:
+        object.__setattr__(self, "twin_home", self.twin_home.resolve())
+        if self.dagster_home is not None:
+            object.__setattr__(self, "dagster_home", self.dagster_home.resolve())
+        return self
+
+    def source_url(self, name: str) -> str | None:
+        """The configured URL of a source database (None: the embedded one)."""
+        return self.source_urls.get(name)
+
+    @property
+    def finance_url(self) -> str | None:
+        return self.source_url("finance")
+
+    @property
+    def twin_url(self) -> str | None:
+        """The twin store: TWIN_DATABASE_URL, else the finance database (the contract's default)."""
+        return self.twin_url_configured or self.finance_url
 
     @property
     def twin_url_variable(self) -> str | None:
         """The environment variable the twin store URL comes from (it defaults to finance's)."""
         if self.twin_url is None:
             return None
-        return "TWIN_DATABASE_URL" if self.twin_url != self.finance_url else "FINANCE_DATABASE_URL"
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> TwinSettings:
-        env = os.environ if env is None else env
-
-        def url(kind: str) -> str | None:
-            value = env.get(URL_VARIABLES[kind], "").strip()
-            return normalise_url(value) if value else None
-
-        finance_url = url("finance")
-        sources = {kind: url(kind) for kind in SOURCE_DATABASES}
-        missing = [URL_VARIABLES[k] for k, v in sources.items() if v is None]
-        if 0 < len(missing) < len(sources):
-            raise ConfigurationError(
-                f"{', '.join(missing)} not set while other source URLs are: set all of "
-                "FINANCE_DATABASE_URL, TRAINING_DATABASE_URL and PANTRY_DATABASE_URL, "
-                "or none of them to use the embedded server"
-            )
-        timezone = env.get("TWIN_TIMEZONE", "Europe/Warsaw").strip()
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigurationError(
-                f"TWIN_TIMEZONE={timezone!r} is not an IANA time zone; use e.g. Europe/Warsaw"
-            ) from exc
-        start_text = env.get("TWIN_START_DATE", "2020-01-01").strip()
-        try:
-            start_date = date.fromisoformat(start_text)
-        except ValueError as exc:
-            raise ConfigurationError(
-                f"TWIN_START_DATE={start_text!r} is not a date; use YYYY-MM-DD"
-            ) from exc
-        person_id = env.get("TWIN_PERSON_ID", "").strip() or None
-        if person_id is not None:
-            try:
-                person_id = str(uuid.UUID(person_id))
-            except ValueError as exc:
-                raise ConfigurationError(
-                    f"TWIN_PERSON_ID={person_id!r} is not a UUID; "
-                    "unset it to use the single person known to the twin store"
-                ) from exc
-        demo = finance_url is None
-        return cls(
-            finance_url=finance_url,
-            training_url=sources["training"],
-            pantry_url=sources["pantry"],
-            twin_url=url("twin") or finance_url,
-            dagster_url=url("dagster"),
-            timezone=timezone,
-            start_date=start_date,
-            person_id=person_id,
-            twin_home=Path(env.get("TWIN_HOME", "").strip() or Path.cwd() / ".twin").resolve(),
-            expiry_window_days=_int(env, "TWIN_EXPIRY_WINDOW_DAYS", 3),
-            weekly_workout_target=_int(env, "TWIN_WEEKLY_WORKOUT_TARGET", 3),
-            currency=env.get("TWIN_CURRENCY", "PLN").strip().upper() or "PLN",
-            dagster_home=Path(env["DAGSTER_HOME"]).resolve() if env.get("DAGSTER_HOME") else None,
-            sensor_interval_seconds=_int(env, "TWIN_SENSOR_INTERVAL_SECONDS", 60),
-            sensor_full_check_minutes=_int(env, "TWIN_SENSOR_FULL_CHECK_MINUTES", 10),
-            connect_timeout_seconds=_int(env, "TWIN_CONNECT_TIMEOUT_SECONDS", 5),
-            statement_timeout_ms=_int(env, "TWIN_STATEMENT_TIMEOUT_MS", 120_000),
-            source_retries=_int(env, "TWIN_SOURCE_RETRIES", 2),
-            freshness_days=_int(env, "TWIN_FRESHNESS_DAYS", 7),
-            api_host=env.get("TWIN_API_HOST", "").strip() or "127.0.0.1",
-            api_port=_int(env, "TWIN_API_PORT", 5677),
-            api_token=env.get("TWIN_API_TOKEN", "").strip() or None,
-            notes_dir=Path(env["TWIN_NOTES_DIR"]).expanduser() if env.get("TWIN_NOTES_DIR", "").strip() else None,
-            # The embedded demo comes with the example goals and home of examples/.
-            goals_dir=_path(env, "TWIN_GOALS_DIR", EXAMPLES / "goals" if demo else None),
-            home_states=env.get("TWIN_HOME_STATES", "").strip()
-            or (str(EXAMPLES / "home_assistant_states.json") if demo else None),
-            home_states_token=env.get("TWIN_HOME_STATES_TOKEN", "").strip() or None,
-        )
+        return "TWIN_DATABASE_URL" if self.twin_url_configured else source_url_variables()["finance"]
 
     @property
     def embedded_sources(self) -> bool:
         """The embedded server provides the sources (so they are ours to create and fill)."""
-        return self.finance_url is None
+        return not self.source_urls
 
     @property
     def uses_embedded(self) -> bool:
         """True when any database (sources, twin store, Dagster storage) is the embedded one."""
         return self.embedded_sources or self.twin_url is None or self.dagster_url is None
 
+    @property
+    def goals_dir(self) -> Path | None:
+        """TWIN_GOALS_DIR; the embedded demo comes with the example goals."""
+        return self.goals_dir_configured or (EXAMPLES / "goals" if self.embedded_sources else None)
 
-def _path(env: Mapping[str, str], name: str, default: Path | None) -> Path | None:
-    text = env.get(name, "").strip()
-    return Path(text).expanduser() if text else default
+    @property
+    def home_states(self) -> str | None:
+        """TWIN_HOME_STATES; the embedded demo comes with an example Home Assistant export."""
+        if self.home_states_configured:
+            return self.home_states_configured.strip()
+        return str(EXAMPLES / "home_assistant_states.json") if self.embedded_sources else None
+
+    def today(self) -> date:
+        return datetime.now(ZoneInfo(self.timezone)).date()
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    text = env.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        return int(text)
-    except ValueError as exc:
-        raise ConfigurationError(f"{name}={text!r} is not a whole number") from exc
+@cache
+def current_settings() -> TwinSettings:
+    """The settings of this process's environment, read once."""
+    return TwinSettings.from_env()

@@ -1,32 +1,24 @@
-"""SQL lives in .sql files under sql/; this loads them by name."""
+"""SQL lives in .sql files beside the code that runs it, shipped as package data; this
+loads them by name (importlib.resources, so an installed wheel has them too)."""
 
 from __future__ import annotations
 
 from functools import cache
+from importlib.resources import files
 
 from sqlalchemy import TextClause, text
 
-from twin_pipeline.settings import SQL_DIR
+
+@cache
+def sql_text(package: str, name: str) -> str:
+    """The text of <package>/sql/<name>.sql (name may hold a subfolder: checks/quality)."""
+    resource = files(package).joinpath("sql", *f"{name}.sql".split("/"))
+    if not resource.is_file():
+        raise FileNotFoundError(f"no SQL statement {name!r} in {package}: expected {resource}")
+    return resource.read_text(encoding="utf-8")
 
 
 @cache
-def _load(folder: str, name: str) -> TextClause:
-    path = SQL_DIR / folder / f"{name}.sql"
-    if not path.exists():
-        raise FileNotFoundError(f"no {folder} statement {name!r}: expected {path}")
-    return text(path.read_text())
-
-
-def query(name: str) -> TextClause:
-    """The statement in sql/queries/<name>.sql, ready for bound parameters."""
-    return _load("queries", name)
-
-
-def fingerprint_query(source_table: str) -> TextClause:
-    """The statement in sql/fingerprints/<source_table>.sql (e.g. finance.transactions)."""
-    return _load("fingerprints", source_table)
-
-
-def checks_query(name: str) -> TextClause:
-    """The statement in sql/checks/<name>.sql (data-quality and reconciliation checks)."""
-    return _load("checks", name)
+def load(package: str, name: str) -> TextClause:
+    """That statement, ready for bound parameters."""
+    return text(sql_text(package, name))

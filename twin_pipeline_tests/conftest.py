@@ -21,13 +21,18 @@ import pytest
 # Before anything imports the definitions: keep the suite away from the repo's own .twin/.
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="twin-tests-"))
 os.environ["TWIN_HOME"] = str(_SESSION_HOME / "default-home")
-for variable in ("FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL",
-                 "TWIN_DATABASE_URL", "DAGSTER_PG_URL", "TWIN_PERSON_ID", "DAGSTER_HOME"):
+for variable in [name for name in os.environ if name.startswith("TWIN_") and name != "TWIN_HOME"] + [
+    "FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL", "DAGSTER_PG_URL", "DAGSTER_HOME",
+    "DIGITAL_TWIN_API_KEY",
+]:
     os.environ.pop(variable, None)
 
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 
 from twin_pipeline.embedded import EmbeddedPostgres  # noqa: E402
+
+# The roles the person applies as the owner (documented, not shipped in the package).
+ROLES = Path(__file__).resolve().parents[1] / "sql" / "roles"
 from twin_pipeline.migrations import migrate  # noqa: E402
 
 
@@ -57,8 +62,9 @@ class Sources:
         return self.finance
 
     def resources(self, **config) -> dict:
-        from twin_pipeline.defs.shared import TwinConfig
-        from twin_pipeline.resources import PostgresDatabase
+        """The resources a run gets, on this module's databases; `config` overrides rules
+        of the test settings (expiry_window_days=4, goals_dir=None, ...)."""
+        from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
 
         def db(role: str, url: str, read_only: bool = True) -> PostgresDatabase:
             return PostgresDatabase(role=role, url=url, twin_home=self.twin_home, read_only=read_only)
@@ -68,7 +74,7 @@ class Sources:
             "training_db": db("training", self.training_url),
             "pantry_db": db("pantry", self.pantry_url),
             "twin_store": db("twin", self.finance_url, read_only=False),
-            "twin_config": TwinConfig(**config),
+            "twin_config": TwinConfig.from_settings(settings_for_tests(), **config),
         }
 
     def dispose(self) -> None:
@@ -95,11 +101,28 @@ def sources(pg_server, request, tmp_path_factory):
     created = create_sources(pg_server, prefix, tmp_path_factory.mktemp(prefix))
     yield created
     created.dispose()
-    from twin_pipeline import resources
+    from twin_pipeline.database import dispose_engines
 
-    for engine in resources._engines.values():  # the resources' pools of this module's runs
-        engine.dispose()
-    resources._engines.clear()
+    dispose_engines()  # the resources' pools of this module's runs
+
+
+def settings_for_tests(**env: str):
+    """The settings of the test environment (the conftest cleared every TWIN_* variable);
+    `env` adds variables, e.g. TWIN_NOTES_DIR."""
+    from twin_pipeline.settings import TwinSettings
+
+    return TwinSettings.from_env({"TWIN_HOME": os.environ["TWIN_HOME"], **env})
+
+
+def today():
+    """Today in the test settings' time zone."""
+    return settings_for_tests().today()
+
+
+def daily_assets():
+    from twin_pipeline.definitions import daily_assets as build
+
+    return build(settings_for_tests())
 
 
 def execute(engine: Engine, sql: str, params: dict | list | None = None) -> None:
@@ -111,8 +134,6 @@ def execute(engine: Engine, sql: str, params: dict | list | None = None) -> None
 def materialize_days(sources: Sources, start, end=None, *, instance=None, **config):
     """Run sources -> twin_state -> daily_summary for start..end (one run), as the job does."""
     from dagster import DagsterInstance, materialize
-
-    from twin_pipeline.definitions import TWIN_ASSETS
 
     end = end or start
     kwargs = (
@@ -126,7 +147,7 @@ def materialize_days(sources: Sources, start, end=None, *, instance=None, **conf
         }
     )
     result = materialize(
-        TWIN_ASSETS,
+        daily_assets(),
         resources=sources.resources(**config),
         instance=instance or DagsterInstance.ephemeral(),
         **kwargs,
@@ -187,13 +208,13 @@ class DagsterDev:
 @pytest.fixture(scope="session")
 def dagster_dev(pg_server, tmp_path_factory):
     """`dagster dev` (webserver and daemon) on its own sources, as a user starts it."""
-    from twin_pipeline.settings import PROJECT_ROOT
+    from twin_pipeline.settings import DAGSTER_YAML
 
     home = tmp_path_factory.mktemp("dagster-dev")
     dev_sources = create_sources(pg_server, "devserver", home / "twin")
     migrate(dev_sources.pantry, "pantry_history")
     pg_server.ensure_databases(["devserver_dagster"])
-    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(DAGSTER_YAML, home / "dagster.yaml")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -209,7 +230,7 @@ def dagster_dev(pg_server, tmp_path_factory):
     )
     log = open(home / "dagster-dev.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+        [str(Path(sys.executable).with_name("dg")), "dev", "-m", "twin_pipeline.definitions",
          "-h", "127.0.0.1", "-p", str(port)],
         cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )

@@ -7,11 +7,9 @@ import pytest
 from dagster import DagsterInstance, materialize
 from sqlalchemy import text
 
-from twin_pipeline.definitions import TWIN_ASSETS
-from twin_pipeline.defs.shared import TwinConfig
-from twin_pipeline_tests.conftest import create_sources, execute, states_of
+from twin_pipeline_tests.conftest import create_sources, daily_assets, execute, states_of, today
 
-TODAY = TwinConfig().today()
+TODAY = today()
 D = TODAY - timedelta(days=1) if TODAY.day > 1 else TODAY
 
 DROP_CONSTRAINTS = """
@@ -68,7 +66,7 @@ def messy(sources, pg_server):
     execute(messy.pantry, "INSERT INTO pantry_inventory (category, current_quantity, critical_threshold, updated_at) "
             "VALUES ('Rice 🍚', -3, 1, now()), ('`code`', NULL, 2, now()), ('Milk', 5, NULL, now())")
     result = materialize(
-        TWIN_ASSETS, resources=messy.resources(), tags={
+        daily_assets(), resources=messy.resources(), tags={
             "dagster/asset_partition_range_start": D.isoformat(), "dagster/asset_partition_range_end": TODAY.isoformat(),
         }, instance=DagsterInstance.ephemeral(),
     )

@@ -13,12 +13,12 @@ from sqlalchemy import text
 
 from twin_pipeline import demo
 from twin_pipeline.core.sections import numeric_div
-from twin_pipeline.defs.shared import TwinConfig
-from twin_pipeline.defs.sources import read_finance
 from twin_pipeline.demo import DemoCounts, DemoDataError, generate, load_demo_data, sources_are_empty
 from twin_pipeline.migrations import migrate
-from twin_pipeline.settings import SQL_DIR
-from twin_pipeline_tests.conftest import create_sources
+from twin_pipeline.sources import SOURCES
+from twin_pipeline.sources.spec import Rules
+from twin_pipeline.sqlfiles import sql_text
+from twin_pipeline_tests.conftest import create_sources, settings_for_tests
 
 SEED = 11
 DAYS = 400
@@ -281,7 +281,7 @@ def test_pantry_is_believable(sources, loaded):
 
 def _function_as_of(day: date) -> str:
     """The shipped function's SQL, with CURRENT_DATE pinned, as a session-local function."""
-    sql = (SQL_DIR / "finance" / "002_budget_alerts.sql").read_text()
+    sql = sql_text("twin_pipeline.sources.finance", "migrations/002_budget_alerts")
     sql = sql.split("COMMENT ON FUNCTION")[0]
     assert sql.count("CURRENT_DATE AS d") == 1
     return (
@@ -377,7 +377,8 @@ def test_budget_alerts_follow_the_contract_rules_and_order(sources, loaded, day)
         assert got == _expected_alerts(conn, day)
         conn.rollback()
         # ...and the twin's own computation of that past day says exactly the same.
-        (section,) = read_finance(TwinConfig())(conn, [day]).documents
+        finance = SOURCES["finance"]
+        (section,) = finance.read(finance, conn, [day], Rules.from_settings(settings_for_tests())).documents
     columns = ALERT_COLUMN_NAMES
     as_json = [
         {c: (float(v) if isinstance(v, Decimal) else v) for c, v in zip(columns, row, strict=True)} for row in got

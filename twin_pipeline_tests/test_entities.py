@@ -13,12 +13,11 @@ from twin_pipeline.api import create_app
 from twin_pipeline.core.goals import GoalFileError, dependency_problems, parse_goal
 from twin_pipeline.core.home import home_from_states
 from twin_pipeline.defs.entities import ENTITY_ASSETS
-from twin_pipeline.defs.shared import TwinConfig
 from twin_pipeline.reader import TwinReader
 from twin_pipeline.settings import EXAMPLES
-from twin_pipeline_tests.conftest import execute, materialize_days
+from twin_pipeline_tests.conftest import execute, materialize_days, today
 
-TODAY = TwinConfig().today()
+TODAY = today()
 
 
 def goal_file(code: str, status: str = "active", deps: list[str] | None = None, extra: str = "") -> str:

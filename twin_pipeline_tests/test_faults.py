@@ -13,12 +13,10 @@ import pytest
 from dagster import AssetCheckSeverity, DagsterInstance, materialize
 from sqlalchemy import text
 
-from twin_pipeline.definitions import TWIN_ASSETS
 from twin_pipeline.embedded import EmbeddedPostgres
 from twin_pipeline.migrations import migrate
-from twin_pipeline.resources import PostgresDatabase
-from twin_pipeline.settings import SQL_DIR
-from twin_pipeline_tests.conftest import create_sources, execute, states_of
+from twin_pipeline.defs.resources import PostgresDatabase
+from twin_pipeline_tests.conftest import ROLES, create_sources, daily_assets, execute, states_of
 
 D = date(2025, 9, 15)
 
@@ -40,7 +38,7 @@ def twin(sources):
 
 def run(twin, day=D, raise_on_error=True, instance=None, **overrides):
     return materialize(
-        TWIN_ASSETS, resources={**twin.resources(), **overrides}, partition_key=day.isoformat(),
+        daily_assets(), resources={**twin.resources(), **overrides}, partition_key=day.isoformat(),
         instance=instance or DagsterInstance.ephemeral(), raise_on_error=raise_on_error,
     )
 
@@ -121,7 +119,7 @@ def test_the_read_only_role_from_sql_roles_is_all_the_pipeline_needs(twin, pg_se
     for url in (twin.finance_url, twin.training_url, twin.pantry_url):
         libpq_url = url.replace("postgresql+psycopg2://", "postgresql://")
         done = subprocess.run(
-            [str(psql), libpq_url, "-v", "ON_ERROR_STOP=1", "-f", str(SQL_DIR / "roles" / "twin_reader.sql")],
+            [str(psql), libpq_url, "-v", "ON_ERROR_STOP=1", "-f", str(ROLES / "twin_reader.sql")],
             capture_output=True, text=True,
         )
         assert done.returncode == 0, done.stderr

@@ -4,8 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from twin_pipeline.defs.shared import TwinConfig
-from twin_pipeline_tests.conftest import execute, materialize_days, states_of
+from twin_pipeline_tests.conftest import execute, materialize_days, settings_for_tests, states_of
 
 D = date(2025, 6, 20)
 
@@ -83,7 +82,7 @@ def test_a_day_before_any_data_is_degraded_and_says_why(health):
 
 
 def test_pantry_thresholds_and_expiry_window_today(sources):
-    today = TwinConfig().today()
+    today = settings_for_tests().today()
     items = [
         ("Rice", "1", "2", None),  # low
         ("Eggs", "2", "2", None),  # low: at the threshold counts
@@ -114,7 +113,7 @@ def test_pantry_thresholds_and_expiry_window_today(sources):
 
 
 def test_expiry_window_is_configurable(sources):
-    today = TwinConfig().today()
+    today = settings_for_tests().today()
     materialize_days(sources, today, expiry_window_days=4)
     pantry = states_of(sources, [today])[("pantry", today.isoformat())]
     assert pantry["expiring_soon"] == ["Milk", "Pasta", "Salt"]

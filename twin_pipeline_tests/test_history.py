@@ -6,10 +6,9 @@ import pytest
 from dagster import DagsterInstance, materialize
 from sqlalchemy import text
 
-from twin_pipeline.definitions import TWIN_ASSETS
-from twin_pipeline.resources import PostgresDatabase
+from twin_pipeline.defs.resources import PostgresDatabase
 
-from twin_pipeline_tests.conftest import count_state_rows, execute, materialize_days, states_of
+from twin_pipeline_tests.conftest import count_state_rows, daily_assets, execute, materialize_days, states_of
 
 D = date(2025, 1, 15)
 
@@ -66,7 +65,7 @@ def test_an_unavailable_recomputation_never_buries_a_usable_state(sources):
     broken = PostgresDatabase(role="finance", url="postgresql://nobody@127.0.0.1:1/nowhere", twin_home=sources.twin_home)
 
     result = materialize(
-        TWIN_ASSETS, resources={**resources, "finance_db": broken}, partition_key=D.isoformat(),
+        daily_assets(), resources={**resources, "finance_db": broken}, partition_key=D.isoformat(),
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success  # a broken source does not fail the run

@@ -4,9 +4,9 @@ import pytest
 from dagster import AssetKey, DagsterEventType, materialize
 from dagster._core.test_utils import instance_for_test
 
-from twin_pipeline.definitions import TWIN_ASSETS
 from twin_pipeline.instance import TwinEventLogStorage, TwinPostgresStorage
-from twin_pipeline.resources import PostgresDatabase
+from twin_pipeline.defs.resources import PostgresDatabase
+from twin_pipeline_tests.conftest import daily_assets
 
 DAYS = ("2025-04-01", "2025-04-03")
 RANGE_TAGS = {"dagster/asset_partition_range_start": DAYS[0], "dagster/asset_partition_range_end": DAYS[1]}
@@ -31,7 +31,7 @@ def test_dagster_yaml_storage_is_the_tuned_postgres_storage(instance):
 
 
 def test_a_range_run_still_records_every_partition(instance, sources):
-    result = materialize(TWIN_ASSETS, resources=sources.resources(), instance=instance, tags=RANGE_TAGS)
+    result = materialize(daily_assets(), resources=sources.resources(), instance=instance, tags=RANGE_TAGS)
     assert result.success
     for event_type in (DagsterEventType.ASSET_MATERIALIZATION_PLANNED, DagsterEventType.ASSET_MATERIALIZATION):
         records = instance.get_records_for_run(result.run_id, of_type=event_type).records
@@ -49,7 +49,7 @@ def test_partitions_of_a_failed_range_run_are_marked_failed(instance, sources, p
     )
     tags = {"dagster/asset_partition_range_start": "2025-05-01", "dagster/asset_partition_range_end": "2025-05-02"}
     result = materialize(
-        TWIN_ASSETS, resources={**sources.resources(), "twin_store": broken_store}, instance=instance,
+        daily_assets(), resources={**sources.resources(), "twin_store": broken_store}, instance=instance,
         tags=tags, raise_on_error=False,
     )
     assert not result.success
@@ -63,7 +63,7 @@ def test_planned_checks_are_recorded_for_every_partition(instance, sources, pg_s
     from sqlalchemy import create_engine, text
 
     tags = {"dagster/asset_partition_range_start": "2025-06-01", "dagster/asset_partition_range_end": "2025-06-04"}
-    result = materialize(TWIN_ASSETS, resources=sources.resources(), instance=instance, tags=tags)
+    result = materialize(daily_assets(), resources=sources.resources(), instance=instance, tags=tags)
     engine = create_engine(pg_server.url("instance_dagster"))
     with engine.connect() as conn:
         rows = conn.execute(

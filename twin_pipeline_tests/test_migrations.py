@@ -51,11 +51,11 @@ def test_the_twin_store_table_has_the_contract_shape(blank):
 
 
 def test_an_applied_migration_that_changed_is_an_error(blank, tmp_path, monkeypatch):
-    copy = tmp_path / "sql"
-    shutil.copytree(migrations.SQL_DIR, copy)
-    first = sorted((copy / "twin").glob("*.sql"))[0]
+    copy = tmp_path / "migrations"
+    shutil.copytree(str(migrations.FOLDERS["twin"][1]), copy)
+    first = sorted(copy.glob("*.sql"))[0]
     first.write_text(first.read_text() + "\n-- edited after release\n")
-    monkeypatch.setattr(migrations, "SQL_DIR", copy)
+    monkeypatch.setitem(migrations.FOLDERS, "twin", ("twin", copy))
     with pytest.raises(MigrationError, match="was changed after it was applied"):
         migrate(blank, "twin")
 

@@ -6,9 +6,8 @@ from dagster import DagsterInstance, materialize
 
 from twin_pipeline.core.note import END, START, with_twin_block
 from twin_pipeline.defs.daily_note import build_daily_note
-from twin_pipeline.definitions import TWIN_ASSETS
 from twin_pipeline.notes import write_daily_note
-from twin_pipeline_tests.conftest import execute
+from twin_pipeline_tests.conftest import daily_assets, execute, settings_for_tests
 
 
 def test_a_new_note_is_just_the_block():
@@ -49,9 +48,9 @@ def test_the_daily_note_asset_writes_each_day_of_a_range(sources, tmp_path):
     execute(sources.finance, "INSERT INTO transactions (transaction_id, transaction_date, type, amount, "
             "merchant_source, category_id) VALUES ('S', '2025-07-01', 'Income', 6000, 'employer', 2)")
     (tmp_path / "2025-07-02.md").write_text("# Wednesday\nmy own words\n")
-    note_asset = build_daily_note(tmp_path)
+    note_asset = build_daily_note(settings_for_tests(), tmp_path)
     result = materialize(
-        [*TWIN_ASSETS, note_asset], resources=sources.resources(), instance=DagsterInstance.ephemeral(),
+        [*daily_assets(), note_asset], resources=sources.resources(), instance=DagsterInstance.ephemeral(),
         tags={"dagster/asset_partition_range_start": "2025-07-01", "dagster/asset_partition_range_end": "2025-07-03"},
     )
     assert result.success

@@ -9,13 +9,13 @@ from dagster import DagsterInstance, build_sensor_context
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from twin_pipeline.defs.sensors import source_change_sensor
-from twin_pipeline.defs.shared import TwinConfig
+from twin_pipeline.defs.sensors import build_source_change_sensor
 from twin_pipeline.migrations import migrate
-from twin_pipeline.resources import PostgresDatabase
-from twin_pipeline_tests.conftest import materialize_days
+from twin_pipeline.defs.resources import PostgresDatabase
+from twin_pipeline_tests.conftest import materialize_days, settings_for_tests, today
 
-TODAY = TwinConfig().today()
+TODAY = today()
+source_change_sensor = build_source_change_sensor(settings_for_tests())
 START = (TODAY.replace(day=1) - timedelta(days=1)).replace(day=1)  # the first of last month
 
 

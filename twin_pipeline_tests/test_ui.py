@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from twin_pipeline.settings import PROJECT_ROOT
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 from twin_pipeline_tests.conftest import graphql, stop_process_group
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -8,30 +8,14 @@ a change, and each kind of change reaches forward in its own way.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 
 CURRENT = "current"
 
 
-@dataclass(frozen=True)
-class SourceTable:
-    """A table the twin reads, as the sensor watches it."""
-
-    name: str  # e.g. finance.transactions, also the fingerprint query's file name
-    role: str  # the database: finance, training or pantry
-    tables: tuple[str, ...]  # whose change counters gate the fingerprinting
-
-
-SOURCE_TABLES = (
-    SourceTable("finance.transactions", "finance", ("transactions",)),
-    SourceTable("finance.budgets", "finance", ("budgets", "categories")),
-    SourceTable("training.workouts", "training", ("workouts",)),
-    SourceTable("training.measurements", "training", ("measurements",)),
-    SourceTable("pantry.inventory", "pantry", ("pantry_inventory",)),
-    SourceTable("pantry.history", "pantry", ("pantry_inventory_history",)),
-)
+# (the changed date, what the rule needs from the current rows, today) -> the stale days
+StaleRule = Callable[[date, "date | None", date], set[date]]
 
 
 def changed_buckets(current: Mapping[str, str], stored: Mapping[str, str], covered_from: str | None) -> list[str]:
@@ -55,15 +39,40 @@ def _span(first: date, last: date) -> set[date]:
     return {first + timedelta(days=i) for i in range((last - first).days + 1)} if first <= last else set()
 
 
+def rest_of_month(changed: date, later: date | None, today: date) -> set[date]:
+    """Month-to-date sums and the month's budget alerts: from that day to month end."""
+    return _span(changed, _month_end(changed))
+
+
+def workout_reach(changed: date, following: date | None, today: date) -> set[date]:
+    """The 7-day count up to a week later; "last workout" until the next workout."""
+    until = changed + timedelta(days=6)
+    if following is None:
+        until = today
+    elif following - timedelta(days=1) > until:
+        until = following - timedelta(days=1)
+    return _span(changed, until)
+
+
+def measurement_reach(changed: date, second_next: date | None, today: date) -> set[date]:
+    """"Latest measurement" until the next one, and that one's trend until the one after."""
+    return _span(changed, today if second_next is None else second_next - timedelta(days=1))
+
+
+def until_yesterday(changed: date, later: date | None, today: date) -> set[date]:
+    """A past inventory reaches every later past day (today is read live)."""
+    return _span(changed, today - timedelta(days=1))
+
+
 def affected_days(
-    table: str,
+    rule: StaleRule,
     buckets: Iterable[str],
     *,
     today: date,
     first_day: date,
     later: Mapping[str, date | None] | None = None,
 ) -> set[date]:
-    """The days whose state reads the changed buckets of one table.
+    """The days whose state reads the changed buckets of one table, by the table's rule.
 
     `later` maps a changed date to what the rule needs from the current rows: the next
     workout after it, or the second measurement after it (its successor's trend reads it).
@@ -72,29 +81,9 @@ def affected_days(
     days: set[date] = set()
     for bucket in buckets:
         if bucket == CURRENT:
-            days.add(today)  # the live pantry is only ever today's
-            continue
-        changed = date.fromisoformat(bucket)
-        if table in ("finance.transactions", "finance.budgets"):
-            # Month-to-date sums and the month's budget alerts, from that day to month end.
-            days |= _span(changed, _month_end(changed))
-        elif table == "training.workouts":
-            # The 7-day count up to a week later; "last workout" until the next workout.
-            following = later.get(bucket)
-            until = changed + timedelta(days=6)
-            if following is None:
-                until = today
-            elif following - timedelta(days=1) > until:
-                until = following - timedelta(days=1)
-            days |= _span(changed, until)
-        elif table == "training.measurements":
-            # "Latest measurement" until the next one, and that one's trend until the one after.
-            second_next = later.get(bucket)
-            days |= _span(changed, today if second_next is None else second_next - timedelta(days=1))
-        elif table == "pantry.history":
-            days |= _span(changed, today - timedelta(days=1))
+            days.add(today)  # a live table (the pantry now) is only ever today's
         else:
-            raise ValueError(f"no change rule for source table {table!r}")
+            days |= rule(date.fromisoformat(bucket), later.get(bucket), today)
     return {day for day in days if first_day <= day <= today}
 
 

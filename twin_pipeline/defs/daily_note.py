@@ -1,32 +1,30 @@
 """daily_note (only with TWIN_NOTES_DIR): each day's status text in the Obsidian vault."""
 
+
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetsDefinition, BackfillPolicy, MaterializeResult, asset
+import dagster as dg
 
-from twin_pipeline.defs.daily_summary import daily_summary
-from twin_pipeline.defs.shared import TwinConfig, daily_partitions, run_days, with_day_details
+from twin_pipeline.defs.partitions import daily_asset_options, run_days, with_day_details
+from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
 from twin_pipeline.notes import write_daily_note
-from twin_pipeline.resources import PostgresDatabase
+from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.store import resolve_person, summaries_between
 
 
-def build_daily_note(vault: Path) -> AssetsDefinition:
-    @asset(
-        deps=[daily_summary],
-        group_name="outputs",
+def build_daily_note(settings: TwinSettings, vault: Path) -> dg.AssetsDefinition:
+    @dg.asset(
+        deps=["daily_summary"],
         kinds={"python"},
-        partitions_def=daily_partitions,
-        backfill_policy=BackfillPolicy.single_run(),
-        owners=["team:twin"],
         description=(
             f"The daily status text written into the Obsidian vault {vault} as YYYY-MM-DD.md, between "
             "%%TWIN_START%% and %%TWIN_END%%; nothing else in a note is touched."
         ),
+        **daily_asset_options(settings, "outputs"),
     )
     def daily_note(
-        context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
-    ) -> MaterializeResult:
+        context: dg.AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
+    ) -> dg.MaterializeResult:
         days = run_days(context)
         with twin_store.engine().begin() as conn:
             summaries = summaries_between(conn, resolve_person(conn, twin_config.person_id), days[0], days[-1])
@@ -37,6 +35,13 @@ def build_daily_note(vault: Path) -> AssetsDefinition:
             "days_without_summary": len(days) - len(summaries),
             "vault": str(vault),
         }
-        return MaterializeResult(metadata=with_day_details(days, counts, {"note": str(vault / f"{days[0]}.md")}))
+        return dg.MaterializeResult(metadata=with_day_details(days, counts, {"note": str(vault / f"{days[0]}.md")}))
 
     return daily_note
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    # The Obsidian note is an output only where there is a vault to write to.
+    settings = current_settings()
+    return dg.Definitions(assets=[build_daily_note(settings, settings.notes_dir)] if settings.notes_dir else [])

@@ -1,59 +1,64 @@
 """daily_summary: the status text of each day, rendered from its newest states."""
 
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
-from twin_pipeline.core.sections import ENTITIES
+import dagster as dg
+
 from twin_pipeline.core.summary import render_summary
-from twin_pipeline.defs.shared import TwinConfig, cyclic_gc_paused, daily_partitions, run_days, with_day_details
-from twin_pipeline.defs.twin_state import twin_state
-from twin_pipeline.resources import PostgresDatabase
-from twin_pipeline.sqlfiles import query
-from twin_pipeline.store import newest_states, resolve_person, upsert_summaries
+from twin_pipeline.defs.partitions import cyclic_gc_paused, daily_asset_options, run_days, with_day_details
+from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
+from twin_pipeline.settings import TwinSettings, current_settings
+from twin_pipeline.sources import ENTITY_SOURCES
+from twin_pipeline.store import home_row, newest_states, resolve_person, upsert_summaries
 
 
-@asset(
-    deps=[twin_state],
-    group_name="outputs",
-    kinds={"postgres", "python"},
-    partitions_def=daily_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    owners=["team:twin"],
-    description=(
-        "The short daily status text sent to Telegram and written into Obsidian daily notes: "
-        "one line each for health, finance and pantry (and, for today, the home), saying plainly "
-        "when a part is missing. Stored per day in twin_daily_summary; open a day under Partitions "
-        "to read its text."
-    ),
-)
-def daily_summary(
-    context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
-) -> MaterializeResult:
-    days = run_days(context)
-    with twin_store.engine().begin() as conn, cyclic_gc_paused():
-        person_id = resolve_person(conn, twin_config.person_id)
-        states = newest_states(conn, person_id, days)
-        # The home is only ever known as it is now: it belongs in today's text alone.
-        today = twin_config.today()
-        home_now = conn.execute(query("home_row"), {"p": person_id}).mappings().first() if today in days else None
-        summaries = []
-        for day in days:
-            as_of = day.isoformat()
-            day_states = {e: states[(e, as_of)] for e in ENTITIES if (e, as_of) in states}
-            summary_text = render_summary(
-                as_of,
-                {e: s.document for e, s in day_states.items()},
-                weekly_workout_target=twin_config.weekly_workout_target,
-                home=home_now if day == today else None,
-            )
-            summaries.append((as_of, summary_text, [s.id for s in day_states.values()]))
-        changed = upsert_summaries(conn, person_id, summaries)
+def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
+    @dg.asset(
+        deps=["twin_state"],
+        kinds={"postgres", "python"},
+        description=(
+            "The short daily status text sent to Telegram and written into Obsidian daily notes: "
+            "one line each for health, finance and pantry (and, for today, the home), saying plainly "
+            "when a part is missing. Stored per day in twin_daily_summary; open a day under Partitions "
+            "to read its text."
+        ),
+        **daily_asset_options(settings, "outputs"),
+    )
+    def daily_summary(
+        context: dg.AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
+    ) -> dg.MaterializeResult:
+        days = run_days(context)
+        with twin_store.engine().begin() as conn, cyclic_gc_paused():
+            person_id = resolve_person(conn, twin_config.person_id)
+            states = newest_states(conn, person_id, days)
+            # The home is only ever known as it is now: it belongs in today's text alone.
+            today = twin_config.today()
+            home_now = home_row(conn, person_id) if today in days else None
+            summaries = []
+            for day in days:
+                as_of = day.isoformat()
+                day_states = {e: states[(e, as_of)] for e in ENTITY_SOURCES if (e, as_of) in states}
+                summary_text = render_summary(
+                    as_of,
+                    {e: s.document for e, s in day_states.items()},
+                    weekly_workout_target=twin_config.weekly_workout_target,
+                    home=home_now if day == today else None,
+                )
+                summaries.append((as_of, summary_text, [s.id for s in day_states.values()]))
+            changed = upsert_summaries(conn, person_id, summaries)
 
-    counts = {"run_days": len(summaries), "summaries_changed": changed, "dagster/row_count": len(summaries)}
-    as_of, summary_text, _ = summaries[0]
-    if len(summaries) == 1:
-        context.log.info(f"summary of {as_of}:\n{summary_text}")
-    details = {
-        "summary": MetadataValue.md(summary_text.replace("\n", "  \n")),
-        "summary_text": MetadataValue.text(summary_text),
-    }
-    return MaterializeResult(metadata=with_day_details(days, counts, details))
+        counts = {"run_days": len(summaries), "summaries_changed": changed, "dagster/row_count": len(summaries)}
+        as_of, summary_text, _ = summaries[0]
+        if len(summaries) == 1:
+            context.log.info(f"summary of {as_of}:\n{summary_text}")
+        details = {
+            "summary": dg.MetadataValue.md(summary_text.replace("\n", "  \n")),
+            "summary_text": dg.MetadataValue.text(summary_text),
+        }
+        return dg.MaterializeResult(metadata=with_day_details(days, counts, details))
+
+    return daily_summary
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[build_daily_summary(current_settings())])

@@ -4,31 +4,21 @@ Not daily partitions but the current picture: materialized by twin_entities_job 
 morning run (and by `twin up`), each writing its own table in the twin store.
 """
 
+
 import json
 import urllib.request
 from collections import Counter
 from pathlib import Path
 
-from dagster import (
-    AssetExecutionContext,
-    AssetSelection,
-    DefaultScheduleStatus,
-    MaterializeResult,
-    MetadataValue,
-    ScheduleDefinition,
-    asset,
-    define_asset_job,
-)
-from sqlalchemy import text
+import dagster as dg
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from twin_pipeline import store
 from twin_pipeline.core.goals import GoalDoc, GoalFileError, dependency_problems, goals_progress, parse_goal
 from twin_pipeline.core.home import home_from_states
-from twin_pipeline.defs.shared import SETTINGS, TwinConfig
-from twin_pipeline.defs.twin_state import twin_state
+from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
 from twin_pipeline.reader import NoState, TwinReader
-from twin_pipeline.resources import PostgresDatabase
-from twin_pipeline.sqlfiles import query
-from twin_pipeline.store import SOURCE_SYSTEM, UPDATE_TYPE, resolve_person
+from twin_pipeline.settings import TwinSettings, current_settings
 
 
 def _table(rows: list[tuple], header: tuple[str, ...]) -> MetadataValue:
@@ -64,15 +54,8 @@ def goals(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_con
         parsed[goal.goal_code] = goal
     unknown, cycles = dependency_problems(parsed)
     with twin_store.engine().begin() as conn:
-        owner = resolve_person(conn, twin_config.person_id)
-        for goal in parsed.values():
-            conn.execute(query("upsert_goal"), {
-                "code": goal.goal_code, "name": goal.name, "description": goal.description, "owner": owner,
-                "status": goal.status, "start": goal.start_date, "target": goal.target_date,
-                "progress": json.dumps(goal.progress_metrics, default=str), "link": goal.roadmap_link,
-            })
-        for goal in parsed.values():
-            conn.execute(query("set_goal_dependencies"), {"code": goal.goal_code, "deps": list(goal.dependencies)})
+        owner = store.resolve_person(conn, twin_config.person_id)
+        store.upsert_goals(conn, owner, parsed.values())
     for name, reason in malformed:
         context.log.warning(f"goal file {name} skipped: {reason}")
     metadata = {
@@ -118,12 +101,7 @@ def home(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_conf
         return MaterializeResult(metadata={"source": twin_config.home_states, "error": str(exc)})
     snapshot = home_from_states(states if isinstance(states, list) else [])
     with twin_store.engine().begin() as conn:
-        person = resolve_person(conn, twin_config.person_id)
-        conn.execute(query("upsert_home"), {
-            "person": person, "env": json.dumps(snapshot.environmental_data),
-            "devices": json.dumps(snapshot.device_inventory), "operational": snapshot.operational_status,
-            "occupancy": snapshot.occupancy_status,
-        })
+        store.upsert_home(conn, store.resolve_person(conn, twin_config.person_id), snapshot)
     return MaterializeResult(metadata={
         "source": twin_config.home_states,
         "entities": snapshot.entities,
@@ -136,7 +114,7 @@ def home(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_conf
 
 
 @asset(
-    deps=[twin_state, goals, home],
+    deps=["twin_state", goals, home],
     group_name="entities",
     kinds={"python", "postgres"},
     owners=["team:twin"],
@@ -163,24 +141,16 @@ def person(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_co
         "workouts_last_7_days": health.get("workouts_last_7_days"),
     }
     with twin_store.engine().begin() as conn:
-        person_id = resolve_person(conn, twin_config.person_id)
+        person_id = store.resolve_person(conn, twin_config.person_id)
         goal_docs = {
-            row.goal_code: GoalDoc(row.goal_code, row.name, row.status, target_date=row.target_date,
-                                   dependencies=tuple(row.dependency_codes))
-            for row in conn.execute(query("goal_rows"), {"p": person_id})
+            row["goal_code"]: GoalDoc(row["goal_code"], row["name"], row["status"], target_date=row["target_date"],
+                                      dependencies=tuple(row["dependency_codes"]))
+            for row in store.goal_rows(conn, person_id)
         }
         progress = goals_progress(goal_docs, twin_config.today())
-        conn.execute(query("update_person"), {"p": person_id, "health": json.dumps(health_metrics),
-                                              "goals": json.dumps(progress)})
+        store.update_person(conn, person_id, health_metrics, progress)
         document = {"health_metrics": health_metrics, "goals_progress": progress}
-        newest = conn.execute(query("newest_person_state"), {"p": person_id, "s": SOURCE_SYSTEM, "u": UPDATE_TYPE}).scalar()
-        changed = newest is None or {k: v for k, v in newest.items() if k != "as_of"} != document
-        if changed:
-            conn.execute(text(
-                "INSERT INTO digital_twin_updates (entity_type, entity_id, update_data, source_system, update_type) "
-                "VALUES ('person', CAST(:p AS uuid), CAST(:d AS jsonb), :s, :u)"
-            ), {"p": person_id, "d": json.dumps({"as_of": twin_config.today().isoformat(), **document}),
-                "s": SOURCE_SYSTEM, "u": UPDATE_TYPE})
+        changed = store.append_person_state(conn, person_id, twin_config.today(), document)
     return MaterializeResult(metadata={
         "person_id": person_id,
         "state_row_written": changed,
@@ -193,16 +163,24 @@ def person(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_co
 
 ENTITY_ASSETS = [goals, home, person]
 
-twin_entities_job = define_asset_job(
-    "twin_entities_job",
-    selection=AssetSelection.groups("entities"),
-    description="Goals, home and person: the current picture of the twin's entities.",
-)
 
-entities_schedule = ScheduleDefinition(
-    job=twin_entities_job,
-    cron_schedule="15 6 * * *",
-    execution_timezone=SETTINGS.timezone,
-    default_status=DefaultScheduleStatus.RUNNING,
-    description="Every day at 06:15 in TWIN_TIMEZONE, after the twin's morning run: goals, home, person.",
-)
+def build_entities_automation(settings: TwinSettings) -> dg.Definitions:
+    job = dg.define_asset_job(
+        "twin_entities_job",
+        selection=dg.AssetSelection.groups("entities"),
+        description="Goals, home and person: the current picture of the twin's entities.",
+    )
+    schedule = dg.ScheduleDefinition(
+        name="entities_schedule",
+        job=job,
+        cron_schedule="15 6 * * *",
+        execution_timezone=settings.timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Every day at 06:15 in TWIN_TIMEZONE, after the twin's morning run: goals, home, person.",
+    )
+    return dg.Definitions(assets=ENTITY_ASSETS, jobs=[job], schedules=[schedule])
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_entities_automation(current_settings())

@@ -1,37 +1,43 @@
-"""The 06:00 schedule: each morning, materialize the day that just ended."""
+"""The daily job, and the 06:00 schedule: each morning, materialize the day that just ended."""
+
 
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from dagster import (
-    AssetSelection,
-    DefaultScheduleStatus,
-    RunRequest,
-    ScheduleEvaluationContext,
-    define_asset_job,
-    schedule,
-)
+import dagster as dg
 
-from twin_pipeline.defs.shared import SETTINGS, daily_partitions
-
-twin_daily_job = define_asset_job(
-    "twin_daily_job",
-    selection=AssetSelection.groups("sources", "twin", "outputs"),
-    partitions_def=daily_partitions,
-    description="Sources -> twin_state -> daily_summary for the selected day(s).",
-)
+from twin_pipeline.defs.partitions import daily_partitions
+from twin_pipeline.settings import TwinSettings, current_settings
 
 
-@schedule(
-    job=twin_daily_job,
-    cron_schedule="0 6 * * *",
-    execution_timezone=SETTINGS.timezone,
-    default_status=DefaultScheduleStatus.RUNNING,
-    description="Every day at 06:00 in TWIN_TIMEZONE: the twin and summary of the day that just ended.",
-)
-def daily_twin_schedule(context: ScheduleEvaluationContext) -> RunRequest:
-    # The partitions include today's open day, so the "last partition" would be today;
-    # the morning run is for yesterday, which is now complete.
-    tick = context.scheduled_execution_time.astimezone(ZoneInfo(daily_partitions.timezone))
-    day = (tick.date() - timedelta(days=1)).isoformat()
-    return RunRequest(run_key=f"daily-{day}", partition_key=day, tags={"twin/trigger": "schedule"})
+def build_daily_job(settings: TwinSettings):
+    return dg.define_asset_job(
+        "twin_daily_job",
+        selection=dg.AssetSelection.groups("sources", "twin", "outputs"),
+        partitions_def=daily_partitions(settings),
+        description="Sources -> twin_state -> daily_summary for the selected day(s).",
+    )
+
+
+def build_daily_schedule(settings: TwinSettings) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        job_name="twin_daily_job",
+        cron_schedule="0 6 * * *",
+        execution_timezone=settings.timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Every day at 06:00 in TWIN_TIMEZONE: the twin and summary of the day that just ended.",
+    )
+    def daily_twin_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        # The partitions include today's open day, so the "last partition" would be today;
+        # the morning run is for yesterday, which is now complete.
+        tick = context.scheduled_execution_time.astimezone(ZoneInfo(settings.timezone))
+        day = (tick.date() - timedelta(days=1)).isoformat()
+        return dg.RunRequest(run_key=f"daily-{day}", partition_key=day, tags={"twin/trigger": "schedule"})
+
+    return daily_twin_schedule
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    settings = current_settings()
+    return dg.Definitions(jobs=[build_daily_job(settings)], schedules=[build_daily_schedule(settings)])

@@ -1,72 +1,78 @@
 """twin_state: each day's state per entity, appended to digital_twin_updates when it changed."""
 
+
 import json
 from collections import Counter
 
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+import dagster as dg
 
-from twin_pipeline.core.sections import ENTITIES, Unavailable
-from twin_pipeline.defs.shared import TwinConfig, cyclic_gc_paused, daily_partitions, run_days, with_day_details
-from twin_pipeline.defs.sources import finance, pantry, training
-from twin_pipeline.resources import PostgresDatabase
+from twin_pipeline.core.sections import Unavailable
+from twin_pipeline.defs.partitions import cyclic_gc_paused, daily_asset_options, run_days, with_day_details
+from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
+from twin_pipeline.settings import TwinSettings, current_settings
+from twin_pipeline.sources import ENTITY_SOURCES
 from twin_pipeline.store import check_store, load_sections, resolve_person, write_states
 
-SECTION_ASSET = {"finance": "finance", "health": "training", "pantry": "pantry"}
 
-
-@asset(
-    deps=[finance, training, pantry],
-    group_name="twin",
-    kinds={"postgres"},
-    partitions_def=daily_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    owners=["team:twin"],
-    description=(
-        "The digital twin's state of each day: one finance, health and pantry document per day "
-        "in digital_twin_updates (append-only). A day is written again only when its state "
-        "changed (a correction keeps the earlier row); the newest row is the day's state."
-    ),
-)
-def twin_state(
-    context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
-) -> MaterializeResult:
-    days = run_days(context)
-    with twin_store.engine().begin() as conn, cyclic_gc_paused():
-        check_store(conn, twin_store.location)
-        person_id = resolve_person(conn, twin_config.person_id)
-        sections = load_sections(conn, days)
-        computed = {}
-        for day in days:
-            for entity in ENTITIES:
-                key = (entity, day.isoformat())
-                computed[key] = sections.get(key) or Unavailable(
-                    entity, day, f"the {SECTION_ASSET[entity]} asset has not been materialized for this day"
-                ).to_json()
-        plan = write_states(conn, person_id, computed)
-
-    decisions = Counter(row.decision for row in plan)
-    written = sum(1 for row in plan if row.writes)
-    context.log.info(
-        f"{len(days)} day(s): {decisions['new']} new, {decisions['correction']} corrected, "
-        f"{decisions['unchanged']} unchanged, {decisions['kept']} kept over an unavailable recomputation"
+def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
+    @dg.asset(
+        deps=[spec.name for spec in ENTITY_SOURCES.values()],
+        kinds={"postgres"},
+        description=(
+            "The digital twin's state of each day: one document per entity and day (finance, "
+            "health, pantry) in digital_twin_updates (append-only). A day is written again only "
+            "when its state changed (a correction keeps the earlier row); the newest row is the "
+            "day's state."
+        ),
+        **daily_asset_options(settings, "twin"),
     )
-    counts = {
-        "person_id": person_id,
-        "run_days": len(days),
-        "rows_written": written,
-        "dagster/row_count": written,
-        "new": decisions["new"],
-        "corrections": decisions["correction"],
-        "unchanged": decisions["unchanged"],
-        "kept_previous": decisions["kept"],
-        "degraded_sections": sum(1 for d in computed.values() if d["status"] == "degraded"),
-        "unavailable_sections": sum(1 for d in computed.values() if d["status"] == "unavailable"),
-    }
-    day = days[0].isoformat()
-    state = {entity: computed[(entity, day)] for entity in ENTITIES}
-    details = {
-        "state": MetadataValue.md(
-            f"State as of {day}:\n\n```json\n" + json.dumps(state, indent=2, ensure_ascii=False) + "\n```"
+    def twin_state(
+        context: dg.AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
+    ) -> dg.MaterializeResult:
+        days = run_days(context)
+        with twin_store.engine().begin() as conn, cyclic_gc_paused():
+            check_store(conn, twin_store.location)
+            person_id = resolve_person(conn, twin_config.person_id)
+            sections = load_sections(conn, days)
+            computed = {}
+            for day in days:
+                for entity, spec in ENTITY_SOURCES.items():
+                    key = (entity, day.isoformat())
+                    computed[key] = sections.get(key) or Unavailable(
+                        entity, day, f"the {spec.name} asset has not been materialized for this day"
+                    ).to_json()
+            plan = write_states(conn, person_id, computed)
+
+        decisions = Counter(row.decision for row in plan)
+        written = sum(1 for row in plan if row.writes)
+        context.log.info(
+            f"{len(days)} day(s): {decisions['new']} new, {decisions['correction']} corrected, "
+            f"{decisions['unchanged']} unchanged, {decisions['kept']} kept over an unavailable recomputation"
         )
-    }
-    return MaterializeResult(metadata=with_day_details(days, counts, details))
+        counts = {
+            "person_id": person_id,
+            "run_days": len(days),
+            "rows_written": written,
+            "dagster/row_count": written,
+            "new": decisions["new"],
+            "corrections": decisions["correction"],
+            "unchanged": decisions["unchanged"],
+            "kept_previous": decisions["kept"],
+            "degraded_sections": sum(1 for d in computed.values() if d["status"] == "degraded"),
+            "unavailable_sections": sum(1 for d in computed.values() if d["status"] == "unavailable"),
+        }
+        day = days[0].isoformat()
+        state = {entity: computed[(entity, day)] for entity in ENTITY_SOURCES}
+        details = {
+            "state": dg.MetadataValue.md(
+                f"State as of {day}:\n\n```json\n" + json.dumps(state, indent=2, ensure_ascii=False) + "\n```"
+            )
+        }
+        return dg.MaterializeResult(metadata=with_day_details(days, counts, details))
+
+    return twin_state
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[build_twin_state(current_settings())])

@@ -8,10 +8,14 @@ before anything is read. A missing object the twin does not read is only reporte
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
-from twin_pipeline.sqlfiles import query
+from twin_pipeline.sqlfiles import load
+
+if TYPE_CHECKING:
+    from twin_pipeline.sources.spec import SourceSpec
 
 CONTRACT = "the data contract (CONTRACT.md)"
 
@@ -24,40 +28,6 @@ class ContractObject:
     used: bool = False
 
 
-SOURCE_CONTRACT: dict[str, tuple[ContractObject, ...]] = {
-    "finance": (
-        ContractObject("table", "categories", ("category_id", "category_name", "subcategory_name", "category_type"), True),
-        ContractObject(
-            "table", "transactions",
-            ("transaction_id", "transaction_date", "type", "amount", "currency", "category_id", "updated_at"), True,
-        ),
-        ContractObject(
-            "table", "budgets",
-            ("budget_id", "budget_year", "budget_month", "type", "category_id", "budget_amount",
-             "alert_threshold", "priority", "is_active"), True,
-        ),
-        ContractObject("table", "accounts"),
-        ContractObject("table", "merchants"),
-        ContractObject("function", "get_current_budget_alerts"),
-    ),
-    "training": (
-        ContractObject("table", "workouts", ("workout_date", "template_id"), True),
-        ContractObject("table", "measurements", ("measurement_date", "bodyweight_kg", "bodyfat_pct"), True),
-        ContractObject("table", "workout_templates"),
-        ContractObject("table", "workout_sets"),
-        ContractObject("table", "exercises"),
-        ContractObject("view", "v_body_composition"),
-    ),
-    "pantry": (
-        ContractObject(
-            "table", "pantry_inventory",
-            ("category", "current_quantity", "unit", "next_expiry", "critical_threshold", "updated_at"), True,
-        ),
-        ContractObject("table", "pantry_dictionary"),
-    ),
-}
-
-
 @dataclass(frozen=True)
 class ContractGap:
     """One thing CONTRACT.md names that the database lacks."""
@@ -66,15 +36,14 @@ class ContractGap:
     used: bool
 
 
-def contract_gaps(conn: Connection, role: str) -> list[ContractGap]:
+def contract_gaps(conn: Connection, objects: tuple[ContractObject, ...]) -> list[ContractGap]:
     """What this source database lacks of the contract (catalog queries: no privileges needed)."""
-    objects = SOURCE_CONTRACT[role]
     relations = [o.name for o in objects if o.kind != "function"]
     columns: dict[str, set[str]] = {}
-    for relation, column in conn.execute(query("contract_relations"), {"names": relations}):
+    for relation, column in conn.execute(load(__package__, "contract_relations"), {"names": relations}):
         columns.setdefault(relation, set()).update([column] if column else [])
     functions = set(
-        conn.execute(query("contract_functions"), {"names": [o.name for o in objects if o.kind == "function"]})
+        conn.execute(load(__package__, "contract_functions"), {"names": [o.name for o in objects if o.kind == "function"]})
         .scalars()
         .all()
     )
@@ -98,9 +67,10 @@ class SchemaDrift(RuntimeError):
     """A source lacks what the twin reads; the message names the objects, database and contract."""
 
 
-def require_contract(conn: Connection, role: str, location: str) -> list[ContractGap]:
+def require_contract(conn: Connection, spec: SourceSpec, location: str) -> list[ContractGap]:
     """Raise SchemaDrift if an object the twin reads is missing; return every gap found."""
-    gaps = contract_gaps(conn, role)
+    role = spec.name
+    gaps = contract_gaps(conn, spec.contract)
     blocking = [gap.description for gap in gaps if gap.used]
     if blocking:
         raise SchemaDrift(

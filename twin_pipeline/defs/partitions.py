@@ -1,0 +1,65 @@
+"""What every daily asset shares: the partitions (from the settings) and the days of a run."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from functools import cache
+
+import dagster as dg
+
+from twin_pipeline.settings import TwinSettings
+
+
+@cache
+def _daily(start: date, timezone: str) -> dg.DailyPartitionsDefinition:
+    # end_offset=1: today's (still open) day is a partition too, so the sensor and
+    # `twin snapshot` can refresh it during the day.
+    return dg.DailyPartitionsDefinition(start_date=start.isoformat(), timezone=timezone, end_offset=1)
+
+
+def daily_partitions(settings: TwinSettings) -> dg.DailyPartitionsDefinition:
+    """One partition per day of the person, from TWIN_START_DATE to today, in TWIN_TIMEZONE."""
+    return _daily(settings.start_date, settings.timezone)
+
+
+def daily_asset_options(settings: TwinSettings, group_name: str) -> dict:
+    """Every daily asset: the same partitions, and any range in one run."""
+    return dict(
+        group_name=group_name,
+        partitions_def=daily_partitions(settings),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        owners=["team:twin"],
+    )
+
+
+def run_days(context: dg.AssetExecutionContext) -> list[date]:
+    """The days of this run: one partition or a whole backfill range."""
+    return [date.fromisoformat(key) for key in context.partition_keys]
+
+
+def with_day_details(days: list[date], counts: dict, details: dict) -> dict:
+    """Run metadata: counts always, one day's details (its figures, its text) only on a
+    single-day run. Dagster copies a range run's metadata onto every partition of the
+    range, where one day's figures would be wrong for all the others."""
+    return {**counts, **details} if len(days) == 1 else counts
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while the core turns rows into documents.
+
+    The core allocates tens of thousands of short-lived, acyclic objects (Decimals,
+    dataclasses); inside a Dagster run, whose heap is large, each automatic collection
+    walks that heap, and a year's finance took 110 ms instead of 25 ms. Reference
+    counting still frees everything; collection resumes (and runs) afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

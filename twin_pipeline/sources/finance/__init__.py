@@ -1,0 +1,87 @@
+"""autonomous_finance: month-to-date money and the month's budget alerts as of each day."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import Connection
+
+from twin_pipeline.core.changes import rest_of_month
+from twin_pipeline.core.finance import Budget, DailyFlow, finance_sections
+from twin_pipeline.core.sections import round2
+from twin_pipeline.sources.contract import ContractObject
+from twin_pipeline.sources.spec import CheckOutcome, Rules, SourceRead, SourceSpec, WatchedTable, Window
+
+
+def windows(days: list[date], rules: Rules) -> list[Window]:
+    first = days[0].replace(day=1).isoformat()
+    return [("finance.transactions", first, days[-1].isoformat()), ("finance.budgets", first, days[-1].isoformat())]
+
+
+def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> SourceRead:
+    # Columns come in the dataclasses' field order (see the .sql files).
+    bounds = {"start": days[0], "end": days[-1]}
+    flows = [DailyFlow(*row) for row in conn.execute(spec.sql("daily_flows"), {**bounds, "currency": rules.currency})]
+    budgets = [Budget(*row) for row in conn.execute(spec.sql("budgets"), bounds)]
+    sections = finance_sections(days, flows, budgets, rules.currency)
+    return SourceRead(
+        [sections[day].to_json() for day in days],
+        len(flows) + len(budgets),
+        spec.fingerprints(conn, windows(days, rules), rules.timezone),
+    )
+
+
+def reconcile(spec: SourceSpec, conn: Connection, documents: list[dict], rules: Rules) -> CheckOutcome:
+    """Sum the month straight from the source (SQL) and compare with the last day's section
+    (Python over daily flows): two code paths that must agree."""
+    last = documents[-1]
+    rows = conn.execute(spec.sql("checks/month_totals"), {"day": last["as_of"], "currency": rules.currency})
+    source = {c: (float(round2(i)), float(round2(e))) for c, i, e in rows}
+    twin = last.get("by_currency") or {last["currency"]: last}
+    computed = {c: (t["mtd_income"], t["mtd_expense"]) for c, t in twin.items() if t["mtd_income"] or t["mtd_expense"]}
+    mismatches = {c: (computed.get(c), source.get(c)) for c in set(source) | set(computed) if computed.get(c) != source.get(c)}
+    return CheckOutcome(
+        "reconciles_with_source",
+        not mismatches,
+        {"as_of": last["as_of"], "mismatches (twin, source)": json.dumps(mismatches) if mismatches else "none"},
+    )
+
+
+SPEC = SourceSpec(
+    name="finance",
+    entity_type="finance",
+    database="autonomous_finance",
+    package=__name__,
+    description=(
+        "Money as of each day: month-to-date income, spending and net per currency "
+        "(Transfers excluded) and the budget alerts of that month as they read on that day, "
+        "from autonomous_finance."
+    ),
+    contract=(
+        ContractObject("table", "categories", ("category_id", "category_name", "subcategory_name", "category_type"), True),
+        ContractObject(
+            "table", "transactions",
+            ("transaction_id", "transaction_date", "type", "amount", "currency", "category_id", "updated_at"), True,
+        ),
+        ContractObject(
+            "table", "budgets",
+            ("budget_id", "budget_year", "budget_month", "type", "category_id", "budget_amount",
+             "alert_threshold", "priority", "is_active"), True,
+        ),
+        ContractObject("table", "accounts"),
+        ContractObject("table", "merchants"),
+        ContractObject("function", "get_current_budget_alerts"),
+    ),
+    watched=(
+        WatchedTable("finance.transactions", ("transactions",), rest_of_month),
+        # A budget bucket is its month's first day: a change restates that whole month.
+        WatchedTable("finance.budgets", ("budgets", "categories"), rest_of_month),
+    ),
+    read=read,
+    windows=windows,
+    plotted=("mtd_net", "mtd_income", "mtd_expense", "active_budget_alerts"),
+    migrations={"finance": "migrations"},
+    reconcile=reconcile,
+    reconcile_description="The last day's month-to-date income and expense equal the source's own totals, to the cent.",
+)

@@ -1,0 +1,99 @@
+"""autonomous_pantry: low stock and expiry as of each day; past days from the opt-in
+history capture (pantry_inventory keeps only the current state)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from twin_pipeline.core.changes import CURRENT, until_yesterday
+from twin_pipeline.core.pantry import PantryItem, PantryVersion, inventory_at, pantry_section
+from twin_pipeline.core.sections import Unavailable
+from twin_pipeline.sources.contract import ContractObject
+from twin_pipeline.sources.spec import Rules, SourceRead, SourceSpec, WatchedTable, Window
+
+
+def windows(days: list[date], rules: Rules, history_days: list[date] | None = None) -> list[Window]:
+    """The live inventory when today is in the run; the history over the past days it served
+    (all the run's past days when the read failed and there is nothing to go by)."""
+    today = rules.today()
+    found = [("pantry.inventory", CURRENT, CURRENT)] if today in days else []
+    past = [day for day in (days if history_days is None else history_days) if day < today]
+    if past:
+        found.append(("pantry.history", past[0].isoformat(), past[-1].isoformat()))
+    return found
+
+
+def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> SourceRead:
+    """Today from pantry_inventory; past days from the opt-in history capture when it
+    covers them, otherwise unavailable with the first day that can be reconstructed."""
+    zone = ZoneInfo(rules.timezone)
+    today = rules.today()
+    installed = conn.execute(spec.sql("history_installed")).scalar()
+    captured_since = conn.execute(spec.sql("history_capture_since")).scalar() if installed else None
+    first_known = captured_since.astimezone(zone).date() if captured_since else today
+    from_history = [day for day in days if first_known <= day < today]
+    rows_read = 0
+    inventories: dict[date, list[PantryItem]] = {}
+    if today in days:
+        inventories[today] = [PantryItem(*row) for row in conn.execute(spec.sql("inventory"))]
+        rows_read += len(inventories[today])
+    if from_history:
+        day_ends = {day: datetime.combine(day + timedelta(days=1), time(0), zone) for day in from_history}
+        versions = [
+            PantryVersion(PantryItem(*row[:5]), row[5], row[6])
+            for row in conn.execute(
+                spec.sql("history"), {"first_end": min(day_ends.values()), "last_end": max(day_ends.values())}
+            )
+        ]
+        rows_read += len(versions)
+        inventories.update(inventory_at(day_ends, versions))
+
+    if captured_since:
+        missing = f"pantry history starts on {first_known.isoformat()}; earlier days cannot be reconstructed"
+    else:
+        missing = (
+            "pantry_inventory keeps only the current state and its history capture is not installed "
+            f"(twin pantry-history install); the first day that can be reconstructed is {today.isoformat()}"
+        )
+    documents = []
+    for day in days:
+        if day in inventories:
+            section = pantry_section(day, inventories[day], expiry_window_days=rules.expiry_window_days)
+            documents.append(section.to_json())
+        else:
+            documents.append(Unavailable("pantry", day, missing).to_json())
+    read_windows = windows(days, rules, from_history)
+    return SourceRead(documents, rows_read, spec.fingerprints(conn, read_windows, rules.timezone))
+
+
+SPEC = SourceSpec(
+    name="pantry",
+    entity_type="pantry",
+    database="autonomous_pantry",
+    package=__name__,
+    description=(
+        "Pantry as of each day: categories at or below their critical threshold, expired items "
+        "and items expiring within the window, from autonomous_pantry. Today is read live; a past "
+        "day comes from the opt-in history capture (twin pantry-history install) when it covers "
+        "that day, and is marked unavailable otherwise."
+    ),
+    contract=(
+        ContractObject(
+            "table", "pantry_inventory",
+            ("category", "current_quantity", "unit", "next_expiry", "critical_threshold", "updated_at"), True,
+        ),
+        ContractObject("table", "pantry_dictionary"),
+    ),
+    watched=(
+        WatchedTable("pantry.inventory", ("pantry_inventory",), until_yesterday),
+        WatchedTable("pantry.history", ("pantry_inventory_history",), until_yesterday),
+    ),
+    read=read,
+    windows=windows,
+    plotted=("low_stock_count", "expiring_soon_count", "expired_count"),
+    # The history capture is opt-in for existing databases (twin pantry-history install).
+    migrations={"pantry": "migrations", "pantry_history": "history_capture"},
+)

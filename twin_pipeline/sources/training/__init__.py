@@ -1,0 +1,63 @@
+"""autonomous_training: workouts and body composition as of each day (the health section)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Connection
+
+from twin_pipeline.core.changes import measurement_reach, workout_reach
+from twin_pipeline.core.health import Measurement, WorkoutDay, health_sections
+from twin_pipeline.sources.contract import ContractObject
+from twin_pipeline.sources.spec import Rules, SourceRead, SourceSpec, WatchedTable, Window
+
+
+def windows(days: list[date], rules: Rules, first_measurement: date | None = None) -> list[Window]:
+    last = days[-1].isoformat()
+    return [
+        ("training.workouts", (days[0] - timedelta(days=6)).isoformat(), last),
+        ("training.measurements", min(first_measurement or days[0], days[0]).isoformat(), last),
+    ]
+
+
+def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> SourceRead:
+    bounds = {"start": days[0], "end": days[-1]}
+    workouts = [WorkoutDay(*row) for row in conn.execute(spec.sql("workout_days"), bounds)]
+    measurements = [Measurement(*row) for row in conn.execute(spec.sql("measurements"), bounds)]
+    sections = health_sections(days, workouts, measurements)
+    first_measurement = min((m.measurement_date for m in measurements), default=None)
+    return SourceRead(
+        [sections[day].to_json() for day in days],
+        len(workouts) + len(measurements),
+        spec.fingerprints(conn, windows(days, rules, first_measurement), rules.timezone),
+    )
+
+
+SPEC = SourceSpec(
+    name="training",
+    entity_type="health",
+    database="autonomous_training",
+    package=__name__,
+    description=(
+        "Body as of each day: last workout, workouts in the 7 days ending that day, and the "
+        "latest body composition on or before it (lean mass only where body fat was measured), "
+        "from autonomous_training."
+    ),
+    contract=(
+        ContractObject("table", "workouts", ("workout_date", "template_id"), True),
+        ContractObject("table", "measurements", ("measurement_date", "bodyweight_kg", "bodyfat_pct"), True),
+        ContractObject("table", "workout_templates"),
+        ContractObject("table", "workout_sets"),
+        ContractObject("table", "exercises"),
+        ContractObject("view", "v_body_composition"),
+    ),
+    watched=(
+        WatchedTable("training.workouts", ("workouts",), workout_reach, later_query="next_workouts"),
+        WatchedTable("training.measurements", ("measurements",), measurement_reach,
+                     later_query="second_next_measurements"),
+    ),
+    read=read,
+    windows=windows,
+    plotted=("workouts_last_7_days", "days_since_last_workout"),
+    migrations={"training": "migrations"},
+)

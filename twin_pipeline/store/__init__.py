@@ -1,0 +1,264 @@
+"""The twin store: every read and write of it goes through here, its SQL in store/sql/.
+
+The append-only rules live here once: the state of (entity, day) is its newest row; a
+row is appended only when the document says something new; an unavailable recomputation
+never buries a usable state; writers of one person take turns (an advisory lock).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, TextClause
+
+from twin_pipeline.core.history import PlannedRow, plan_rows
+from twin_pipeline.sqlfiles import load
+
+SOURCE_SYSTEM = "g04_engine"
+UPDATE_TYPE = "status_sync"
+
+REQUIRED_TABLES = (
+    "digital_twin_updates",
+    "person",
+    "twin_section_day",
+    "twin_daily_summary",
+    "twin_source_fingerprint",
+    "twin_source_coverage",
+    "goal",
+    "home",
+)
+
+
+def sql(name: str) -> TextClause:
+    return load(__name__, name)
+
+
+class StoreError(RuntimeError):
+    """The twin store is not usable as it is; the message says what to do."""
+
+
+def check_store(conn: Connection, location: str) -> None:
+    missing = conn.execute(sql("required_tables"), {"names": list(REQUIRED_TABLES)}).scalars().all()
+    if missing:
+        raise StoreError(
+            f"twin store {location} lacks {', '.join(missing)}: run `twin db migrate` "
+            "to create the twin's tables (it never touches the source databases)"
+        )
+
+
+def _filters(person_id: str) -> dict:
+    return {"p": person_id, "s": SOURCE_SYSTEM, "u": UPDATE_TYPE}
+
+
+# --- the person ---------------------------------------------------------------------------
+
+
+def resolve_person(conn: Connection, configured: str | None, create: bool = True, name: str = "Me") -> str:
+    """TWIN_PERSON_ID if set; else the single person known to the store (adopting the one
+    already in digital_twin_updates, or creating one). With create, the person row exists
+    when this returns, so anything may refer to it; readers pass create=False and get a
+    StoreError instead of a new person."""
+    conn.execute(sql("lock_person"))
+    people = conn.execute(sql("people")).scalars().all()
+    if configured:
+        if create and configured not in people:
+            conn.execute(sql("create_person"), {"p": configured, "name": name})
+        return configured
+    if len(people) > 1:
+        raise StoreError(
+            f"the twin store knows {len(people)} people ({', '.join(people)}): "
+            "set TWIN_PERSON_ID to the one this pipeline is for"
+        )
+    if people:
+        return people[0]
+    known = conn.execute(sql("people_with_states"), {"s": SOURCE_SYSTEM}).scalars().all()
+    if len(known) > 1:
+        raise StoreError(f"digital_twin_updates holds states for {len(known)} people: set TWIN_PERSON_ID")
+    if not create:
+        if known:
+            return known[0]
+        raise StoreError("the twin store knows no person yet: run `twin snapshot` or `twin up` first")
+    return conn.execute(sql("create_person"), {"p": known[0] if known else None, "name": name}).scalar_one()
+
+
+def person_row(conn: Connection, person_id: str) -> Mapping | None:
+    return conn.execute(sql("person_row"), {"p": person_id}).mappings().first()
+
+
+def update_person(conn: Connection, person_id: str, health_metrics: dict, goals_progress: dict) -> None:
+    conn.execute(
+        sql("update_person"),
+        {"p": person_id, "health": json.dumps(health_metrics), "goals": json.dumps(goals_progress)},
+    )
+
+
+def append_person_state(conn: Connection, person_id: str, as_of: date, document: dict) -> bool:
+    """Append a person row when its document (less the day) differs from the newest one;
+    under the same lock as the day states."""
+    conn.execute(sql("lock_state_writers"), {"p": person_id})
+    newest = conn.execute(sql("newest_person_state"), _filters(person_id)).scalar()
+    if newest is not None and {k: v for k, v in newest.items() if k != "as_of"} == document:
+        return False
+    conn.execute(
+        sql("append_person_state"),
+        {**_filters(person_id), "d": json.dumps({"as_of": as_of.isoformat(), **document})},
+    )
+    return True
+
+
+# --- goals and home -----------------------------------------------------------------------
+
+
+def goal_rows(conn: Connection, person_id: str) -> list[Mapping]:
+    return list(conn.execute(sql("goal_rows"), {"p": person_id}).mappings())
+
+
+def upsert_goals(conn: Connection, owner: str, goals: Iterable) -> None:
+    """Insert or update goals by code, then their dependencies (once every goal exists)."""
+    goals = list(goals)
+    for goal in goals:
+        conn.execute(sql("upsert_goal"), {
+            "code": goal.goal_code, "name": goal.name, "description": goal.description, "owner": owner,
+            "status": goal.status, "start": goal.start_date, "target": goal.target_date,
+            "progress": json.dumps(goal.progress_metrics, default=str), "link": goal.roadmap_link,
+        })
+    for goal in goals:
+        conn.execute(sql("set_goal_dependencies"), {"code": goal.goal_code, "deps": list(goal.dependencies)})
+
+
+def home_row(conn: Connection, person_id: str) -> Mapping | None:
+    return conn.execute(sql("home_row"), {"p": person_id}).mappings().first()
+
+
+def upsert_home(conn: Connection, person_id: str, snapshot) -> None:
+    conn.execute(sql("upsert_home"), {
+        "person": person_id, "env": json.dumps(snapshot.environmental_data),
+        "devices": json.dumps(snapshot.device_inventory), "operational": snapshot.operational_status,
+        "occupancy": snapshot.occupancy_status,
+    })
+
+
+# --- day sections and states --------------------------------------------------------------
+
+
+def upsert_sections(conn: Connection, entity_type: str, documents: Iterable[dict]) -> int:
+    """Store each day's section (one statement for any number of days)."""
+    documents = list(documents)
+    if documents:
+        conn.execute(sql("upsert_sections"), {"e": entity_type, "docs": json.dumps(documents, ensure_ascii=False)})
+    return len(documents)
+
+
+def load_sections(conn: Connection, days: list[date]) -> dict[tuple[str, str], dict]:
+    rows = conn.execute(sql("sections_of_days"), {"days": [d.isoformat() for d in days]})
+    return {(entity, as_of): section for entity, as_of, section in rows}
+
+
+@dataclass(frozen=True)
+class StoredState:
+    id: str
+    entity_type: str
+    as_of: str
+    document: dict
+
+
+def newest_states(conn: Connection, person_id: str, days: list[date]) -> dict[tuple[str, str], StoredState]:
+    """The state of each (entity, day): the newest row the twin wrote for it."""
+    rows = conn.execute(sql("newest_states"), {**_filters(person_id), "days": [d.isoformat() for d in days]})
+    return {(e, a): StoredState(i, e, a, doc) for i, e, a, doc in rows}
+
+
+def day_states(conn: Connection, person_id: str, as_of: str) -> dict[str, dict]:
+    """entity -> the state document of one day."""
+    return dict(conn.execute(sql("day_states"), {**_filters(person_id), "d": as_of}).all())
+
+
+def latest_state_day(conn: Connection, person_id: str) -> str | None:
+    return conn.execute(sql("latest_state_day"), _filters(person_id)).scalar()
+
+
+def write_states(
+    conn: Connection, person_id: str, computed: Mapping[tuple[str, str], dict]
+) -> list[PlannedRow]:
+    """Append the states that say something new, inside the caller's transaction, with
+    the person's writers taking turns."""
+    conn.execute(sql("lock_state_writers"), {"p": person_id})
+    days = sorted({date.fromisoformat(as_of) for _, as_of in computed})
+    newest = {key: state.document for key, state in newest_states(conn, person_id, days).items()}
+    plan = plan_rows(computed, newest)
+    rows = [{"entity_type": row.entity_type, "document": row.document} for row in plan if row.writes]
+    if rows:
+        conn.execute(sql("append_states"), {**_filters(person_id), "rows": json.dumps(rows, ensure_ascii=False)})
+    return plan
+
+
+def state_history(
+    conn: Connection, person_id: str, *, limit: int, entity_type: str | None, start: str | None, end: str | None
+) -> list[Mapping]:
+    """State rows newest first, each with its version among the rows of its (entity, day)."""
+    params = {**_filters(person_id), "limit": limit, "entity": entity_type, "start": start, "end": end}
+    return list(conn.execute(sql("state_history"), params).mappings())
+
+
+def store_version(conn: Connection, person_id: str) -> tuple:
+    """Changes whenever the pipeline writes a state, a summary or an entity (for caches)."""
+    return tuple(conn.execute(sql("store_version"), {"p": person_id}).one())
+
+
+# --- summaries ----------------------------------------------------------------------------
+
+
+def upsert_summaries(conn: Connection, person_id: str, summaries: list[tuple[str, str, list[str]]]) -> int:
+    """Store each day's text (as_of, text, state row ids); returns how many days changed."""
+    if not summaries:
+        return 0
+    result = conn.execute(sql("upsert_summaries"), {
+        "p": person_id,
+        "days": [as_of for as_of, _, _ in summaries],
+        "texts": [summary_text for _, summary_text, _ in summaries],
+        "ids": [",".join(ids) for _, _, ids in summaries],
+    })
+    return result.rowcount
+
+
+def latest_summary(conn: Connection, person_id: str, as_of: date | None = None) -> tuple[str, str] | None:
+    """(as_of, text) of the given day, or of the newest day with a summary."""
+    row = conn.execute(sql("summary_of_day"), {"p": person_id, "d": None if as_of is None else as_of.isoformat()}).first()
+    return None if row is None else (row[0], row[1])
+
+
+def summaries_between(conn: Connection, person_id: str, first: date, last: date) -> dict[str, str]:
+    """as_of -> status text for the days first..last that have one."""
+    return dict(conn.execute(sql("summaries_between"), {"p": person_id, "a": first, "b": last}).all())
+
+
+# --- what the twin computed from (for source_change_sensor) -------------------------------
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """A source table's fingerprints over a window of buckets, as one snapshot read them."""
+
+    source_table: str
+    first_bucket: str
+    last_bucket: str
+    values: dict[str, str]
+
+
+def record_fingerprints(conn: Connection, windows: Iterable[Fingerprints]) -> None:
+    """Replace each window's stored fingerprints (a bucket absent now is absent there too)."""
+    for window in windows:
+        bounds = {"t": window.source_table, "a": window.first_bucket, "b": window.last_bucket}
+        conn.execute(sql("forget_fingerprints"), bounds)
+        if window.values:
+            conn.execute(sql("insert_fingerprints"), {"t": window.source_table, "values": json.dumps(window.values)})
+        conn.execute(sql("extend_coverage"), bounds)
+
+
+def stored_fingerprints(conn: Connection, source_table: str) -> tuple[dict[str, str], str | None]:
+    """(bucket -> fingerprint, first covered bucket) of what the twin last computed from."""
+    values = dict(conn.execute(sql("stored_fingerprints"), {"t": source_table}).all())
+    return values, conn.execute(sql("coverage"), {"t": source_table}).scalar()

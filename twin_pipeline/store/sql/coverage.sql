@@ -1,0 +1,1 @@
+SELECT covered_from FROM twin_source_coverage WHERE source_table = :t

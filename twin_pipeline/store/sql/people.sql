@@ -1,0 +1,1 @@
+SELECT person_id::text FROM person ORDER BY person_id

@@ -1,0 +1,1 @@
+SELECT bucket, fingerprint FROM twin_source_fingerprint WHERE source_table = :t
