@@ -6,9 +6,15 @@ from datetime import date, timedelta
 import pytest
 
 from twin_pipeline.core.changes import CURRENT, affected_days, changed_buckets, contiguous_ranges
+from twin_pipeline.sources import SOURCES
 
 TODAY = date(2026, 3, 10)
 EPOCH = date(2020, 1, 1)
+
+
+def rule(table: str):
+    """The stale-days rule the source's spec gives a watched table."""
+    return SOURCES[table.split(".")[0]].watched_table(table).stale
 
 
 def days(first: date, last: date) -> set[date]:
@@ -17,58 +23,58 @@ def days(first: date, last: date) -> set[date]:
 
 @pytest.mark.parametrize("table", ["finance.transactions", "finance.budgets"])
 def test_a_finance_change_reaches_to_its_month_end(table):
-    assert affected_days(table, ["2026-02-27"], today=TODAY, first_day=EPOCH) == {date(2026, 2, 27), date(2026, 2, 28)}
+    assert affected_days(rule(table), ["2026-02-27"], today=TODAY, first_day=EPOCH) == {date(2026, 2, 27), date(2026, 2, 28)}
     # A leap February ends on the 29th.
-    assert affected_days(table, ["2024-02-28"], today=TODAY, first_day=EPOCH) == {date(2024, 2, 28), date(2024, 2, 29)}
+    assert affected_days(rule(table), ["2024-02-28"], today=TODAY, first_day=EPOCH) == {date(2024, 2, 28), date(2024, 2, 29)}
     # This month: up to today, not to the (future) month end.
-    assert affected_days(table, ["2026-03-08"], today=TODAY, first_day=EPOCH) == days(date(2026, 3, 8), TODAY)
+    assert affected_days(rule(table), ["2026-03-08"], today=TODAY, first_day=EPOCH) == days(date(2026, 3, 8), TODAY)
 
 
 def test_a_budget_month_bucket_restates_the_whole_month():
-    assert affected_days("finance.budgets", ["2026-01-01"], today=TODAY, first_day=EPOCH) == days(
+    assert affected_days(rule("finance.budgets"), ["2026-01-01"], today=TODAY, first_day=EPOCH) == days(
         date(2026, 1, 1), date(2026, 1, 31))
 
 
 def test_days_before_the_first_day_are_never_returned():
-    assert affected_days("finance.transactions", ["2026-02-20"], today=TODAY, first_day=date(2026, 2, 27)) == {
+    assert affected_days(rule("finance.transactions"), ["2026-02-20"], today=TODAY, first_day=date(2026, 2, 27)) == {
         date(2026, 2, 27), date(2026, 2, 28)}
 
 
 def test_a_workout_change_reaches_a_week_or_until_the_next_workout():
     changed = "2026-03-01"
     # Next workout soon: the 7-day count still reads it through 03-07.
-    assert affected_days("training.workouts", [changed], today=TODAY, first_day=EPOCH,
+    assert affected_days(rule("training.workouts"), [changed], today=TODAY, first_day=EPOCH,
                          later={changed: date(2026, 3, 4)}) == days(date(2026, 3, 1), date(2026, 3, 7))
     # Next workout on 03-09: "last workout" reads it through 03-08.
-    assert affected_days("training.workouts", [changed], today=date(2026, 3, 20), first_day=EPOCH,
+    assert affected_days(rule("training.workouts"), [changed], today=date(2026, 3, 20), first_day=EPOCH,
                          later={changed: date(2026, 3, 9)}) == days(date(2026, 3, 1), date(2026, 3, 8))
     # No later workout: every day up to today.
-    assert affected_days("training.workouts", [changed], today=TODAY, first_day=EPOCH,
+    assert affected_days(rule("training.workouts"), [changed], today=TODAY, first_day=EPOCH,
                          later={changed: None}) == days(date(2026, 3, 1), TODAY)
 
 
 def test_a_measurement_change_reaches_until_the_second_next_measurement():
     changed = "2026-03-02"
-    assert affected_days("training.measurements", [changed], today=TODAY, first_day=EPOCH,
+    assert affected_days(rule("training.measurements"), [changed], today=TODAY, first_day=EPOCH,
                          later={changed: date(2026, 3, 9)}) == days(date(2026, 3, 2), date(2026, 3, 8))
-    assert affected_days("training.measurements", [changed], today=TODAY, first_day=EPOCH) == days(
+    assert affected_days(rule("training.measurements"), [changed], today=TODAY, first_day=EPOCH) == days(
         date(2026, 3, 2), TODAY)
 
 
 def test_pantry_history_restates_past_days_and_the_live_pantry_only_today():
-    assert affected_days("pantry.history", ["2026-03-05"], today=TODAY, first_day=EPOCH) == days(
+    assert affected_days(rule("pantry.history"), ["2026-03-05"], today=TODAY, first_day=EPOCH) == days(
         date(2026, 3, 5), date(2026, 3, 9))
-    assert affected_days("pantry.inventory", [CURRENT], today=TODAY, first_day=EPOCH) == {TODAY}
+    assert affected_days(rule("pantry.inventory"), [CURRENT], today=TODAY, first_day=EPOCH) == {TODAY}
 
 
 def test_several_buckets_union_their_days():
-    assert affected_days("finance.transactions", ["2026-01-30", "2026-02-27"], today=TODAY, first_day=EPOCH) == {
+    assert affected_days(rule("finance.transactions"), ["2026-01-30", "2026-02-27"], today=TODAY, first_day=EPOCH) == {
         date(2026, 1, 30), date(2026, 1, 31), date(2026, 2, 27), date(2026, 2, 28)}
 
 
 def test_a_table_without_a_rule_is_an_error_naming_it():
-    with pytest.raises(ValueError, match="finance.accounts"):
-        affected_days("finance.accounts", ["2026-03-01"], today=TODAY, first_day=EPOCH)
+    with pytest.raises(KeyError, match="finance.accounts"):
+        rule("finance.accounts")
 
 
 def test_changed_buckets_compare_fingerprints_from_the_covered_range_on():

@@ -171,7 +171,6 @@ def build_entities_automation(settings: TwinSettings) -> dg.Definitions:
         description="Goals, home and person: the current picture of the twin's entities.",
     )
     schedule = dg.ScheduleDefinition(
-        name="entities_schedule",
         job=job,
         cron_schedule="15 6 * * *",
         execution_timezone=settings.timezone,

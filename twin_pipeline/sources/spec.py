@@ -113,7 +113,10 @@ class SourceSpec:
         return load(self.package, name)
 
     def watched_table(self, name: str) -> WatchedTable:
-        return next(table for table in self.watched if table.name == name)
+        for table in self.watched:
+            if table.name == name:
+                return table
+        raise KeyError(f"{name}: not a table the {self.name} source watches ({', '.join(t.name for t in self.watched)})")
 
     def fingerprints(self, conn: Connection, windows: list[Window], timezone: str) -> list[Fingerprints]:
         """Fingerprints of each (watched table, first bucket, last bucket) window."""
