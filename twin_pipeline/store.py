@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -43,11 +44,23 @@ def check_store(conn: Connection, location: str) -> None:
         )
 
 
-def resolve_person(conn: Connection, configured: str | None, create: bool = True) -> str:
-    """TWIN_PERSON_ID if set; else the single person known to the store (creating one
-    on a fresh store, adopting the one already in digital_twin_updates if there is one;
-    readers pass create=False and get a StoreError instead)."""
+def resolve_person(conn: Connection, configured: str | None, create: bool = True, name: str | None = None) -> str:
+    """TWIN_PERSON_ID if set; else the single person known to the store (adopting the one
+    already in digital_twin_updates if the person table is empty, creating one on a fresh
+    store; readers pass create=False and get a StoreError instead). With create, the
+    person's row exists when this returns, whatever asset runs first, so the goals and the
+    home can refer to it; `name` (the owner the goals name) names a row created here, and
+    never renames an existing one."""
     if configured:
+        try:
+            configured = str(uuid.UUID(configured))
+        except ValueError as exc:
+            raise StoreError(f"TWIN_PERSON_ID {configured!r} is not a UUID: set it to the person's UUID") from exc
+        if create and not conn.execute(text("SELECT 1 FROM person WHERE person_id = CAST(:p AS uuid)"),
+                                       {"p": configured}).first():
+            # Checked first: a store whose person exists needs no INSERT privilege here.
+            conn.execute(text("INSERT INTO person (person_id, name) VALUES (CAST(:p AS uuid), :n) "
+                              "ON CONFLICT (person_id) DO NOTHING"), {"p": configured, "n": name or "Me"})
         return configured
     # Two first runs at once must not create two people.
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('twin_person'))"))
@@ -62,13 +75,14 @@ def resolve_person(conn: Connection, configured: str | None, create: bool = True
     known = conn.execute(
         text(
             "SELECT DISTINCT entity_id::text FROM digital_twin_updates "
-            "WHERE source_system = :s AND entity_type IN ('finance', 'health', 'pantry')"
+            "WHERE source_system = :s AND entity_type IN ('person', 'finance', 'health', 'pantry')"
         ),
         {"s": SOURCE_SYSTEM},
     ).scalars().all()
     if len(known) > 1:
         raise StoreError(
-            f"digital_twin_updates holds states for {len(known)} people: set TWIN_PERSON_ID"
+            f"digital_twin_updates holds states for {len(known)} people ({', '.join(sorted(known))}): "
+            "set TWIN_PERSON_ID to the one this pipeline is for"
         )
     if not create:
         if known:
@@ -76,10 +90,10 @@ def resolve_person(conn: Connection, configured: str | None, create: bool = True
         raise StoreError("the twin store knows no person yet: run `twin snapshot` or `twin up` first")
     return conn.execute(
         text(
-            "INSERT INTO person (person_id, name) VALUES (COALESCE(CAST(:p AS uuid), gen_random_uuid()), 'Me') "
+            "INSERT INTO person (person_id, name) VALUES (COALESCE(CAST(:p AS uuid), gen_random_uuid()), :n) "
             "RETURNING person_id::text"
         ),
-        {"p": known[0] if known else None},
+        {"p": known[0] if known else None, "n": name or "Me"},
     ).scalar_one()
 
 
