@@ -1,6 +1,7 @@
 """Person, Home and Goal: constraints, goals from markdown, person aggregation, Home Assistant."""
 
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,8 @@ from twin_pipeline.core.home import home_from_states
 from twin_pipeline.defs.entities import ENTITY_ASSETS
 from twin_pipeline.reader import TwinReader
 from twin_pipeline.settings import EXAMPLES
-from twin_pipeline_tests.conftest import execute, materialize_days, today
+from twin_pipeline_tests.conftest import create_sources, execute, materialize_days, today
+from twin_pipeline_tests.test_goals_vault import build_vault, vault_listing
 
 TODAY = today()
 
@@ -147,3 +149,62 @@ def test_todays_summary_has_a_home_line_and_a_past_day_does_not(entities):
         texts = dict(conn.execute(text("SELECT as_of, summary_text FROM twin_daily_summary")).all())
     assert "🏠 Home: 20.3 °C · 44 % humidity · Degraded (1 of 6 devices not reporting)" in texts[TODAY]
     assert "🏠" not in texts[TODAY - timedelta(days=1)]
+
+
+OLD_ENGINE_PERSON = "5b1f2c3d-0000-4000-8000-00000000a11e"
+
+
+@pytest.fixture(scope="module")
+def own_store(pg_server, tmp_path_factory):
+    """A twin store as the person's old engine left it: states for their UUID, no person row."""
+    store = create_sources(pg_server, "entities_own_store", tmp_path_factory.mktemp("own_store"))
+    execute(store.twin, "INSERT INTO digital_twin_updates (entity_type, entity_id, update_data, source_system, "
+            "update_type) VALUES ('health', :p, '{\"as_of\": \"2026-01-10\"}', 'g04_engine', 'status_sync'), "
+            "('finance', :p, '{\"as_of\": \"2026-01-10\"}', 'g04_engine', 'status_sync')", {"p": OLD_ENGINE_PERSON})
+    yield store
+    store.dispose()
+
+
+def materialize_goals(store, **config):
+    result = materialize([ENTITY_ASSETS[0]], resources=store.resources(**config), instance=DagsterInstance.ephemeral())
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node("goals")
+    return {k: v.value for k, v in materialization.metadata.items()}
+
+
+def test_goals_first_adopt_the_old_engines_uuid_and_read_the_persons_vault(own_store, tmp_path):
+    vault = build_vault(tmp_path / "vault")
+    before = vault_listing(vault)
+    metadata = materialize_goals(own_store, goals_dir=str(vault))  # before any twin_state run
+    assert vault_listing(vault) == before
+    with own_store.twin.connect() as conn:
+        people = conn.execute(text("SELECT person_id::text, name FROM person")).all()
+        goals = {row.goal_code: row for row in conn.execute(text(
+            "SELECT goal_code, name, owner_person_id::text AS owner, status, progress_metrics FROM goal"))}
+    assert people == [(OLD_ENGINE_PERSON, "Anna Nowak")]  # the owner the goal notes name
+    assert sorted(goals) == ["G01", "G02"]
+    assert {goal.owner for goal in goals.values()} == {OLD_ENGINE_PERSON}
+    assert (goals["G01"].name, goals["G01"].status) == ("Reach Target Body Fat", "Active")
+    assert goals["G01"].progress_metrics == {"documents": 3, "last_updated": "2026-04-02"}
+    assert (metadata["goals_loaded"], metadata["notes_counted"], metadata["owner_named"]) == (2, 4, "Anna Nowak")
+    assert metadata["documents_by_goal"] == {"G01": 3, "G02": 1}
+    assert metadata["notes_for_unknown_goals"] == {"G09": 1}
+    assert metadata["templates"] == ["_templates/Goal-Template.md"]
+    assert "binary content (NUL bytes)" in metadata["skipped"] and "symbolic link loop" in metadata["skipped"]
+    assert "status 'someday'" in metadata["skipped"] and "Measurements-Log" not in metadata["skipped"]
+
+
+def test_a_configured_uuid_without_a_person_row_owns_the_goals_and_keeps_its_name(own_store, tmp_path):
+    configured = str(uuid.uuid4())
+    execute(own_store.twin, "INSERT INTO digital_twin_updates (entity_type, entity_id, update_data, source_system, "
+            "update_type) VALUES ('pantry', :p, '{}', 'g04_engine', 'status_sync')", {"p": configured})
+    materialize_goals(own_store, goals_dir=str(build_vault(tmp_path / "vault")), person_id=configured)
+    metadata = materialize_goals(own_store, goals_dir=str(EXAMPLES / "goals"), person_id=configured)  # owner "Me"
+    assert metadata["goals_loaded"] == 5 and metadata["files_skipped"] == 0
+    with own_store.twin.connect() as conn:
+        people = dict(conn.execute(text("SELECT person_id::text, name FROM person")).all())
+        owners = dict(conn.execute(text("SELECT goal_code, owner_person_id::text FROM goal")).all())
+        g01 = conn.execute(text("SELECT name, progress_metrics FROM goal WHERE goal_code = 'G01'")).one()
+    assert people == {OLD_ENGINE_PERSON: "Anna Nowak", configured: "Anna Nowak"}  # created once, never renamed
+    assert set(owners.values()) == {configured} and sorted(owners) == ["G01", "G02", "G03", "G04", "G05", "G07"]
+    assert tuple(g01) == ("Consistent Strength Training", {"workouts_per_week_target": 3})

@@ -14,9 +14,10 @@ import dagster as dg
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from twin_pipeline import store
-from twin_pipeline.core.goals import GoalDoc, GoalFileError, dependency_problems, goals_progress, parse_goal
+from twin_pipeline.core.goals import GoalDoc, catalogue_goals, dependency_problems, goals_progress
 from twin_pipeline.core.home import home_from_states
 from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
+from twin_pipeline.goals_vault import load_goals_vault
 from twin_pipeline.reader import NoState, TwinReader
 from twin_pipeline.settings import TwinSettings, current_settings
 
@@ -32,44 +33,42 @@ def _table(rows: list[tuple], header: tuple[str, ...]) -> MetadataValue:
     kinds={"python", "postgres"},
     owners=["team:twin"],
     description=(
-        "The person's goals, read from the markdown files in TWIN_GOALS_DIR (YAML front matter: "
-        "goal_id, title, status, dates, dependencies) into the goal table. A malformed file is "
+        "The person's goals, read from the markdown vault in TWIN_GOALS_DIR and its folders (a note "
+        "with `type: goal`, or without a type but with a goal_id, is a goal; other notes carrying a "
+        "goal_id are counted in its progress_metrics) into the goal table. Nothing in the vault is "
+        "written. Malformed goal notes, unreadable or binary files and symbolic links to folders are "
         "reported and skipped; unknown dependencies and dependency cycles are reported."
     ),
 )
 def goals(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig) -> MaterializeResult:
-    folder = Path(twin_config.goals_dir) if twin_config.goals_dir else None
-    files = sorted(folder.glob("*.md")) if folder and folder.is_dir() else []
-    parsed: dict[str, GoalDoc] = {}
-    malformed: list[tuple[str, str]] = []
-    for path in files:
-        try:
-            goal = parse_goal(path.read_text(encoding="utf-8"), roadmap_link=str(path))
-        except (GoalFileError, UnicodeDecodeError) as exc:
-            malformed.append((path.name, str(exc)))
-            continue
-        if goal.goal_code in parsed:
-            malformed.append((path.name, f"{goal.goal_code} is also defined in {parsed[goal.goal_code].roadmap_link}"))
-            continue
-        parsed[goal.goal_code] = goal
+    vault = load_goals_vault(Path(twin_config.goals_dir)) if twin_config.goals_dir else None
+    catalogue = vault.catalogue if vault else catalogue_goals([])
+    parsed = catalogue.goals
+    skipped = [*catalogue.malformed, *(vault.skipped if vault else ())]
     unknown, cycles = dependency_problems(parsed)
     with twin_store.engine().begin() as conn:
-        owner = store.resolve_person(conn, twin_config.person_id)
+        owner = store.resolve_person(conn, twin_config.person_id, name=catalogue.owner)
         store.upsert_goals(conn, owner, parsed.values())
-    for name, reason in malformed:
-        context.log.warning(f"goal file {name} skipped: {reason}")
+    for name, reason in skipped:
+        context.log.warning(f"goals vault: {name} skipped: {reason}")
     metadata = {
-        "goals_dir": str(folder) if folder else "TWIN_GOALS_DIR not set",
-        "files": len(files),
+        "goals_dir": str(vault.root) if vault else "TWIN_GOALS_DIR not set",
+        "files": vault.markdown_files if vault else 0,
         "goals_loaded": len(parsed),
-        "files_skipped": len(malformed),
+        "files_skipped": len(skipped),
         "dagster/row_count": len(parsed),
         "by_status": MetadataValue.json(dict(Counter(g.status for g in parsed.values()))),
         "unknown_dependencies": MetadataValue.json(unknown),
         "dependency_cycles": MetadataValue.json([" -> ".join(cycle) for cycle in cycles]),
+        "notes_counted": sum(len(paths) for paths in catalogue.members.values()),
+        "documents_by_goal": MetadataValue.json({code: len(paths) for code, paths in catalogue.members.items()}),
+        "notes_for_unknown_goals": MetadataValue.json({gid: len(paths) for gid, paths in catalogue.orphans.items()}),
+        "other_notes": catalogue.other_notes,
+        "templates": MetadataValue.json(list(catalogue.templates)),
+        "owner_named": catalogue.owner or "none",
     }
-    if malformed:
-        metadata["skipped"] = _table(malformed, ("file", "why"))
+    if skipped:
+        metadata["skipped"] = _table(skipped, ("file", "why"))
     return MaterializeResult(metadata=metadata)
 
 

@@ -56,17 +56,19 @@ def _filters(person_id: str) -> dict:
 # --- the person ---------------------------------------------------------------------------
 
 
-def resolve_person(conn: Connection, configured: str | None, create: bool = True, name: str = "Me") -> str:
+def resolve_person(conn: Connection, configured: str | None, create: bool = True, name: str | None = None) -> str:
     """TWIN_PERSON_ID if set; else the single person known to the store (adopting the one
-    already in digital_twin_updates, or creating one). With create, the person row exists
-    when this returns, so anything may refer to it; readers pass create=False and get a
-    StoreError instead of a new person."""
+    already in digital_twin_updates if the person table is empty, creating one on a fresh
+    store; readers pass create=False and get a StoreError instead). With create, the
+    person's row exists when this returns, whatever asset runs first, so the goals and the
+    home can refer to it; `name` (the owner the goals name) names a row created here, and
+    never renames an existing one."""
+    if configured:
+        if create and conn.execute(sql("person_exists"), {"p": configured}).first() is None:
+            conn.execute(sql("ensure_person"), {"p": configured, "name": name or "Me"})
+        return configured
     conn.execute(sql("lock_person"))
     people = conn.execute(sql("people")).scalars().all()
-    if configured:
-        if create and configured not in people:
-            conn.execute(sql("create_person"), {"p": configured, "name": name})
-        return configured
     if len(people) > 1:
         raise StoreError(
             f"the twin store knows {len(people)} people ({', '.join(people)}): "
@@ -76,12 +78,15 @@ def resolve_person(conn: Connection, configured: str | None, create: bool = True
         return people[0]
     known = conn.execute(sql("people_with_states"), {"s": SOURCE_SYSTEM}).scalars().all()
     if len(known) > 1:
-        raise StoreError(f"digital_twin_updates holds states for {len(known)} people: set TWIN_PERSON_ID")
+        raise StoreError(
+            f"digital_twin_updates holds states for {len(known)} people ({', '.join(sorted(known))}): "
+            "set TWIN_PERSON_ID to the one this pipeline is for"
+        )
     if not create:
         if known:
             return known[0]
         raise StoreError("the twin store knows no person yet: run `twin snapshot` or `twin up` first")
-    return conn.execute(sql("create_person"), {"p": known[0] if known else None, "name": name}).scalar_one()
+    return conn.execute(sql("create_person"), {"p": known[0] if known else None, "name": name or "Me"}).scalar_one()
 
 
 def person_row(conn: Connection, person_id: str) -> Mapping | None:
