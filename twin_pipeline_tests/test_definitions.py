@@ -83,3 +83,29 @@ def test_the_schedule_ticks_at_0600_local_time_across_dst():
     assert [t.utcoffset().total_seconds() / 3600 for t in local] == [2, 2, 2]
     new_york = build_daily_schedule(settings_for_tests(TWIN_TIMEZONE="America/New_York"))
     assert new_york.execution_timezone == "America/New_York"
+
+
+def test_dg_launch_runs_one_day_and_a_range_from_the_repository_root(sources, pg_server, tmp_path):
+    import os
+    import shutil
+
+    from twin_pipeline.settings import DAGSTER_YAML
+    from twin_pipeline_tests.conftest import count_state_rows
+
+    pg_server.ensure_databases(["definitions_dagster"])
+    shutil.copyfile(DAGSTER_YAML, tmp_path / "dagster.yaml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWIN_", "DAGSTER_"))}
+    env.update(
+        DAGSTER_HOME=str(tmp_path), TWIN_HOME=sources.twin_home, DAGSTER_PG_URL=pg_server.url("definitions_dagster"),
+        FINANCE_DATABASE_URL=sources.finance_url, TRAINING_DATABASE_URL=sources.training_url,
+        PANTRY_DATABASE_URL=sources.pantry_url,
+    )
+    dg = str(Path(sys.executable).with_name("dg"))
+    for selection in (["--partition", "2025-06-03"], ["--partition-range", "2025-06-01...2025-06-02"]):
+        done = subprocess.run([dg, "launch", "--job", "twin_daily_job", *selection], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    # Three days, three entities each: every day of both launches reached the store.
+    assert count_state_rows(sources) == 9
+    listed = subprocess.run([dg, "list", "defs"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert listed.returncode == 0 and "daily_summary" in listed.stdout and "source_change_sensor" in listed.stdout
