@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 HEADER = "📊 AUTONOMOUS LIVING STATUS"
 
 
-def format_money(amount: float | Decimal, currency: str) -> str:
-    """+2,450.00 PLN / -312.40 PLN."""
-    value = Decimal(str(amount))
+def format_money(amount: float | Decimal, currency: str, places: int = 2) -> str:
+    """+2,450.00 PLN / -312.40 PLN; with places=0, +1,980 PLN (half away from zero)."""
+    value = Decimal(str(amount)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     sign = "-" if value < 0 else "+"
-    return f"{sign}{abs(value):,.2f} {currency}"
+    return f"{sign}{abs(value):,.{places}f} {currency}"
 
 
 MARKUP = set("\\`*_[]()~<#|&!{}")
@@ -84,6 +85,41 @@ def pantry_line(section: Mapping | None) -> str:
     return text
 
 
+# A pantry category running low later than this is not worth the person's morning.
+FORECAST_HORIZON_DAYS = 14
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def forecast_line(states: Mapping[str, Mapping]) -> str | None:
+    """One short line of the day's most useful forecasts, or None when there is none:
+    📈 Month end +1,980 PLN · Groceries over by the 27th · Coffee low in 9 days."""
+    parts = []
+    finance = (states.get("finance") or {}).get("forecast") or {}
+    if finance.get("month_end_net_projected") is not None:
+        parts.append("Month end " + format_money(finance["month_end_net_projected"], finance["currency"], places=0))
+    running_out = [b for b in finance.get("budgets", ()) if b["status"] == "runs_out"]
+    if running_out:
+        soonest = min(running_out, key=lambda b: (b["runs_out_on"], b["budget_id"]))
+        name = (soonest["category_path"] or soonest["budget_id"]).rsplit(" > ", 1)[-1]
+        parts.append(f"{literal(name)} over by the {_ordinal(date.fromisoformat(soonest['runs_out_on']).day)}")
+    pantry = states.get("pantry") or {}
+    running_low = [
+        (c["reaches_threshold_on"], c["category"])
+        for c in ((pantry.get("forecast") or {}).get("categories") or ())
+        if c["reaches_threshold_on"] is not None
+    ]
+    if running_low:
+        on, category = min(running_low)
+        days = (date.fromisoformat(on) - date.fromisoformat(pantry["as_of"])).days
+        if days <= FORECAST_HORIZON_DAYS:
+            parts.append(f"{literal(category)} low in {_plural(days, 'day')}")
+    return "📈 " + " · ".join(parts) if parts else None
+
+
 def home_line(home: Mapping) -> str:
     environment = home.get("environmental_data") or {}
     parts = []
@@ -99,16 +135,24 @@ def home_line(home: Mapping) -> str:
 
 
 def render_summary(
-    as_of: str, states: Mapping[str, Mapping], *, weekly_workout_target: int = 3, home: Mapping | None = None
+    as_of: str,
+    states: Mapping[str, Mapping],
+    *,
+    weekly_workout_target: int = 3,
+    home: Mapping | None = None,
+    forecasts: bool = False,
 ) -> str:
     """The status text for one day from its entity documents (finance, health, pantry),
-    and the home's line when the home as it is now belongs to that day (today)."""
+    the forecasts' line when asked for and there is one, and the home's line when the home
+    as it is now belongs to that day (today)."""
     lines = [
         f"{HEADER} · {as_of}",
         health_line(states.get("health"), weekly_workout_target),
         finance_line(states.get("finance")),
         pantry_line(states.get("pantry")),
     ]
+    if forecasts and (line := forecast_line(states)) is not None:
+        lines.append(line)
     if home is not None:
         lines.append(home_line(home))
     degraded = [
