@@ -155,7 +155,8 @@ def cmd_snapshot(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.sources.live import sections_of_day
 
     sections = sections_of_day(settings, day)
-    _say(render_summary(day.isoformat(), sections, weekly_workout_target=settings.weekly_workout_target))
+    _say(render_summary(day.isoformat(), sections, weekly_workout_target=settings.weekly_workout_target,
+                        forecasts=True))
     _say("NOT STORED: the run failed (above); nothing was written, run `twin snapshot` again to store it")
     return 1
 
@@ -174,7 +175,7 @@ def cmd_pantry_history(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.embedded import resolve_urls
     from twin_pipeline.migrations import available, migrate, pending
 
-    url = resolve_urls(settings).pantry
+    url = resolve_urls(settings).source("pantry")
     engine = create_engine(url)
     try:
         waiting = pending(engine, "pantry_history")

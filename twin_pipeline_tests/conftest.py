@@ -21,7 +21,7 @@ import pytest
 # Before anything imports the definitions: keep the suite away from the repo's own .twin/.
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="twin-tests-"))
 os.environ["TWIN_HOME"] = str(_SESSION_HOME / "default-home")
-for variable in [name for name in os.environ if name.startswith("TWIN_") and name != "TWIN_HOME"] + [
+for variable in [name for name in os.environ if name.startswith("TWIN_") and name not in ("TWIN_HOME", "TWIN_UPDATE_SNAPSHOTS")] + [
     "FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL", "DAGSTER_PG_URL", "DAGSTER_HOME",
     "DIGITAL_TWIN_API_KEY",
 ]:

@@ -74,6 +74,7 @@ def test_a_backdated_correction_restates_exactly_the_days_that_depend_on_it(demo
     days = [date(2024, 9, 20) + timedelta(days=i) for i in range(20)]  # 20 Sep .. 9 Oct
     materialize_days(demo, days[0], days[-1])
     before = {day: count_state_rows(demo, day) for day in days}
+    before_october = states_of(demo, [date(2024, 10, 9)])[("finance", "2024-10-09")]
     with demo.finance.connect() as conn:
         transaction_id = conn.execute(
             text("SELECT transaction_id FROM transactions WHERE transaction_date = '2024-09-24' AND type = 'Expense' LIMIT 1")
@@ -81,8 +82,12 @@ def test_a_backdated_correction_restates_exactly_the_days_that_depend_on_it(demo
     execute(demo.finance, "UPDATE transactions SET amount = amount + 100 WHERE transaction_id = :t", {"t": transaction_id})
     materialize_days(demo, days[0], days[-1])
     added = {day: count_state_rows(demo, day) - before[day] for day in days}
-    # Month-to-date figures from the 24th to the end of September change; October does not.
-    assert added == {day: 1 if date(2024, 9, 24) <= day <= date(2024, 9, 30) else 0 for day in days}
+    # Month-to-date figures from the 24th to the end of September change, and the finance
+    # forecasts of every later day (its 30-day spending windows); the days before do not.
+    assert added == {day: 1 if date(2024, 9, 24) <= day else 0 for day in days}
+    changed = states_of(demo, [date(2024, 10, 9)])[("finance", "2024-10-09")]
+    assert changed["mtd_expense"] == before_october["mtd_expense"]  # October's own month is untouched
+    assert changed["forecast"]["spending_30d"] == round(before_october["forecast"]["spending_30d"] + 100, 2)
 
 
 def test_month_ends_leap_day_and_dst_days_have_their_own_state(demo):

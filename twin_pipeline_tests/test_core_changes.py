@@ -5,16 +5,54 @@ from datetime import date, timedelta
 
 import pytest
 
-from twin_pipeline.core.changes import CURRENT, affected_days, changed_buckets, contiguous_ranges
+from twin_pipeline.core.changes import (
+    CURRENT,
+    affected_days,
+    changed_buckets,
+    contiguous_ranges,
+    measurement_reach,
+    rest_of_month,
+    until_yesterday,
+    workout_reach,
+)
 from twin_pipeline.sources import SOURCES
 
 TODAY = date(2026, 3, 10)
 EPOCH = date(2020, 1, 1)
 
 
+BASE_RULES = {  # what each table's section reads, before the trends and forecasts
+    "finance.transactions": rest_of_month, "finance.budgets": rest_of_month,
+    "training.workouts": workout_reach, "training.measurements": measurement_reach,
+    "pantry.history": until_yesterday, "pantry.inventory": until_yesterday,
+}
+
+
 def rule(table: str):
-    """The stale-days rule the source's spec gives a watched table."""
-    return SOURCES[table.split(".")[0]].watched_table(table).stale
+    """The section's own stale-days rule of a watched table (the spec also checks it watches it)."""
+    SOURCES[table.split(".")[0]].watched_table(table)
+    return BASE_RULES[table]
+
+
+@pytest.mark.parametrize(
+    "table, changed, last",
+    [
+        # 30-day spending windows reach 59 days on; "last month's income" the whole next month.
+        ("finance.transactions", date(2025, 12, 10), date(2026, 2, 7)),
+        ("finance.transactions", date(2026, 1, 5), date(2026, 3, 5)),
+        ("finance.budgets", date(2026, 1, 1), date(2026, 1, 31)),
+        # The streak reads 52 weeks back from any day's week: to the Sunday 52 weeks on.
+        ("training.workouts", date(2025, 3, 5), date(2026, 3, 8)),
+        ("training.measurements", date(2026, 2, 1), date(2026, 2, 28)),  # the 28-day weight trend
+        ("pantry.history", date(2026, 2, 1), date(2026, 2, 28)),  # the 28-day consumption
+    ],
+)
+def test_the_specs_rules_also_reach_as_far_as_the_forecasts_read(table, changed, last):
+    spec_rule = SOURCES[table.split(".")[0]].watched_table(table).stale
+    far_future = date(2030, 1, 1)
+    got = affected_days(spec_rule, [changed.isoformat()], today=far_future, first_day=EPOCH, later={})
+    assert max(got) >= last and min(got) == changed
+    assert got >= days(changed, last)
 
 
 def days(first: date, last: date) -> set[date]:

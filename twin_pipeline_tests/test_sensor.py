@@ -95,34 +95,38 @@ def test_a_row_logged_today_refreshes_today_only(twin):
     assert evaluate(twin).run_requests == []
 
 
-def test_a_past_update_restates_that_day_to_the_end_of_its_month(twin):
+def test_a_past_update_restates_that_day_to_the_end_of_its_month_and_the_forecasts_reading_it(twin):
     cursor = evaluate(twin).cursor
     changed = START + timedelta(days=9)
     write(twin.finance_url, "UPDATE transactions SET amount = amount + 1 WHERE transaction_date = :d", {"d": changed})
     result = evaluate(twin, cursor=cursor)
-    month_end = (START.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    assert ranges(result) == [(changed.isoformat(), month_end.isoformat())]
+    # Month-to-date to month end; the 30-day spending windows 59 days on, and "last month's
+    # income" through the end of the next month: here that reaches today.
+    reach = max(changed + timedelta(days=59), (changed.replace(day=28) + timedelta(days=35)).replace(day=1) - timedelta(days=1))
+    assert ranges(result) == [(changed.isoformat(), min(reach, TODAY).isoformat())]
     replay = evaluate(twin, cursor=cursor)  # the same change, evaluated again
     assert [r.run_key for r in replay.run_requests] == [r.run_key for r in result.run_requests]
     settle(twin, result)
     assert evaluate(twin, cursor=cursor).run_requests == []
 
 
-def test_a_deleted_workout_restates_its_week_and_until_the_next_workout(twin):
+def test_a_deleted_workout_restates_its_week_and_every_streak_reading_it(twin):
     cursor = evaluate(twin).cursor
     deleted = START + timedelta(days=3)  # workouts every third day: the next is 3 days later
     write(twin.training_url, "DELETE FROM workouts WHERE workout_date = :d", {"d": deleted})
     result = evaluate(twin, cursor=cursor)
-    assert ranges(result) == [(deleted.isoformat(), (deleted + timedelta(days=6)).isoformat())]
+    # The 7-day count reaches a week on; the weekly-target streak of every day within 52 weeks.
+    assert ranges(result) == [(deleted.isoformat(), TODAY.isoformat())]
     settle(twin, result)
 
 
-def test_a_corrected_weight_restates_until_the_second_measurement_after_it(twin):
+def test_a_corrected_weight_restates_the_days_of_its_28_day_trend(twin):
     cursor = evaluate(twin).cursor
     corrected = START + timedelta(days=10)  # measured every second day
     write(twin.training_url, "UPDATE measurements SET bodyweight_kg = 79 WHERE measurement_date = :d", {"d": corrected})
     result = evaluate(twin, cursor=cursor)
-    assert ranges(result) == [(corrected.isoformat(), (corrected + timedelta(days=3)).isoformat())]
+    # The latest measurement until the second after it (3 days), inside the 28-day weight trend.
+    assert ranges(result) == [(corrected.isoformat(), (corrected + timedelta(days=27)).isoformat())]
     settle(twin, result)
 
 

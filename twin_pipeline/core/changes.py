@@ -64,6 +64,16 @@ def until_yesterday(changed: date, later: date | None, today: date) -> set[date]
     return _span(changed, today - timedelta(days=1))
 
 
+def with_reach(rule: StaleRule, reach: Callable[[date], date]) -> StaleRule:
+    """A rule that also restates from the changed day to reach(changed) (what the trends and
+    forecasts of later days read: core/forecasts.py forecast_reach)."""
+
+    def combined(changed: date, later: date | None, today: date) -> set[date]:
+        return rule(changed, later, today) | _span(changed, reach(changed))
+
+    return combined
+
+
 def affected_days(
     rule: StaleRule,
     buckets: Iterable[str],

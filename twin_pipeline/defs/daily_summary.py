@@ -42,6 +42,7 @@ def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
                     {e: s.document for e, s in day_states.items()},
                     weekly_workout_target=twin_config.weekly_workout_target,
                     home=home_now if day == today else None,
+                    forecasts=True,
                 )
                 summaries.append((as_of, summary_text, [s.id for s in day_states.values()]))
             changed = upsert_summaries(conn, person_id, summaries)

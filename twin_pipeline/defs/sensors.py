@@ -54,14 +54,16 @@ def build_source_change_sensor(settings: TwinSettings) -> dg.SensorDefinition:
             "database is unreachable."
         ),
     )
-    def source_change_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    def source_change_sensor(context: dg.SensorEvaluationContext, **_passed) -> dg.SensorResult:
+        # The resources (a database per source, the store, the rules) are read from the
+        # context; a direct call (tests, benchmarks) also passes them as keywords: ignored.
+        resources = context.resources
         state = json.loads(context.cursor) if context.cursor else {}
         now = datetime.now(timezone.utc)
         last_full = state.get("full_check_at")
         full_check = last_full is None or now - datetime.fromisoformat(last_full) >= timedelta(
             minutes=settings.sensor_full_check_minutes
         )
-        resources = context.resources
         found = detect_changes(
             {name: getattr(resources, f"{name}_db").database() for name in SOURCES},
             resources.twin_store.database(),

@@ -70,6 +70,7 @@ class SourceRead:
     documents: list[dict]
     rows_read: int
     fingerprints: list[Fingerprints]
+    implausible: dict[str, int] = field(default_factory=dict)  # inputs the forecasts refused, by check key
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def read_section(
             gaps = require_contract(conn, spec, database.location)
             got = spec.read(spec, conn, days, rules)
             bounds = {"start": days[0], "end": days[-1], "today": rules.today(), "tz": rules.timezone}
-            quality = dict(conn.execute(spec.sql("checks/quality"), bounds).one()._mapping)
+            quality = {**conn.execute(spec.sql("checks/quality"), bounds).one()._mapping, **got.implausible}
             own = [spec.reconcile(spec, conn, got.documents, rules)] if spec.reconcile else []
             return SectionOutcome(got, None, gaps, quality, own)
 

@@ -7,28 +7,37 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from twin_pipeline.core.changes import rest_of_month
+from functools import partial
+
+from twin_pipeline.core.changes import rest_of_month, with_reach
 from twin_pipeline.core.finance import Budget, DailyFlow, finance_sections
+from twin_pipeline.core.forecasts import finance_forecasts, finance_lookback_start, forecast_problems, forecast_reach
 from twin_pipeline.core.sections import round2
 from twin_pipeline.sources.contract import ContractObject
 from twin_pipeline.sources.spec import CheckOutcome, Rules, SourceRead, SourceSpec, WatchedTable, Window
 
 
 def windows(days: list[date], rules: Rules) -> list[Window]:
-    first = days[0].replace(day=1).isoformat()
-    return [("finance.transactions", first, days[-1].isoformat()), ("finance.budgets", first, days[-1].isoformat())]
+    last = days[-1].isoformat()
+    return [
+        ("finance.transactions", finance_lookback_start(days[0]).isoformat(), last),
+        ("finance.budgets", days[0].replace(day=1).isoformat(), last),
+    ]
 
 
 def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> SourceRead:
     # Columns come in the dataclasses' field order (see the .sql files).
     bounds = {"start": days[0], "end": days[-1]}
-    flows = [DailyFlow(*row) for row in conn.execute(spec.sql("daily_flows"), {**bounds, "currency": rules.currency})]
+    lookback = {"lookback": finance_lookback_start(days[0]), "currency": rules.currency}
+    flows = [DailyFlow(*row) for row in conn.execute(spec.sql("daily_flows"), {**bounds, **lookback})]
     budgets = [Budget(*row) for row in conn.execute(spec.sql("budgets"), bounds)]
     sections = finance_sections(days, flows, budgets, rules.currency)
+    forecasts = finance_forecasts(days, flows, budgets, rules.currency)
     return SourceRead(
-        [sections[day].to_json() for day in days],
+        [{**sections[day].to_json(), "forecast": forecasts[day].to_json()} for day in days],
         len(flows) + len(budgets),
         spec.fingerprints(conn, windows(days, rules), rules.timezone),
+        forecast_problems(forecasts.values()),
     )
 
 
@@ -74,7 +83,10 @@ SPEC = SourceSpec(
         ContractObject("function", "get_current_budget_alerts"),
     ),
     watched=(
-        WatchedTable("finance.transactions", ("transactions",), rest_of_month),
+        # To month end for the month-to-date sums, and on for the forecasts' 30-day windows and
+        # the next month's "last month's income".
+        WatchedTable("finance.transactions", ("transactions",),
+                     with_reach(rest_of_month, partial(forecast_reach, "finance.transactions"))),
         # A budget bucket is its month's first day: a change restates that whole month.
         WatchedTable("finance.budgets", ("budgets", "categories"), rest_of_month),
     ),

@@ -8,21 +8,29 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from twin_pipeline.core.changes import CURRENT, until_yesterday
+from functools import partial
+
+from twin_pipeline.core.changes import CURRENT, until_yesterday, with_reach
+from twin_pipeline.core.forecasts import (
+    PANTRY_WINDOW_DAYS,
+    forecast_problems,
+    forecast_reach,
+    pantry_forecasts,
+    pantry_history_needed_from,
+)
 from twin_pipeline.core.pantry import PantryItem, PantryVersion, inventory_at, pantry_section
 from twin_pipeline.core.sections import Unavailable
 from twin_pipeline.sources.contract import ContractObject
 from twin_pipeline.sources.spec import Rules, SourceRead, SourceSpec, WatchedTable, Window
 
 
-def windows(days: list[date], rules: Rules, history_days: list[date] | None = None) -> list[Window]:
-    """The live inventory when today is in the run; the history over the past days it served
-    (all the run's past days when the read failed and there is nothing to go by)."""
-    today = rules.today()
-    found = [("pantry.inventory", CURRENT, CURRENT)] if today in days else []
-    past = [day for day in (days if history_days is None else history_days) if day < today]
-    if past:
-        found.append(("pantry.history", past[0].isoformat(), past[-1].isoformat()))
+def windows(days: list[date], rules: Rules, history_read: bool = True) -> list[Window]:
+    """The live inventory when today is in the run; the history the days and their 28-day
+    forecasts read (also when the read failed: there is nothing else to go by)."""
+    found = [("pantry.inventory", CURRENT, CURRENT)] if rules.today() in days else []
+    if history_read:
+        first = days[0] - timedelta(days=PANTRY_WINDOW_DAYS - 1)
+        found.append(("pantry.history", first.isoformat(), days[-1].isoformat()))
     return found
 
 
@@ -40,16 +48,17 @@ def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> 
     if today in days:
         inventories[today] = [PantryItem(*row) for row in conn.execute(spec.sql("inventory"))]
         rows_read += len(inventories[today])
-    if from_history:
-        day_ends = {day: datetime.combine(day + timedelta(days=1), time(0), zone) for day in from_history}
-        versions = [
-            PantryVersion(PantryItem(*row[:5]), row[5], row[6])
-            for row in conn.execute(
-                spec.sql("history"), {"first_end": min(day_ends.values()), "last_end": max(day_ends.values())}
-            )
-        ]
+    # The history serves past days, and every day's forecast (today's too) over its 28 days.
+    versions, raw_versions = [], []
+    if captured_since:
+        day_end = {day: datetime.combine(day + timedelta(days=1), time(0), zone) for day in days}
+        window = {"first_end": pantry_history_needed_from(days[0], zone), "last_end": max(day_end.values())}
+        for row in conn.execute(spec.sql("history"), window):
+            versions.append(PantryVersion(PantryItem(*row[:5]), row[5], row[6]))
+            raw_versions.append(PantryVersion(PantryItem(row[0], row[7], *row[2:5]), row[5], row[6]))
         rows_read += len(versions)
-        inventories.update(inventory_at(day_ends, versions))
+        inventories.update(inventory_at({day: day_end[day] for day in from_history}, versions))
+    forecasts = pantry_forecasts(days, raw_versions, first_known if captured_since else None, zone)
 
     if captured_since:
         missing = f"pantry history starts on {first_known.isoformat()}; earlier days cannot be reconstructed"
@@ -62,11 +71,13 @@ def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> 
     for day in days:
         if day in inventories:
             section = pantry_section(day, inventories[day], expiry_window_days=rules.expiry_window_days)
-            documents.append(section.to_json())
+            documents.append({**section.to_json(), "forecast": forecasts[day].to_json()})
         else:
             documents.append(Unavailable("pantry", day, missing).to_json())
-    read_windows = windows(days, rules, from_history)
-    return SourceRead(documents, rows_read, spec.fingerprints(conn, read_windows, rules.timezone))
+    read_windows = windows(days, rules, history_read=captured_since is not None)
+    return SourceRead(
+        documents, rows_read, spec.fingerprints(conn, read_windows, rules.timezone), forecast_problems(forecasts.values())
+    )
 
 
 SPEC = SourceSpec(
@@ -89,7 +100,9 @@ SPEC = SourceSpec(
     ),
     watched=(
         WatchedTable("pantry.inventory", ("pantry_inventory",), until_yesterday),
-        WatchedTable("pantry.history", ("pantry_inventory_history",), until_yesterday),
+        # A past inventory reaches every later past day, and today's forecast.
+        WatchedTable("pantry.history", ("pantry_inventory_history",),
+                     with_reach(until_yesterday, partial(forecast_reach, "pantry.history"))),
     ),
     read=read,
     windows=windows,

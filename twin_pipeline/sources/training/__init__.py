@@ -6,7 +6,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
-from twin_pipeline.core.changes import measurement_reach, workout_reach
+from functools import partial
+
+from twin_pipeline.core.changes import measurement_reach, with_reach, workout_reach
+from twin_pipeline.core.forecasts import forecast_problems, forecast_reach, health_lookback_start, health_trends
 from twin_pipeline.core.health import Measurement, WorkoutDay, health_sections
 from twin_pipeline.sources.contract import ContractObject
 from twin_pipeline.sources.spec import Rules, SourceRead, SourceSpec, WatchedTable, Window
@@ -14,22 +17,26 @@ from twin_pipeline.sources.spec import Rules, SourceRead, SourceSpec, WatchedTab
 
 def windows(days: list[date], rules: Rules, first_measurement: date | None = None) -> list[Window]:
     last = days[-1].isoformat()
+    trend_start = days[0] - timedelta(days=27)
     return [
-        ("training.workouts", (days[0] - timedelta(days=6)).isoformat(), last),
-        ("training.measurements", min(first_measurement or days[0], days[0]).isoformat(), last),
+        ("training.workouts", min(health_lookback_start(days[0]), days[0] - timedelta(days=6)).isoformat(), last),
+        ("training.measurements", min(first_measurement or trend_start, trend_start).isoformat(), last),
     ]
 
 
 def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> SourceRead:
     bounds = {"start": days[0], "end": days[-1]}
-    workouts = [WorkoutDay(*row) for row in conn.execute(spec.sql("workout_days"), bounds)]
+    lookback = {"lookback": health_lookback_start(days[0])}
+    workouts = [WorkoutDay(*row) for row in conn.execute(spec.sql("workout_days"), {**bounds, **lookback})]
     measurements = [Measurement(*row) for row in conn.execute(spec.sql("measurements"), bounds)]
     sections = health_sections(days, workouts, measurements)
+    trends = health_trends(days, workouts, measurements, rules.weekly_workout_target)
     first_measurement = min((m.measurement_date for m in measurements), default=None)
     return SourceRead(
-        [sections[day].to_json() for day in days],
+        [{**sections[day].to_json(), "trends": trends[day].to_json()} for day in days],
         len(workouts) + len(measurements),
         spec.fingerprints(conn, windows(days, rules, first_measurement), rules.timezone),
+        forecast_problems(trends.values()),
     )
 
 
@@ -52,8 +59,11 @@ SPEC = SourceSpec(
         ContractObject("view", "v_body_composition"),
     ),
     watched=(
-        WatchedTable("training.workouts", ("workouts",), workout_reach, later_query="next_workouts"),
-        WatchedTable("training.measurements", ("measurements",), measurement_reach,
+        # The trends read on: the weekly-target streak 52 weeks, the weight trend 28 days.
+        WatchedTable("training.workouts", ("workouts",),
+                     with_reach(workout_reach, partial(forecast_reach, "training.workouts")), later_query="next_workouts"),
+        WatchedTable("training.measurements", ("measurements",),
+                     with_reach(measurement_reach, partial(forecast_reach, "training.measurements")),
                      later_query="second_next_measurements"),
     ),
     read=read,

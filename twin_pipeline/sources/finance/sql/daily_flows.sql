@@ -1,4 +1,5 @@
--- Income and Expense per day, currency and category, from the first of :start's month to :end.
+-- Income and Expense per day, currency and category, from :lookback (the month-to-date sums
+-- read from the first of :start's month, the forecasts further back) to :end.
 -- Column order is the order of the matching dataclass in twin_pipeline/core (rows are unpacked into it).
 -- Rows the contract's constraints would have refused (README, "Bad data"): a key seen twice
 -- counts once (the latest updated), rows without a positive amount are not money moved,
@@ -11,7 +12,7 @@ SELECT t.transaction_date AS day,
        count(*)      AS n
 FROM (SELECT DISTINCT ON (transaction_id, transaction_date) transaction_date, currency, type, category_id, amount
       FROM transactions
-      WHERE transaction_date BETWEEN date_trunc('month', CAST(:start AS date))::date AND CAST(:end AS date)
+      WHERE transaction_date BETWEEN CAST(:lookback AS date) AND CAST(:end AS date)
       ORDER BY transaction_id, transaction_date, updated_at DESC NULLS LAST) t
 WHERE t.type IN ('Income', 'Expense')
   AND t.amount > 0
