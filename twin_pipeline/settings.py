@@ -100,7 +100,8 @@ class TwinSettings:
     freshness_days: int
     api_host: str
     api_port: int
-    api_token: str | None
+    api_key: str | None
+    api_auth: str
     notes_dir: Path | None
     goals_dir: Path | None
     home_states: str | None
@@ -176,7 +177,8 @@ class TwinSettings:
             freshness_days=_int(env, "TWIN_FRESHNESS_DAYS", 7),
             api_host=env.get("TWIN_API_HOST", "").strip() or "127.0.0.1",
             api_port=_int(env, "TWIN_API_PORT", 5677),
-            api_token=env.get("TWIN_API_TOKEN", "").strip() or None,
+            api_key=_api_key(env),
+            api_auth=_api_auth(env),
             notes_dir=Path(env["TWIN_NOTES_DIR"]).expanduser() if env.get("TWIN_NOTES_DIR", "").strip() else None,
             # The embedded demo comes with the example goals and home of examples/.
             goals_dir=_path(env, "TWIN_GOALS_DIR", EXAMPLES / "goals" if demo else None),
@@ -194,6 +196,22 @@ class TwinSettings:
     def uses_embedded(self) -> bool:
         """True when any database (sources, twin store, Dagster storage) is the embedded one."""
         return self.embedded_sources or self.twin_url is None or self.dagster_url is None
+
+
+def _api_key(env: Mapping[str, str]) -> str | None:
+    keys = {name: env.get(name, "").strip() for name in ("DIGITAL_TWIN_API_KEY", "TWIN_API_TOKEN")}
+    if all(keys.values()) and len(set(keys.values())) > 1:
+        raise ConfigurationError("DIGITAL_TWIN_API_KEY and TWIN_API_TOKEN are both set and differ: keep one")
+    return keys["DIGITAL_TWIN_API_KEY"] or keys["TWIN_API_TOKEN"] or None
+
+
+def _api_auth(env: Mapping[str, str]) -> str:
+    mode = env.get("TWIN_API_AUTH", "").strip().lower() or "enforce"
+    if mode not in ("enforce", "warn"):
+        raise ConfigurationError(f"TWIN_API_AUTH={mode!r} is not enforce or warn")
+    if mode == "warn" and not _api_key(env):
+        raise ConfigurationError("TWIN_API_AUTH=warn needs a key to warn about: set DIGITAL_TWIN_API_KEY")
+    return mode
 
 
 def _path(env: Mapping[str, str], name: str, default: Path | None) -> Path | None:
