@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/api.py
 
-Starts `twin api` on loopback (uvicorn, one process) against a twin store that holds ten
-years of generated states, then drives GET /status and GET /history?limit=100 from a
-separate process: 16 keep-alive connections, each sending its next request as soon as the
-previous answer arrived, for 10 s per endpoint. Prints throughput and latency percentiles.
+Starts `twin api` on loopback (uvicorn, one process, with an API key) against a twin store
+that holds ten years of generated states, then drives GET /status and GET /history?limit=100
+with the key as a bearer token, and GET /status with it in X-API-KEY as the person's clients
+send it, from a separate process: 16 keep-alive connections, each sending its next request
+as soon as the previous answer arrived, for 10 s per endpoint. Prints throughput and
+latency percentiles.
 """
 
 from __future__ import annotations
@@ -28,11 +30,17 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 from backfill import _case_env, _prepare, backfill_decade_in_process  # noqa: E402
 
 CLIENTS, SECONDS = 16, 10.0
+KEY = "bench-api-key"
+RUNS = (  # label, path, the header that carries the key
+    ("/status", "/status", f"Authorization: Bearer {KEY}"),
+    ("/history?limit=100", "/history?limit=100", f"Authorization: Bearer {KEY}"),
+    ("/status (X-API-KEY)", "/status", f"X-API-KEY: {KEY}"),
+)
 
 
-async def _client(host: str, port: int, path: str, until: float, latencies: list[float]) -> None:
+async def _client(host: str, port: int, path: str, header: str, until: float, latencies: list[float]) -> None:
     reader, writer = await asyncio.open_connection(host, port)
-    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{header}\r\n\r\n".encode()
     while time.perf_counter() < until:
         began = time.perf_counter()
         writer.write(request)
@@ -45,13 +53,13 @@ async def _client(host: str, port: int, path: str, until: float, latencies: list
     writer.close()
 
 
-def load(port: int, path: str) -> dict:
+def load(port: int, path: str, header: str) -> dict:
     """Run in its own process (see main): the clients' CPU is not the server's."""
     latencies: list[float] = []
 
     async def drive() -> None:
         until = time.perf_counter() + SECONDS
-        await asyncio.gather(*(_client("127.0.0.1", port, path, until, latencies) for _ in range(CLIENTS)))
+        await asyncio.gather(*(_client("127.0.0.1", port, path, header, until, latencies) for _ in range(CLIENTS)))
 
     began = time.perf_counter()
     asyncio.run(drive())
@@ -66,8 +74,8 @@ def load(port: int, path: str) -> dict:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--load":
-        print(json.dumps(load(int(sys.argv[2]), sys.argv[3])))
+    if len(sys.argv) == 5 and sys.argv[1] == "--load":
+        print(json.dumps(load(int(sys.argv[2]), sys.argv[3], sys.argv[4])))
         return
     home = (ROOT / ".twin" / "bench").resolve() if len(sys.argv) < 2 else Path(sys.argv[1]).resolve()
     home.mkdir(parents=True, exist_ok=True)
@@ -81,7 +89,9 @@ def main() -> None:
         port = probe.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "twin_pipeline.cli", "api", "--port", str(port)],
-        env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**{k: v for k, v in os.environ.items() if k != "TWIN_API_TOKEN"},
+             "DIGITAL_TWIN_API_KEY": KEY, "TWIN_API_AUTH": "enforce"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(100):
@@ -91,19 +101,21 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         rows = {}
-        for path in ("/status", "/history?limit=100"):
-            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5).read()  # warm
-            done = subprocess.run([sys.executable, __file__, "--load", str(port), path],
+        for label, path, header in RUNS:
+            name, value = header.split(": ", 1)
+            warm = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={name: value})
+            urllib.request.urlopen(warm, timeout=5).read()
+            done = subprocess.run([sys.executable, __file__, "--load", str(port), path, header],
                                   capture_output=True, text=True, check=True)
-            rows[path] = json.loads(done.stdout.strip().splitlines()[-1])
-            print(f"  {path}: {rows[path]}", flush=True)
+            rows[label] = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"  {label}: {rows[label]}", flush=True)
     finally:
         server.terminate()
         server.wait(10)
     print()
     print(f"endpoint (16 clients, {SECONDS:.0f} s)     requests/s     p50      p99     targets: p99 < 20 ms, >= 500 req/s")
-    for path, row in rows.items():
-        print(f"{path:<30} {row['rps']:>10.0f}  {row['p50_ms']:6.2f} ms  {row['p99_ms']:6.2f} ms")
+    for label, row in rows.items():
+        print(f"{label:<30} {row['rps']:>10.0f}  {row['p50_ms']:6.2f} ms  {row['p99_ms']:6.2f} ms")
 
 
 if __name__ == "__main__":

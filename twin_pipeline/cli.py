@@ -203,6 +203,8 @@ def cmd_pantry_history(settings: TwinSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
+    import logging
+
     import uvicorn
 
     from twin_pipeline.api import LOOPBACK, create_app
@@ -210,12 +212,15 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.reader import TwinReader
 
     host, port = args.host or settings.api_host, args.port or settings.api_port
-    if host not in LOOPBACK and settings.api_token is None and not args.allow_remote_without_token:
+    if host not in LOOPBACK and settings.api_key is None and not args.allow_remote_without_token:
         _say(
-            f"refusing to serve {host}:{port} without a token: set TWIN_API_TOKEN (clients then send "
-            "`Authorization: Bearer <token>`), serve on 127.0.0.1, or pass --allow-remote-without-token"
+            f"refusing to serve {host}:{port} without a token: set DIGITAL_TWIN_API_KEY (clients then send "
+            "it in X-API-KEY or as `Authorization: Bearer <key>`), serve on 127.0.0.1, "
+            "or pass --allow-remote-without-token"
         )
         return 2
+    # uvicorn configures only its own loggers; the security warnings of warn mode need a handler.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     urls = resolve_urls(settings)
     from twin_pipeline.sources import SOURCES
 
@@ -223,8 +228,16 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
         f"{role}_database": create_engine(urls.source(role), connect_args={"connect_timeout": 2})
         for role in SOURCES
     }
-    app = create_app(TwinReader(urls.twin, person_id=settings.person_id), token=settings.api_token, probes=probes)
-    auth = "bearer token required" if settings.api_token else "no token (loopback only)"
+    app = create_app(
+        TwinReader(urls.twin, person_id=settings.person_id), token=settings.api_key, auth_mode=settings.api_auth,
+        probes=probes, weekly_workout_target=settings.weekly_workout_target,
+    )
+    if settings.api_key is None:
+        auth = "no key (loopback only)"
+    elif settings.api_auth == "warn":
+        auth = "key checked, requests without it let through and logged (TWIN_API_AUTH=warn)"
+    else:
+        auth = "key required in X-API-KEY or as a bearer token"
     _say(f"twin API on http://{host}:{port} ({auth}); docs at /docs")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     return 0
@@ -410,15 +423,18 @@ def build_parser() -> argparse.ArgumentParser:
         "api",
         help="serve the read API (port 5677) for n8n, dashboards and scripts",
         description=(
-            "Serve GET /status, /health, /finance, /pantry, /history, /health/live, /health/ready and "
-            "/metrics from what the pipeline persisted. Listens on 127.0.0.1 unless told otherwise; "
-            "with TWIN_API_TOKEN set every endpoint but /health/live needs a bearer token."
+            "Serve /status, /today, /all, /morning_briefing, /health, /finance, /pantry, /history, "
+            "/health/history, /person, /goals, /home, /health/live, /health/ready, /health/domain/NAME "
+            "and /metrics (GET or POST) from what the pipeline persisted. Listens on 127.0.0.1 unless "
+            "told otherwise; with DIGITAL_TWIN_API_KEY (or TWIN_API_TOKEN) set every endpoint but "
+            "/health/live needs the key in X-API-KEY or as a bearer token (TWIN_API_AUTH=warn: "
+            "logged and let through)."
         ),
     )
     api.add_argument("--host", help="default TWIN_API_HOST or 127.0.0.1")
     api.add_argument("--port", type=int, help="default TWIN_API_PORT or 5677")
     api.add_argument("--allow-remote-without-token", action="store_true",
-                     help="serve a non-loopback address with no token (not recommended)")
+                     help="serve a non-loopback address with no key (not recommended)")
     api.set_defaults(handler=cmd_api)
 
     note = commands.add_parser(

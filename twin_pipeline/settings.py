@@ -130,7 +130,10 @@ class TwinSettings(BaseSettings):
     freshness_days: int = _env("TWIN_FRESHNESS_DAYS", 7)
     api_host: str = _env("TWIN_API_HOST", "127.0.0.1")
     api_port: int = _env("TWIN_API_PORT", 5677)
+    # The person's clients send DIGITAL_TWIN_API_KEY's value; TWIN_API_TOKEN is its earlier name.
+    api_key_configured: str | None = _env("DIGITAL_TWIN_API_KEY")
     api_token: str | None = _env("TWIN_API_TOKEN")
+    api_auth: str = _env("TWIN_API_AUTH", "enforce")
     notes_dir: Path | None = _env("TWIN_NOTES_DIR")
     goals_dir_configured: Path | None = _env("TWIN_GOALS_DIR")
     home_states_configured: str | None = _env("TWIN_HOME_STATES")
@@ -231,6 +234,31 @@ class TwinSettings(BaseSettings):
     @classmethod
     def _user_path(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
+
+    @field_validator("api_auth", mode="after")
+    @classmethod
+    def _api_auth(cls, mode: str) -> str:
+        mode = mode.strip().lower() or "enforce"
+        if mode not in ("enforce", "warn"):
+            raise ConfigurationError(f"TWIN_API_AUTH={mode!r} is not enforce or warn")
+        return mode
+
+    @model_validator(mode="after")
+    def _api_key_agrees(self) -> TwinSettings:
+        given = {v.strip() for v in (self.api_key_configured, self.api_token) if v and v.strip()}
+        if len(given) > 1:
+            raise ConfigurationError("DIGITAL_TWIN_API_KEY and TWIN_API_TOKEN are both set and differ: keep one")
+        if self.api_auth == "warn" and not given:
+            raise ConfigurationError("TWIN_API_AUTH=warn needs a key to warn about: set DIGITAL_TWIN_API_KEY")
+        return self
+
+    @property
+    def api_key(self) -> str | None:
+        """The API's key, from DIGITAL_TWIN_API_KEY or TWIN_API_TOKEN."""
+        for value in (self.api_key_configured, self.api_token):
+            if value and value.strip():
+                return value.strip()
+        return None
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> TwinSettings:

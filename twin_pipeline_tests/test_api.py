@@ -1,4 +1,6 @@
-"""The read API: every endpoint and error, auth on and off, and the OpenAPI schema fuzzed."""
+"""The read API: every endpoint and error, auth on and off, metrics, and the OpenAPI schema fuzzed.
+
+The person's own clients, call by call, are in test_api_clients.py."""
 
 from datetime import date, timedelta
 
@@ -83,7 +85,13 @@ def test_history_is_newest_first_with_corrections_marked(client):
 def test_clear_json_errors(client, path, params, status):
     response = client.get(path, params=params)
     assert response.status_code == status
-    assert response.json()["detail"]
+    body = response.json()
+    assert body["detail"]
+    assert body["report"].startswith("❌ Error: ") and body["report"] == body["response_text"] == body["content"]
+    if status == 422:
+        assert body["report"].startswith("❌ Error: invalid request: ")
+    else:
+        assert body["report"] == f"❌ Error: {body['detail']}"
 
 
 def test_an_unreachable_store_is_503(store):
@@ -92,6 +100,8 @@ def test_an_unreachable_store_is_503(store):
     response = down.get("/status")
     assert response.status_code == 503
     assert "unreachable at 127.0.0.1:1/autonomous_finance" in response.json()["detail"]
+    assert response.json()["report"].startswith("❌ Error: twin store unreachable at 127.0.0.1:1")
+    assert "twin_store_readable 0.0" in down.get("/metrics").text
 
 
 def test_readiness_names_the_database_that_is_down(store):
@@ -104,22 +114,60 @@ def test_readiness_names_the_database_that_is_down(store):
     assert body["databases"]["training_database"].startswith("unreachable at 127.0.0.1:1")
 
 
+def scrape(client) -> dict[tuple[str, tuple], float]:
+    """/metrics parsed: (sample name, sorted labels) -> value."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(client.get("/metrics").text)
+        for sample in family.samples
+    }
+
+
 def test_metrics_in_prometheus_text(client):
+    def status_requests(samples: dict, method: str) -> float:
+        key = ("twin_api_requests_total", (("method", method), ("path", "/status"), ("status", "200")))
+        return samples.get(key, 0.0)
+
     client.get("/status")
-    body = client.get("/metrics").text
-    assert 'twin_api_requests_total{method="GET",path="/status",status="200"}' in body
-    assert 'twin_state_age_seconds{entity="finance"}' in body
-    assert 'twin_sections_not_ok{entity="pantry"} 1' in body
-    assert 'twin_api_request_seconds_bucket{path="/status",le="+Inf"}' in body
+    before = scrape(client)
+    for _ in range(3):
+        client.get("/status")
+    client.post("/status")
+    samples = scrape(client)
+    assert status_requests(samples, "GET") == status_requests(before, "GET") + 3
+    assert status_requests(samples, "POST") == status_requests(before, "POST") + 1
+    assert samples[("twin_sections_not_ok", (("entity", "pantry"),))] == 1
+    assert samples[("twin_sections_not_ok", (("entity", "finance"),))] == 0
+    assert 0 <= samples[("twin_state_age_seconds", (("entity", "finance"),))] < 3600
+    assert samples[("twin_store_readable", ())] == 1
+    everything = samples[("twin_api_request_seconds_bucket", (("le", "+Inf"), ("path", "/status")))]
+    assert everything == samples[("twin_api_request_seconds_count", (("path", "/status"),))] >= 5
+    bounds = {dict(labels)["le"] for name, labels in samples if name == "twin_api_request_seconds_bucket"}
+    assert bounds == {"0.001", "0.0025", "0.005", "0.01", "0.02", "0.05", "0.1", "0.25", "1.0", "+Inf"}
+
+
+def test_each_app_counts_only_its_own_requests(store):
+    first, second = (TestClient(create_app(TwinReader(store.finance_url), recheck_seconds=0)) for _ in range(2))
+    first.get("/finance")
+    key = ("twin_api_requests_total", (("method", "GET"), ("path", "/finance"), ("status", "200")))
+    assert (scrape(first).get(key), scrape(second).get(key)) == (1.0, None)
 
 
 def test_with_a_token_everything_but_liveness_needs_it(store):
     guarded = TestClient(create_app(TwinReader(store.finance_url), token=TOKEN))
     assert guarded.get("/health/live").status_code == 200
-    for path in ("/status", "/finance", "/history", "/metrics", "/health/ready"):
+    for path in ("/status", "/finance", "/history", "/metrics", "/health/ready", "/all", "/morning_briefing"):
         assert guarded.get(path).status_code == 401, path
-        assert guarded.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert guarded.get(path, headers={"Authorization": "Basic a2V5"}).status_code == 401, path
+        assert guarded.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 403, path
+    refused = guarded.get("/status", headers={"X-API-KEY": "wrong"})
+    assert (refused.status_code, refused.json()["report"]) == (
+        403, "❌ Error: wrong API key: send the key of DIGITAL_TWIN_API_KEY in X-API-KEY")
     assert guarded.get("/status", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    assert guarded.get("/status", headers={"X-API-KEY": TOKEN}).status_code == 200
+    assert guarded.get("/status", headers={"X-API-KEY": "wrong", "Authorization": f"Bearer {TOKEN}"}).status_code == 200
 
 
 def test_a_new_state_shows_without_restarting(store):
@@ -147,15 +195,18 @@ def test_the_openapi_schema_fuzzed_gives_no_server_error(store):
     from hypothesis import HealthCheck, given, settings
     from schemathesis.checks import not_a_server_error
 
-    app = create_app(TwinReader(store.finance_url), recheck_seconds=0)
+    probes = {"finance_database": store.finance, "training_database": store.training, "pantry_database": store.pantry}
+    app = create_app(TwinReader(store.finance_url), token=TOKEN, auth_mode="warn", probes=probes, recheck_seconds=0)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 11
+    # 16 paths, GET and POST on each (2 per path; /health/history's POST takes a body)
+    assert len(operations) == 32
+    assert {op.method.upper() for op in operations} == {"GET", "POST"}
 
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def no_server_error(case) -> None:
             case.call_and_validate(checks=[not_a_server_error])
 

@@ -1,0 +1,7 @@
+"""The read API on port 5677 (n8n, dashboards, Telegram bots, scripts): what the pipeline
+persisted, served from memory until the store changes; nothing is recomputed here."""
+
+from twin_pipeline.api.app import create_app
+from twin_pipeline.api.auth import AUTH_MODES, LOOPBACK, AuthMode
+
+__all__ = ["AUTH_MODES", "LOOPBACK", "AuthMode", "create_app"]

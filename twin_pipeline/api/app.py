@@ -1,0 +1,53 @@
+"""Builds the read API: the routers, behind the key guard, over one twin store."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+from sqlalchemy import Engine
+
+from twin_pipeline.api.auth import AuthMode, document_keys, key_guard
+from twin_pipeline.api.context import AnswerCache, TwinApi
+from twin_pipeline.api.errors import install_error_handlers
+from twin_pipeline.api.metrics import ApiMetrics, MeasureRequests
+from twin_pipeline.api.routers import clients, entities, history, people, status
+from twin_pipeline.api.routers import probes as probe_routes
+from twin_pipeline.reader import TwinReader
+from twin_pipeline.settings import describe_url
+
+DESCRIPTION = """The digital twin's persisted state and daily status text, as the person's n8n
+workflows, Obsidian dashboards and scripts call it. Every endpoint answers GET and POST.
+
+**Auth.** With a key set (DIGITAL_TWIN_API_KEY or TWIN_API_TOKEN), every endpoint but
+/health/live needs it in `X-API-KEY` or as `Authorization: Bearer <key>`: 401 without one,
+403 with a wrong one. With TWIN_API_AUTH=warn such requests are let through and logged.
+
+**Answers.** Every JSON object answer carries its text under `report`, copied to
+`response_text` and `content`; errors keep their status code and `detail` and start their
+`report` with `❌ Error:`. Names marked "kept for existing clients" are what their dashboards
+read."""
+
+
+def create_app(
+    reader: TwinReader,
+    *,
+    token: str | None = None,
+    auth_mode: AuthMode = "enforce",
+    probes: dict[str, Engine] | None = None,
+    recheck_seconds: float = 0.5,
+    weekly_workout_target: int = 3,
+) -> FastAPI:
+    """The API over one twin store. `token` is the API key (None: no key, loopback only);
+    `probes` are the source databases /health/ready and /health/domain check."""
+    guard = key_guard(token, auth_mode)
+    api = TwinApi(reader, AnswerCache(reader.version, recheck_seconds), weekly_workout_target, dict(probes or {}))
+    metrics = ApiMetrics(reader)
+    app = FastAPI(title="twin-pipeline read API", version="2", description=DESCRIPTION)
+    app.add_middleware(MeasureRequests, metrics=metrics)
+    install_error_handlers(app, describe_url(reader.engine.url.render_as_string(hide_password=True)))
+    app.include_router(probe_routes.live_router())
+    for routes in (status.router(api), clients.router(api), entities.router(api), history.router(api),
+                   people.router(api), probe_routes.router(api, metrics)):
+        app.include_router(routes, dependencies=[Depends(guard)] if guard else [])
+    if guard:
+        document_keys(app)
+    return app

@@ -1,0 +1,95 @@
+"""What every router shares: the reader over the twin store, the answer cache, the probed
+databases. Answers are serialized once and served from memory until the store changes."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fastapi.responses import Response
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from twin_pipeline.core.summary import render_summary
+from twin_pipeline.reader import DayState, NoState, TwinReader
+from twin_pipeline.store import StoreError
+
+JSON = "application/json"
+TEXT = "text/plain; charset=utf-8"
+
+
+class AnswerCache:
+    """Serialized answers keyed by request, valid while the store's version is unchanged.
+
+    The version is polled by a background thread every `recheck_seconds`, so a request
+    never waits for that query; with recheck_seconds=0 every request checks (tests)."""
+
+    def __init__(self, version: Callable[[], tuple], recheck_seconds: float):
+        self._version, self._recheck = version, recheck_seconds
+        self._answers: dict[tuple, bytes] = {}
+        self._seen: tuple | None = None
+        self._lock = threading.Lock()
+        if recheck_seconds > 0:
+            threading.Thread(target=self._poll, name="twin-api-store-version", daemon=True).start()
+
+    def _refresh(self) -> None:
+        current = self._version()
+        with self._lock:
+            if current != self._seen:
+                self._answers = {}
+                self._seen = current
+
+    def _poll(self) -> None:
+        while True:
+            try:
+                self._refresh()
+            except (SQLAlchemyError, StoreError):
+                pass  # the requests themselves report the store being down
+            time.sleep(self._recheck)
+
+    def get(self, key: tuple, compute: Callable[[], bytes]) -> bytes:
+        if self._recheck <= 0:
+            self._refresh()
+        answers = self._answers
+        answer = answers.get(key)
+        if answer is None:
+            answer = compute()
+            answers[key] = answer
+        return answer
+
+
+@dataclass
+class TwinApi:
+    """The twin store behind the API, and what the answers need besides it."""
+
+    reader: TwinReader
+    cache: AnswerCache
+    weekly_workout_target: int = 3
+    probes: dict[str, Engine] = field(default_factory=dict)
+
+    def answer(self, key: tuple, compute: Callable[[], object], media_type: str = JSON) -> Response:
+        """The cached answer for `key`, computing and serializing it on a miss."""
+
+        def serialized() -> bytes:
+            value = compute()
+            if media_type == JSON:
+                return json.dumps(value, ensure_ascii=False).encode()
+            return str(value).encode()
+
+        return Response(self.cache.get(key, serialized), media_type=media_type)
+
+    def status_text(self, found: DayState) -> str:
+        """The day's stored status text; rendered from its documents if none was stored."""
+        if found.summary is not None:
+            return found.summary
+        return render_summary(found.as_of, found.entities, weekly_workout_target=self.weekly_workout_target)
+
+    def known(self, read: Callable[[], object]) -> object | None:
+        """An entity the twin may not know yet (home, person): None rather than an error."""
+        try:
+            return read()
+        except NoState:
+            return None

@@ -1,0 +1,99 @@
+"""Prometheus metrics of one app, in its own registry: requests and latencies per route, and
+at scrape time the age of the newest state and the sections that are not ok."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
+
+from twin_pipeline.reader import NoState, TwinReader
+from twin_pipeline.store import StoreError
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0)
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+
+
+class StoreCollector:
+    """The twin store's freshness, read when Prometheus scrapes."""
+
+    def __init__(self, reader: TwinReader):
+        self.reader = reader
+
+    def describe(self) -> list[Metric]:
+        # Named up front so registering never queries the store.
+        return [GaugeMetricFamily(name, "") for name in
+                ("twin_state_age_seconds", "twin_sections_not_ok", "twin_store_readable")]
+
+    def collect(self) -> Iterator[Metric]:
+        age = GaugeMetricFamily("twin_state_age_seconds", "Seconds since the newest state row of each entity",
+                                labels=["entity"])
+        not_ok = GaugeMetricFamily("twin_sections_not_ok", "1 when the newest day's section is not ok",
+                                   labels=["entity"])
+        readable = GaugeMetricFamily("twin_store_readable", "1 when the twin store answers")
+        try:
+            now = datetime.now(timezone.utc)
+            for row in self.reader.history(limit=3):
+                seconds = (now - datetime.fromisoformat(row["created_at"])).total_seconds()
+                age.add_metric([row["entity_type"]], round(seconds))
+            for name, document in self.reader.day().entities.items():
+                not_ok.add_metric([name], int(document.get("status") != "ok"))
+            readable.add_metric([], 1)
+        except (NoState, StoreError, SQLAlchemyError):
+            readable.add_metric([], 0)
+        yield from (age, not_ok, readable)
+
+
+class ApiMetrics:
+    """Request counts and latency histograms, and the store's gauges, in one registry."""
+
+    def __init__(self, reader: TwinReader):
+        self.registry = CollectorRegistry()
+        self.requests = Counter("twin_api_requests", "Requests answered", ["method", "path", "status"],
+                                registry=self.registry)
+        self.latency = Histogram("twin_api_request_seconds", "Time to answer", ["path"],
+                                 buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.registry.register(StoreCollector(reader))
+        self._series: dict[tuple[str, str, int], tuple] = {}
+
+    def observe(self, method: str, path: str, status: int, seconds: float) -> None:
+        # The labelled children, looked up once per (method, route, status): labels() takes a lock.
+        series = self._series.get((method, path, status))
+        if series is None:
+            series = (self.requests.labels(method, path, str(status)), self.latency.labels(path))
+            self._series[(method, path, status)] = series
+        series[0].inc()
+        series[1].observe(seconds)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MeasureRequests:
+    """ASGI middleware: every request's route, status and duration into ApiMetrics."""
+
+    def __init__(self, app, metrics: ApiMetrics):
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        began, status = time.perf_counter(), 500
+
+        async def sending(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            # The route's template, not the raw path: unknown paths must not grow the label set.
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.observe(scope["method"], route, status, time.perf_counter() - began)

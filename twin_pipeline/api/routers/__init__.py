@@ -1,0 +1,37 @@
+"""The API's routers, one per resource; every read endpoint answers GET and POST alike
+(the person's n8n workflows POST to read endpoints)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from twin_pipeline.api.answers import ErrorAnswer
+
+READ_METHODS = ("GET", "POST")
+ERRORS = {code: {"model": ErrorAnswer, "description": what} for code, what in {
+    401: "No API key (TWIN_API_AUTH=enforce)",
+    403: "A wrong API key (TWIN_API_AUTH=enforce)",
+    404: "No state for that day",
+    422: "A parameter is malformed",
+    503: "The twin store does not answer",
+}.items()}
+
+DAY_QUERY = Query(None, alias="date", description="YYYY-MM-DD; default: the newest day")
+
+
+def read_route(
+    router: APIRouter, path: str, answer: type[BaseModel] | None = None, *, errors: dict = ERRORS, **options
+) -> Callable[[Callable], Callable]:
+    """Register an endpoint for GET and for POST, as two operations with their own ids;
+    `answer` documents its JSON (the endpoint returns the serialized answer itself)."""
+    responses = {**errors, **({200: {"model": answer}} if answer else {}), **options.pop("responses", {})}
+
+    def register(endpoint: Callable) -> Callable:
+        for method in READ_METHODS:
+            router.add_api_route(path, endpoint, methods=[method], responses=responses, **options)
+        return endpoint
+
+    return register

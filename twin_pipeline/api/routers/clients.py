@@ -1,0 +1,59 @@
+"""The calls the person's n8n workflows already make: the planner's `/today`, the
+reflection workflows' `/all`, and the briefing workflow's `/morning_briefing`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from twin_pipeline.api.answers import AllAnswer, DayText, TodayAnswer, enveloped
+from twin_pipeline.api.context import TwinApi
+from twin_pipeline.api.routers import DAY_QUERY, read_route
+from twin_pipeline.core.briefing import everything_text, morning_briefing, today_dashboard
+
+
+def router(api: TwinApi) -> APIRouter:
+    routes = APIRouter(tags=["the person's workflows"])
+
+    @read_route(routes, "/today", TodayAnswer, summary="Today's dashboard text (the planner workflow)",
+                description="JSON in both formats: the planner asks for `format=text` and reads "
+                "`response_text` (`📱 Today's Dashboard …`); `format=json` adds the documents under `data`.")
+    async def today(format: Literal["json", "text"] = "json") -> Response:
+        def document() -> dict:
+            found = api.reader.day()
+            text = today_dashboard(found.as_of, api.status_text(found))
+            extra = {"data": found.entities} if format == "json" else {}
+            return enveloped(text, as_of=found.as_of, **extra)
+
+        return api.answer(("today", format), document)
+
+    @read_route(routes, "/all", AllAnswer, summary="Everything the twin knows about a day, in one answer",
+                description="Every section as stored (forecasts included when a section carries them), "
+                "the person, the goals and the home under `data`; the status text and goals due as text.")
+    async def everything(day: date | None = DAY_QUERY) -> Response:
+        def document() -> dict:
+            found, goals = api.reader.day(day), api.reader.goals()
+            data = {**found.entities, "person": api.known(api.reader.person), "goals": goals,
+                    "home": api.known(api.reader.home)}
+            return enveloped(everything_text(api.status_text(found), goals, found.as_of), as_of=found.as_of, data=data)
+
+        return api.answer(("all", day), document)
+
+    @read_route(routes, "/morning_briefing", DayText, summary="The 🌅 MORNING BRIEFING text (the briefing workflow)",
+                description="Health, finance (month to date, budget), pantry, home and goals due; sections the "
+                "twin knows nothing of (tasks, sleep, HRV) are left out.")
+    async def briefing(day: date | None = DAY_QUERY) -> Response:
+        def document() -> dict:
+            found = api.reader.day(day)
+            text = morning_briefing(
+                found.as_of, found.entities, weekly_workout_target=api.weekly_workout_target,
+                home=api.known(api.reader.home), goals=api.reader.goals(),
+            )
+            return enveloped(text, as_of=found.as_of)
+
+        return api.answer(("briefing", day), document)
+
+    return routes

@@ -1,0 +1,51 @@
+"""`/finance`, `/health`, `/pantry`: one section of a day, its dashboard figures at the top."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from twin_pipeline.api.answers import FinanceAnswer, HealthAnswer, PantryAnswer, enveloped, with_old_names
+from twin_pipeline.api.context import TwinApi
+from twin_pipeline.api.routers import DAY_QUERY, read_route
+from twin_pipeline.core.summary import finance_line, health_line, pantry_line
+from twin_pipeline.reader import NoState
+
+ANSWERS = {"health": HealthAnswer, "finance": FinanceAnswer, "pantry": PantryAnswer}
+
+
+def section_line(api: TwinApi, name: str, document: dict) -> str:
+    if name == "health":
+        return health_line(document, api.weekly_workout_target)
+    return finance_line(document) if name == "finance" else pantry_line(document)
+
+
+def section_answer(api: TwinApi, name: str, day: date | None) -> Response:
+    """The section's document with its old names, its status line and the document under `data`."""
+
+    def document() -> dict:
+        state = api.reader.day(day).entities
+        if name not in state:
+            raise NoState(f"no {name} state for {day or 'the newest day'}")
+        found = state[name]
+        return enveloped(section_line(api, name, found), **with_old_names(name, found), data=found)
+
+    return api.answer((name, day), document)
+
+
+def router(api: TwinApi) -> APIRouter:
+    routes = APIRouter(tags=["sections"])
+
+    def endpoint(name: str) -> Callable:
+        async def one(day: date | None = DAY_QUERY) -> Response:
+            return section_answer(api, name, day)
+
+        one.__name__ = f"{name}_state"
+        return one
+
+    for name, answer in ANSWERS.items():
+        read_route(routes, f"/{name}", answer, summary=f"The {name} state of a day")(endpoint(name))
+    return routes

@@ -1,0 +1,43 @@
+"""`/person`, `/goals`, `/home`: the entities beside the daily sections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from twin_pipeline.api.answers import EntityAnswer, enveloped
+from twin_pipeline.api.context import TwinApi
+from twin_pipeline.api.routers import read_route
+from twin_pipeline.core.briefing import person_line
+from twin_pipeline.core.summary import home_line
+
+
+def entity_answer(api: TwinApi, name: str, read: Callable[[], dict], line: Callable[[dict], str]) -> Response:
+    """The entity's row at the top and under `data`, its line of text under `report`."""
+
+    def document() -> dict:
+        row = read()
+        return enveloped(line(row), **row, data=row)
+
+    return api.answer((name,), document)
+
+
+def router(api: TwinApi) -> APIRouter:
+    routes = APIRouter(tags=["entities"])
+
+    @read_route(routes, "/person", EntityAnswer, summary="The person: health metrics and goal progress")
+    async def person() -> Response:
+        return entity_answer(api, "person", api.reader.person, person_line)
+
+    @read_route(routes, "/goals", summary="The person's goals",
+                description="A JSON list (no text envelope: existing callers index it).")
+    async def goals() -> Response:
+        return api.answer(("goals",), api.reader.goals)
+
+    @read_route(routes, "/home", EntityAnswer, summary="The home: environment, devices, status")
+    async def home() -> Response:
+        return entity_answer(api, "home", api.reader.home, home_line)
+
+    return routes

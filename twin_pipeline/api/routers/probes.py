@@ -1,0 +1,78 @@
+"""Probes: the process is live, every database answers (or one source's), and /metrics."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from twin_pipeline.api.answers import DomainAnswer, LiveAnswer, ReadyAnswer, enveloped, error_answer
+from twin_pipeline.api.context import TwinApi
+from twin_pipeline.api.metrics import CONTENT_TYPE, ApiMetrics
+from twin_pipeline.api.routers import read_route
+from twin_pipeline.faults import kind_of
+from twin_pipeline.settings import describe_url
+
+Domain = Literal["finance", "training", "pantry", "twin"]
+
+
+def where(engine: Engine) -> str:
+    return describe_url(engine.url.render_as_string(hide_password=True))
+
+
+def probe(engine: Engine) -> str:
+    """`ok`, or why the database does not answer, naming it as host:port/database."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return "ok"
+    except SQLAlchemyError as exc:
+        return f"{kind_of(exc)} at {where(engine)}"
+
+
+def live_router() -> APIRouter:
+    routes = APIRouter(tags=["probes"])
+
+    @read_route(routes, "/health/live", LiveAnswer, errors={}, openapi_extra={"security": []},
+                summary="The API process answers (no key needed)")
+    async def live() -> dict:
+        return enveloped("✅ the twin API is live", status="ok")
+
+    return routes
+
+
+def router(api: TwinApi, metrics: ApiMetrics) -> APIRouter:
+    routes = APIRouter(tags=["probes"])
+    databases = {"twin_store": api.reader.engine, **api.probes}
+
+    @read_route(routes, "/health/ready", ReadyAnswer, summary="Every database answers")
+    def ready() -> JSONResponse:
+        results = {name: probe(engine) for name, engine in databases.items()}
+        down = [f"{name} {result}" for name, result in results.items() if result != "ok"]
+        if down:
+            message = "not ready: " + "; ".join(down)
+            return JSONResponse({**error_answer(message, message), "status": "down", "databases": results}, 503)
+        return JSONResponse(enveloped("✅ every database answers", status="ok", databases=results))
+
+    @read_route(routes, "/health/domain/{name}", DomainAnswer, summary="One source's database answers",
+                description="`twin` is the twin store; `finance`, `training`, `pantry` the sources.")
+    def domain(name: Domain) -> JSONResponse:
+        database = "twin_store" if name == "twin" else f"{name}_database"
+        engine = databases.get(database)
+        result = probe(engine) if engine is not None else "not configured for this API (`twin api` probes it)"
+        if result != "ok":
+            message = f"{name} database {result}"
+            return JSONResponse({**error_answer(message, message), "domain": name, "database": database,
+                                 "status": "down"}, 503)
+        return JSONResponse(enveloped(f"✅ {name} database answers at {where(engine)}",
+                                      domain=name, database=database, status="ok"))
+
+    @read_route(routes, "/metrics", summary="Prometheus metrics", response_class=Response,
+                responses={200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format"}})
+    def prometheus() -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE)
+
+    return routes
