@@ -19,12 +19,11 @@ from httpx import Response
 from twin_pipeline.api import create_app
 from twin_pipeline.core.briefing import goals_due, morning_briefing, today_dashboard
 from twin_pipeline.defs.entities import ENTITY_ASSETS
-from twin_pipeline.defs.shared import TwinConfig
 from twin_pipeline.reader import TwinReader
 from twin_pipeline.settings import EXAMPLES, ConfigurationError, TwinSettings
-from twin_pipeline_tests.conftest import execute, materialize_days
+from twin_pipeline_tests.conftest import execute, materialize_days, today
 
-TODAY = TwinConfig().today()
+TODAY = today()
 KEY = "their-digital-twin-api-key"
 
 
