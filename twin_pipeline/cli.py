@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine
 
+from twin_pipeline.migrations import MigrationError
 from twin_pipeline.settings import DAGSTER_YAML, ConfigurationError, TwinSettings, mask_url
+from twin_pipeline.store import StoreError
 
 
 def _say(message: str) -> None:
@@ -62,6 +64,7 @@ def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progr
         raise ConfigurationError(
             f"{end} is in the future: the last day is today, {today} in {settings.timezone}"
         )
+    require_current_store(settings)
     job = _definitions().resolve_job_def("twin_daily_job")
     steps = len(job.asset_layer.executable_asset_keys)
     tags = {
@@ -88,6 +91,23 @@ def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progr
             )
 
     return _execute(job, tags, run_id, report if progress else None)
+
+
+def require_current_store(settings: TwinSettings) -> None:
+    """Stop before any work, with one line, when the twin store lacks a table or a
+    migration (read-only, so the pipeline's own login can ask). A store that cannot be
+    reached is left to the run, which names it (and `twin snapshot` still shows the day)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from twin_pipeline.database import Database
+    from twin_pipeline.store import check_store
+
+    store = Database.for_role(settings, "twin")
+    try:
+        with store.engine().connect() as conn:
+            check_store(conn, store.location)
+    except SQLAlchemyError:
+        return
 
 
 def run_entities(settings: TwinSettings) -> bool:
@@ -222,6 +242,7 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
     # uvicorn configures only its own loggers; the security warnings of warn mode need a handler.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     urls = resolve_urls(settings)
+    require_current_store(settings)
     from twin_pipeline.sources import SOURCES
 
     probes = {
@@ -373,7 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the main job: database, migrations, demo data if empty, last 30 days, then the UI",
         description=(
             "Start (or reuse) the embedded PostgreSQL unless URLs are configured, apply the twin "
-            "store's migrations, fill empty embedded sources with demo data, materialize the last "
+            "store's pending migrations (a login that may not, like twin_writer, is told to run "
+            "`twin db migrate` as the owner), fill empty embedded sources with demo data, materialize the last "
             "days in one run, print today's summary, then serve Dagster's UI and daemon (dg dev)."
         ),
     )
@@ -489,6 +511,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as exc:
         _say(f"configuration error: {exc}")
         return 2
+    except (MigrationError, StoreError) as exc:
+        _say(f"error: {exc}")
+        return 1
 
 
 if __name__ == "__main__":

@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
+from twin_pipeline.settings import describe_url
 from twin_pipeline.sources import SOURCES
+
+# Where the README tells the person which login runs what.
+README_SECTION = "Pointing it at your existing databases"
 
 
 def _folders() -> dict[str, tuple[str, Traversable]]:
@@ -82,63 +86,132 @@ def available(target: str) -> list[Migration]:
     return found
 
 
-def applied(engine: Engine, target: str) -> dict[int, str]:
-    """version -> checksum of what was applied to this database for the target."""
-    with engine.connect() as conn:
-        exists = conn.execute(text("SELECT to_regclass('twin_schema_migrations')")).scalar()
-        if exists is None:
-            return {}
-        rows = conn.execute(
-            text("SELECT version, checksum FROM twin_schema_migrations WHERE target = :t"),
-            {"t": target},
+def applied(bind: Engine | Connection, target: str) -> dict[int, str]:
+    """version -> checksum of what was applied to this database for the target.
+
+    Read-only, and needs no more than SELECT on twin_schema_migrations (none at all when
+    the table does not exist yet: then nothing was applied)."""
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return applied(conn, target)
+    exists, readable = bind.execute(text(
+        "SELECT to_regclass('twin_schema_migrations') IS NOT NULL, "
+        "has_table_privilege(CAST(to_regclass('twin_schema_migrations') AS oid), 'SELECT')"
+    )).one()
+    if not exists:
+        return {}
+    if not readable:
+        login = bind.execute(text("SELECT current_user")).scalar_one()
+        raise MigrationError(
+            f"{_label(target)} {_where(bind.engine)}: {login} may not read twin_schema_migrations, so "
+            f"which migrations ran is unknown: apply sql/roles/{_role_file(target)} as the database owner "
+            f'(see README, "{README_SECTION}")'
         )
-        return {version: checksum for version, checksum in rows}
+    rows = bind.execute(
+        text("SELECT version, checksum FROM twin_schema_migrations WHERE target = :t"), {"t": target}
+    )
+    return {version: checksum.strip() for version, checksum in rows}
 
 
-def pending(engine: Engine, target: str) -> list[Migration]:
-    done = applied(engine, target)
+def pending(bind: Engine | Connection, target: str) -> list[Migration]:
+    """The shipped migrations not yet applied; read-only, it never creates anything."""
+    done = applied(bind, target)
     return [m for m in available(target) if m.version not in done]
+
+
+def pending_line(target: str, location: str, waiting: list[Migration], login: str | None = None) -> str:
+    """The one line that says what is pending where and what to do: run the migration as the owner."""
+    count = f"{len(waiting)} migration{'s' if len(waiting) > 1 else ''} pending"
+    names = ", ".join(m.path.name for m in waiting)
+    refused = f" that {login} may not apply" if login else ""
+    return (
+        f"{_label(target)} {location} has {count} ({names}){refused}: run `{_command(target)}` as the "
+        f'database owner (see README, "{README_SECTION}")'
+    )
+
+
+def _command(target: str) -> str:
+    """The command that applies a target's migrations."""
+    if target == "twin":
+        return "twin db migrate"
+    return "twin db migrate --sources" if target in SOURCE_TARGETS else "twin pantry-history install --yes"
+
+
+def _role_file(target: str) -> str:
+    """The file of sql/roles/ that gives the pipeline's login its rights in the target's database."""
+    return "twin_writer.sql" if target == "twin" else "twin_reader.sql"
+
+
+def _label(target: str) -> str:
+    return "twin store" if target == "twin" else f"{FOLDERS[target][0]} database"
+
+
+def _where(engine: Engine) -> str:
+    return describe_url(engine.url.render_as_string(hide_password=False))
+
+
+def _changed(target: str, done: dict[int, str], database: str | None) -> None:
+    for migration in available(target):
+        recorded = done.get(migration.version)
+        if recorded is not None and recorded != migration.checksum:
+            raise MigrationError(
+                f"{migration.path.name} ({target}) was changed after it was applied "
+                f"to {database}; put the change in a new numbered migration"
+            )
 
 
 def migrate(engine: Engine, target: str) -> list[Migration]:
     """Apply what is pending for the target, each file in its own transaction.
 
-    A migration already applied whose file has since changed is an error: migrations
-    are append-only, a change goes in a new numbered file.
+    What is pending is read first, read-only: with nothing pending this needs no more
+    than SELECT on twin_schema_migrations, so the pipeline's own login (sql/roles/) can
+    call it. A login that may not apply what is pending gets one line naming the database
+    and the owner's command. A migration already applied whose file has since changed is
+    an error: migrations are append-only, a change goes in a new numbered file.
     """
+    with engine.connect() as conn:
+        done = applied(conn, target)
+        login = conn.execute(text("SELECT current_user")).scalar_one()
+    _changed(target, done, engine.url.database)
+    waiting = [m for m in available(target) if m.version not in done]
     ran = []
-    for migration in available(target):
-        with engine.begin() as conn:
-            # Serialise concurrent migrators (several Dagster processes may start at once).
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('twin_schema_migrations'))"))
-            conn.exec_driver_sql(_RECORD_TABLE)
-            recorded = conn.execute(
-                text(
-                    "SELECT checksum FROM twin_schema_migrations "
-                    "WHERE target = :t AND version = :v"
-                ),
-                {"t": target, "v": migration.version},
-            ).scalar()
-            if recorded is not None:
-                if recorded.strip() != migration.checksum:
-                    raise MigrationError(
-                        f"{migration.path.name} ({target}) was changed after it was applied "
-                        f"to {engine.url.database}; put the change in a new numbered migration"
-                    )
-                continue
-            try:
+    for migration in waiting:
+        try:
+            with engine.begin() as conn:
+                # Serialise concurrent migrators (several Dagster processes may start at once).
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('twin_schema_migrations'))"))
+                conn.exec_driver_sql(_RECORD_TABLE)
+                recorded = conn.execute(
+                    text("SELECT checksum FROM twin_schema_migrations WHERE target = :t AND version = :v"),
+                    {"t": target, "v": migration.version},
+                ).scalar()
+                if recorded is not None:  # another process applied it meanwhile
+                    _changed(target, {migration.version: recorded.strip()}, engine.url.database)
+                    continue
                 conn.connection.cursor().execute(migration.sql)
-            except Exception as exc:
-                raise MigrationError(
-                    f"migration {target}/{migration.path.name} failed on database "
-                    f"{engine.url.database}: {str(exc).strip().splitlines()[0]}"
-                ) from exc
-            conn.execute(
-                text(
-                    "INSERT INTO twin_schema_migrations (target, version, name, checksum) "
-                    "VALUES (:t, :v, :n, :c)"
-                ),
-                {"t": target, "v": migration.version, "n": migration.name, "c": migration.checksum},
-            )
-            ran.append(migration)
+                conn.execute(
+                    text(
+                        "INSERT INTO twin_schema_migrations (target, version, name, checksum) "
+                        "VALUES (:t, :v, :n, :c)"
+                    ),
+                    {"t": target, "v": migration.version, "n": migration.name, "c": migration.checksum},
+                )
+        except MigrationError:
+            raise
+        except Exception as exc:
+            if _refused(exc):
+                left = waiting[waiting.index(migration):]
+                raise MigrationError(pending_line(target, _where(engine), left, login)) from None
+            raise MigrationError(
+                f"migration {target}/{migration.path.name} failed on database "
+                f"{engine.url.database}: {str(exc).strip().splitlines()[0]}"
+            ) from exc
+        ran.append(migration)
     return ran
+
+
+def _refused(exc: BaseException) -> bool:
+    """The login may not change the schema: it lacks a right (SQLSTATE 42501), or its
+    sessions are read-only (25006, as twin_reader's are); a driver or SQLAlchemy error."""
+    original = getattr(exc, "orig", exc)
+    return getattr(original, "pgcode", None) in ("42501", "25006") or "permission denied" in str(exc)

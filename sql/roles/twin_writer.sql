@@ -1,11 +1,13 @@
 -- A login for TWIN_DATABASE_URL: it reads and appends the twin's history and keeps the
--- project's own tables, nothing else. Run as the twin store's owner after
--- `twin db migrate` (which needs the owner, as any schema change does):
+-- project's own tables, nothing else; it may not change the schema. Run as the twin
+-- store's owner after `twin db migrate` (which needs the owner, as any schema change does),
+-- and again after a later `twin db migrate` (the grants name the tables):
 --
 --   psql -d autonomous_finance -f sql/roles/twin_writer.sql
 --   psql -d postgres -c "\password twin_writer"
 --
 -- digital_twin_updates is append-only for this role: SELECT and INSERT, no UPDATE or DELETE.
+-- twin_schema_migrations is read only: the pipeline checks that nothing is pending.
 
 SELECT 'CREATE ROLE twin_writer LOGIN'
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'twin_writer') \gexec
@@ -14,7 +16,11 @@ GRANT CONNECT ON DATABASE :"DBNAME" TO twin_writer;
 GRANT USAGE ON SCHEMA public TO twin_writer;
 GRANT SELECT, INSERT ON digital_twin_updates TO twin_writer;
 GRANT SELECT ON twin_schema_migrations TO twin_writer;
-GRANT SELECT, INSERT, UPDATE ON person, home, goal TO twin_writer;
-GRANT SELECT, INSERT, UPDATE, DELETE
-    ON twin_section_day, twin_daily_summary, twin_source_fingerprint, twin_source_coverage
+GRANT SELECT, INSERT, UPDATE
+    ON person, home, goal, twin_section_day, twin_daily_summary, twin_source_coverage
     TO twin_writer;
+GRANT SELECT, INSERT, DELETE ON twin_source_fingerprint TO twin_writer;
+-- Exactly that, also where an earlier version of this file granted more.
+REVOKE UPDATE, DELETE, TRUNCATE ON digital_twin_updates FROM twin_writer;
+REVOKE DELETE ON twin_section_day, twin_daily_summary, twin_source_coverage FROM twin_writer;
+REVOKE UPDATE ON twin_source_fingerprint FROM twin_writer;

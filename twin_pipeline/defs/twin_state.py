@@ -11,7 +11,7 @@ from twin_pipeline.defs.partitions import cyclic_gc_paused, daily_asset_options,
 from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_SOURCES
-from twin_pipeline.store import check_store, load_sections, resolve_person, write_states
+from twin_pipeline.store import StoreError, check_store, load_sections, resolve_person, write_states
 
 
 def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
@@ -31,8 +31,12 @@ def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         days = run_days(context)
         with twin_store.engine().begin() as conn, cyclic_gc_paused():
-            check_store(conn, twin_store.location)
-            person_id = resolve_person(conn, twin_config.person_id)
+            try:
+                check_store(conn, twin_store.location)
+                person_id = resolve_person(conn, twin_config.person_id)
+            except StoreError as exc:
+                # The one line (what is missing or pending, the owner's command) heads the run's failure.
+                raise dg.Failure(description=str(exc)) from None
             sections = load_sections(conn, days)
             computed = {}
             for day in days:

@@ -41,12 +41,25 @@ class StoreError(RuntimeError):
 
 
 def check_store(conn: Connection, location: str) -> None:
+    """Read-only: the store has the twin's tables and every shipped migration applied.
+
+    The pipeline's login (sql/roles/twin_writer.sql) may not change the schema, so a run
+    never migrates; it names what is missing and the owner's command instead."""
+    # Imported here: migrations reads the source specs, which import this module.
+    from twin_pipeline.migrations import MigrationError, pending, pending_line
+
     missing = conn.execute(sql("required_tables"), {"names": list(REQUIRED_TABLES)}).scalars().all()
     if missing:
         raise StoreError(
-            f"twin store {location} lacks {', '.join(missing)}: run `twin db migrate` "
-            "to create the twin's tables (it never touches the source databases)"
+            f"twin store {location} lacks {', '.join(missing)}: run `twin db migrate` as the database "
+            "owner to create the twin's tables (it never touches the source databases)"
         )
+    try:
+        waiting = pending(conn, "twin")
+    except MigrationError as exc:
+        raise StoreError(str(exc)) from None
+    if waiting:
+        raise StoreError(pending_line("twin", location, waiting))
 
 
 def _filters(person_id: str) -> dict:
