@@ -79,7 +79,18 @@ def _one_day_compute(days: int) -> dict:
     return {"seconds": statistics.median(timings[3:])}
 
 
+def _without_day_metadata() -> None:
+    """(g)'s baseline: the same twin with its per-day metadata calls made no-ops."""
+    from twin_pipeline.defs import daily_summary, sources, twin_state
+
+    for module in (daily_summary, sources, twin_state):
+        module.add_day_metadata = lambda context, per_day: None
+
+
 def run_case(case: str) -> dict:
+    if case.endswith("-nometa"):
+        _without_day_metadata()
+        case = case.removesuffix("-nometa")
     end = date.fromisoformat(os.environ["BENCH_END"])
     year = (end - timedelta(days=365), end)
     if case == "twin-year":
@@ -234,12 +245,18 @@ def main() -> None:
             "days": runs[0]["days"],
             "peak_mib": max(r["peak_mib"] for r in runs),
         }
+    # (g) per-day metadata against none, alternated like (a) and (b).
+    for repeat in range(3):
+        for case in ("twin-year-nometa", "twin-year"):
+            _reset_twin_store(store)
+            print(f"  running {case} for (g) ({repeat + 1}/3) ...", flush=True)
+            results.setdefault(f"g-{case}", []).append(_spawn(case, twin_env, home)["seconds"])
     plan = [
         ("twin-days-warm", twin_env), ("twin-day", twin_env),
         ("compute-1y", twin_env), ("compute-10y", twin_env), ("stock-day", stock_env), ("stock-year", stock_env),
     ]
     if not args.quick:
-        plan.append(("twin-decade", twin_env))
+        plan += [("twin-decade-nometa", twin_env), ("twin-decade", twin_env)]
     for case, env in plan:
         if case.startswith("twin"):
             _reset_twin_store(store)
@@ -282,6 +299,13 @@ def main() -> None:
         e = results["twin-decade"]
         rows.append(("(e) ten-year backfill, one run", f"{e['seconds']:.2f} s", f"{e['peak_mib']:.0f} MiB",
                      "target < 1024 MiB"))
+    g_meta, g_none = statistics.median(results["g-twin-year"]), statistics.median(results["g-twin-year-nometa"])
+    rows.append(("(g) one year with per-day metadata vs without (medians of 3)", f"{g_meta:.2f} s", "",
+                 f"without {g_none:.2f} s: {g_meta / g_none:.2f}  target <= 1.15"))
+    if "twin-decade" in results:
+        e_none = results["twin-decade-nometa"]["seconds"]
+        rows.append(("(g) ten years with per-day metadata vs without", f"{e['seconds']:.2f} s", "",
+                     f"without {e_none:.2f} s: {e['seconds'] / e_none:.2f}  target <= 1.15"))
     rows += [
         ("(f) stock Dagster, empty graph, one year", f"{stock_year['seconds']:.2f} s", f"{stock_year['peak_mib']:.0f} MiB",
          f"stock/(a) = {stock_year['seconds'] / a['seconds']:.1f}x  target >= 2x"),

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from twin_pipeline.defs.partitions import daily_asset_options, run_days, with_day_details
+from twin_pipeline.defs.partitions import add_day_metadata, daily_asset_options, run_days
 from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
 from twin_pipeline.notes import write_daily_note
 from twin_pipeline.settings import TwinSettings, current_settings
@@ -35,7 +35,10 @@ def build_daily_note(settings: TwinSettings, vault: Path) -> dg.AssetsDefinition
             "days_without_summary": len(days) - len(summaries),
             "vault": str(vault),
         }
-        return dg.MaterializeResult(metadata=with_day_details(days, counts, {"note": str(vault / f"{days[0]}.md")}))
+        add_day_metadata(context, {
+            day: {"note": str(vault / f"{day}.md"), "note_outcome": outcome} for day, outcome in outcomes.items()
+        })
+        return dg.MaterializeResult(metadata=counts)
 
     return daily_note
 

@@ -4,7 +4,7 @@
 import dagster as dg
 
 from twin_pipeline.core.summary import render_summary
-from twin_pipeline.defs.partitions import cyclic_gc_paused, daily_asset_options, run_days, with_day_details
+from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, run_days
 from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_SOURCES
@@ -51,11 +51,14 @@ def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
         as_of, summary_text, _ = summaries[0]
         if len(summaries) == 1:
             context.log.info(f"summary of {as_of}:\n{summary_text}")
-        details = {
-            "summary": dg.MetadataValue.md(summary_text.replace("\n", "  \n")),
-            "summary_text": dg.MetadataValue.text(summary_text),
-        }
-        return dg.MaterializeResult(metadata=with_day_details(days, counts, details))
+        add_day_metadata(context, {
+            day_as_of: {
+                "summary": dg.MetadataValue.md(text.replace("\n", "  \n")),
+                "summary_text": dg.MetadataValue.text(text),
+            }
+            for day_as_of, text, _ in summaries
+        })
+        return dg.MaterializeResult(metadata=counts)
 
     return daily_summary
 

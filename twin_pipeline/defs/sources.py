@@ -11,7 +11,7 @@ from collections import Counter
 import dagster as dg
 from sqlalchemy.exc import SQLAlchemyError
 
-from twin_pipeline.defs.partitions import cyclic_gc_paused, daily_asset_options, run_days, with_day_details
+from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, run_days
 from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import SOURCES
@@ -105,8 +105,8 @@ def materialize_section(
             f"{len(problems)} day(s) not ok; the latest:\n\n| day | reason |\n|---|---|\n"
             + "\n".join(f"| {d} | {r} |" for d, r in shown)
         )
-    metadata = with_day_details(days, counts, day_details(spec, documents[0]))
-    return dg.MaterializeResult(metadata=metadata, check_results=check_results(spec, outcome, config))
+    add_day_metadata(context, {document["as_of"]: day_details(spec, document) for document in documents})
+    return dg.MaterializeResult(metadata=counts, check_results=check_results(spec, outcome, config))
 
 
 def day_details(spec: SourceSpec, document: dict) -> dict:

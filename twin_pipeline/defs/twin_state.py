@@ -1,13 +1,12 @@
 """twin_state: each day's state per entity, appended to digital_twin_updates when it changed."""
 
 
-import json
 from collections import Counter
 
 import dagster as dg
 
 from twin_pipeline.core.sections import Unavailable
-from twin_pipeline.defs.partitions import cyclic_gc_paused, daily_asset_options, run_days, with_day_details
+from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, run_days
 from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_SOURCES
@@ -65,16 +64,23 @@ def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
             "degraded_sections": sum(1 for d in computed.values() if d["status"] == "degraded"),
             "unavailable_sections": sum(1 for d in computed.values() if d["status"] == "unavailable"),
         }
-        day = days[0].isoformat()
-        state = {entity: computed[(entity, day)] for entity in ENTITY_SOURCES}
-        details = {
-            "state": dg.MetadataValue.md(
-                f"State as of {day}:\n\n```json\n" + json.dumps(state, indent=2, ensure_ascii=False) + "\n```"
-            )
-        }
-        return dg.MaterializeResult(metadata=with_day_details(days, counts, details))
+        add_day_metadata(context, day_written(plan))
+        return dg.MaterializeResult(metadata=counts)
 
     return twin_state
+
+
+def day_written(plan: list) -> dict[str, dict]:
+    """What was written for each day: per entity new, correction, unchanged or kept (an
+    unavailable recomputation did not bury the earlier state), the rows appended, and each
+    entity's status as written."""
+    per_day: dict[str, dict] = {}
+    for row in plan:
+        day = per_day.setdefault(row.as_of, {"rows_written": 0})
+        day[f"{row.entity_type}_written"] = row.decision
+        day[f"{row.entity_type}_status"] = row.document["status"]
+        day["rows_written"] += int(row.writes)
+    return per_day
 
 
 @dg.definitions
