@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 from twin_pipeline_tests.conftest import graphql, stop_process_group
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DAILY_ASSETS = ("finance", "training", "pantry", "twin_state", "daily_summary")
@@ -125,6 +125,46 @@ def test_todays_status_text_is_on_the_daily_summary_page(twin_up, browser):
     assert "💰 Finance:" in page.inner_text("body") and "🏠 Home:" in page.inner_text("body")
     page.screenshot(path=str(DOCS / "daily-summary.png"))
     page.close()
+
+
+def test_a_backfilled_past_day_shows_its_own_text(twin_up, browser):
+    # `twin up --days 7` materialized the week in one run: each day has its own text.
+    day = TODAY - timedelta(days=3)
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(f"http://127.0.0.1:{twin_up}/assets/daily_summary?view=partitions&partition={day.isoformat()}",
+              wait_until="networkidle")
+    page.get_by_text(f"AUTONOMOUS LIVING STATUS · {day.isoformat()}").first.wait_for(state="visible", timeout=20000)
+    body = page.inner_text("body")
+    assert f"AUTONOMOUS LIVING STATUS · {TODAY.isoformat()}" not in body  # not a copy of the range's last day
+    page.screenshot(path=str(DOCS / "backfilled-day.png"))
+    page.close()
+
+
+MTD_NET_POINTS = """
+query ($key: AssetKeyInput!) {
+  assetOrError(assetKey: $key) { ... on Asset { assetMaterializations(limit: 200) {
+    partition metadataEntries { label ... on FloatMetadataEntry { floatValue } ... on IntMetadataEntry { intValue } }
+  } } }
+}"""
+
+
+def test_the_plot_of_mtd_net_has_one_point_per_backfilled_day(twin_up, browser):
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page.goto(f"http://127.0.0.1:{twin_up}/assets/finance?view=plots", wait_until="networkidle")
+    page.get_by_text("mtd_net").first.wait_for(state="visible", timeout=20000)
+    page.screenshot(path=str(DOCS / "mtd-net-plot.png"))
+    page.close()
+    # What the plot draws: the mtd_net of each partition's materialization.
+    found = graphql(twin_up, MTD_NET_POINTS, {"key": {"path": ["finance"]}})["assetOrError"]["assetMaterializations"]
+    points = {}
+    for materialization in found:
+        for entry in materialization["metadataEntries"]:
+            if entry["label"] == "mtd_net":
+                points.setdefault(materialization["partition"], entry.get("floatValue", entry.get("intValue")))
+    week = {(TODAY - timedelta(days=i)).isoformat() for i in range(7)}
+    assert week <= set(points), sorted(week - set(points))
+    # Each day its own figure, not the range's copied onto every partition.
+    assert len({points[day] for day in week}) > 1
 
 
 def test_a_week_backfilled_from_the_ui_finishes_as_one_run(twin_up, browser):
