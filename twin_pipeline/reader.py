@@ -17,7 +17,6 @@ from datetime import date, datetime
 from sqlalchemy import Engine, create_engine
 
 from twin_pipeline import store
-from twin_pipeline.core.sections import ENTITIES
 from twin_pipeline.settings import current_settings, normalise_url
 
 
@@ -75,7 +74,7 @@ class TwinReader:
             found = store.latest_summary(conn, self.person_id, date.fromisoformat(day))
         if not entities:
             raise NoState(f"no state for {day}: materialize it (`twin snapshot --date {day}` or a backfill)")
-        return DayState(day, found[1] if found else None, {e: entities[e] for e in ENTITIES if e in entities})
+        return DayState(day, found[1] if found else None, {e: entities[e] for e in store.day_entities() if e in entities})
 
     def state(self, as_of: date | str | None = None) -> dict[str, dict]:
         return self.day(as_of).entities

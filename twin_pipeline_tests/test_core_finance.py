@@ -163,3 +163,14 @@ def test_a_quotient_is_rounded_at_postgresqls_division_scale_first():
 ])
 def test_round2_is_half_away_from_zero(value, rounded):
     assert round2(Decimal(value)) == Decimal(rounded)
+
+
+def test_a_month_only_in_another_currency_is_reported_under_that_currency():
+    day = date(2026, 4, 10)
+    sections = finance_sections([day], [flow(date(2026, 4, 2), "EUR", "Expense", 1, "12.50")], [], "PLN")
+    document = sections[day].to_json()
+    # Nothing in PLN this month: the primary figures are 0, and the EUR spending is not lost.
+    assert (document["currency"], document["mtd_net"]) == ("PLN", 0.0)
+    assert document["by_currency"] == {
+        "EUR": {"mtd_income": 0.0, "mtd_expense": 12.5, "mtd_net": -12.5, "transactions": 1}
+    }

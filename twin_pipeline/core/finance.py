@@ -124,7 +124,9 @@ class FinanceSection:
             "active_budget_alerts": len(self.alerts),
             "alerts": [alert.to_json() for alert in self.alerts],
         }
-        if len(self.totals) > 1:
+        # Per currency where more than one occurs, or where the only one is not the primary
+        # (a month of EUR only must not read as 0 PLN and lose the EUR).
+        if len(self.totals) > 1 or (self.totals and self.currency not in self.totals):
             document["by_currency"] = {
                 currency: totals.to_json() for currency, totals in sorted(self.totals.items())
             }

@@ -9,7 +9,6 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Literal
 
 Status = Literal["ok", "degraded", "unavailable"]
-ENTITIES = ("finance", "health", "pantry")
 
 CENTS = Decimal("0.01")
 

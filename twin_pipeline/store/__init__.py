@@ -62,8 +62,15 @@ def check_store(conn: Connection, location: str) -> None:
         raise StoreError(pending_line("twin", location, waiting))
 
 
+def day_entities() -> list[str]:
+    """The entity types of a day's state: one per source (sources/), in the contract's order."""
+    from twin_pipeline.sources import ENTITY_SOURCES  # the sources' specs read the store's types
+
+    return list(ENTITY_SOURCES)
+
+
 def _filters(person_id: str) -> dict:
-    return {"p": person_id, "s": SOURCE_SYSTEM, "u": UPDATE_TYPE}
+    return {"p": person_id, "s": SOURCE_SYSTEM, "u": UPDATE_TYPE, "entities": day_entities()}
 
 
 # --- the person ---------------------------------------------------------------------------
@@ -89,7 +96,7 @@ def resolve_person(conn: Connection, configured: str | None, create: bool = True
         )
     if people:
         return people[0]
-    known = conn.execute(sql("people_with_states"), {"s": SOURCE_SYSTEM}).scalars().all()
+    known = conn.execute(sql("people_with_states"), {"s": SOURCE_SYSTEM, "entities": day_entities()}).scalars().all()
     if len(known) > 1:
         raise StoreError(
             f"digital_twin_updates holds states for {len(known)} people ({', '.join(sorted(known))}): "

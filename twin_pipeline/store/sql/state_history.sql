@@ -7,7 +7,7 @@ FROM (
            count(*) OVER (PARTITION BY entity_type, update_data ->> 'as_of') AS versions
     FROM digital_twin_updates
     WHERE entity_id = CAST(:p AS uuid) AND source_system = :s AND update_type = :u
-      AND entity_type IN ('finance', 'health', 'pantry')
+      AND entity_type = ANY(CAST(:entities AS text[]))
       AND (CAST(:entity AS text) IS NULL OR entity_type = CAST(:entity AS text))
       AND (CAST(:start AS text) IS NULL OR update_data ->> 'as_of' >= CAST(:start AS text))
       AND (CAST(:end AS text) IS NULL OR update_data ->> 'as_of' <= CAST(:end AS text))
