@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine
 
 from twin_pipeline.migrations import MigrationError
-from twin_pipeline.settings import DAGSTER_YAML, ConfigurationError, TwinSettings, mask_url
+from twin_pipeline.settings import DAGSTER_YAML, WORKSPACE_YAML, ConfigurationError, TwinSettings, mask_url
 from twin_pipeline.store import StoreError
 
 
@@ -369,10 +369,10 @@ def cmd_up(settings: TwinSettings, args: argparse.Namespace) -> int:
         return 0
     prepare_dagster_home(settings)
     _say(f"Dagster UI and daemon on http://{args.host}:{args.port} (Ctrl-C to stop)")
-    # `dg dev` (Dagster's own dev server since 1.13) with the module as its target, so it runs
-    # the same from a checkout and from an installed wheel.
+    # `dg dev` (Dagster's own dev server since 1.13) with the package's workspace file, so it
+    # runs the same from a checkout and from an installed wheel, as the location twin_pipeline.
     command = [
-        str(Path(sys.executable).with_name("dg")), "dev", "-m", "twin_pipeline.definitions",
+        str(Path(sys.executable).with_name("dg")), "dev", "-w", str(WORKSPACE_YAML),
         "-h", args.host, "-p", str(args.port),
     ]
     try:

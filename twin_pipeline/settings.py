@@ -27,6 +27,8 @@ PACKAGE = files("twin_pipeline")
 # Shipped inside the package (importlib.resources), so a wheel installed anywhere has them.
 EXAMPLES = Path(str(PACKAGE / "examples"))
 DAGSTER_YAML = Path(str(PACKAGE / "dagster.yaml"))
+# The code location, named twin_pipeline whether served from a checkout or an installed wheel.
+WORKSPACE_YAML = Path(str(PACKAGE / "workspace.yaml"))
 
 DAGSTER_DATABASE = "twin_dagster"
 

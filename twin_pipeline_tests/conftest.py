@@ -208,7 +208,7 @@ class DagsterDev:
 @pytest.fixture(scope="session")
 def dagster_dev(pg_server, tmp_path_factory):
     """`dagster dev` (webserver and daemon) on its own sources, as a user starts it."""
-    from twin_pipeline.settings import DAGSTER_YAML
+    from twin_pipeline.settings import DAGSTER_YAML, WORKSPACE_YAML
 
     home = tmp_path_factory.mktemp("dagster-dev")
     dev_sources = create_sources(pg_server, "devserver", home / "twin")
@@ -230,7 +230,7 @@ def dagster_dev(pg_server, tmp_path_factory):
     )
     log = open(home / "dagster-dev.log", "w")
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("dg")), "dev", "-m", "twin_pipeline.definitions",
+        [str(Path(sys.executable).with_name("dg")), "dev", "-w", str(WORKSPACE_YAML),
          "-h", "127.0.0.1", "-p", str(port)],
         cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )

@@ -59,9 +59,11 @@ def messy(sources, pg_server):
     execute(messy.training, "INSERT INTO workouts (workout_date, template_id) VALUES (:d, 'A'), (:d, 'A')", {"d": D})
     execute(
         messy.training,
-        "INSERT INTO measurements (measurement_date, bodyweight_kg, bodyfat_pct) VALUES (:a, 80, 20), "
+        "INSERT INTO measurements (measurement_date, bodyweight_kg, bodyfat_pct) VALUES (:j, 120, NULL), (:a, 80, 20), "
         "(:b, 0, NULL), (:c, 900, 80), (:d, 81, 80)",
-        {"a": D - timedelta(days=3), "b": D - timedelta(days=2), "c": D - timedelta(days=1), "d": D},
+        # 120 kg, then 80 kg two days later: within 40..200, but 20 kg a day is no body's change.
+        {"j": D - timedelta(days=5), "a": D - timedelta(days=3), "b": D - timedelta(days=2),
+         "c": D - timedelta(days=1), "d": D},
     )
     execute(messy.pantry, "INSERT INTO pantry_inventory (category, current_quantity, critical_threshold, updated_at) "
             "VALUES ('Rice 🍚', -3, 1, now()), ('`code`', NULL, 2, now()), ('Milk', 5, NULL, now())")
@@ -95,6 +97,9 @@ def test_body_rules_impossible_weights_ignored_impossible_body_fat_unknown(messy
         "weight_change_kg": 1.0, "weight_trend": "GAINING",  # against 80 kg, skipping 0 and 900
     }
     assert health["workouts_last_7_days"] == 1  # the same workout twice is one
+    # The 120 -> 80 kg jump makes the 28-day trend null with a reason, never a wild slope.
+    assert health["trends"]["weight_trend_kg_per_week"] is None
+    assert "implausible weight change" in health["trends"]["weight_trend_kg_per_week_reason"]
 
 
 def test_pantry_negative_is_none_left_unknown_quantity_is_not_low(messy):
@@ -126,11 +131,12 @@ def test_checks_report_what_the_rules_handled(messy):
     }
     training = found[("training", "plausible_values")]
     assert {k: v.value for k, v in training.metadata.items()} == {
-        "weight_out_of_range": 2, "bodyfat_out_of_range": 2, "future_dated": 0,
+        "weight_out_of_range": 2, "bodyfat_out_of_range": 2, "future_dated": 0, "implausible_weight_changes": 1,
     }
     pantry = found[("pantry", "plausible_values")]
     assert {k: v.value for k, v in pantry.metadata.items()} == {
         "negative_quantities": 1, "missing_quantities": 1, "missing_thresholds": 1,
+        "negative_quantities_in_forecast_window": 0,  # no history capture here: no forecast window
     }
     assert found[("finance", "reconciles_with_source")].passed
     assert found[("pantry", "fresh")].passed and found[("training", "fresh")].passed
