@@ -150,8 +150,13 @@ query ($key: AssetKeyInput!) {
 
 def test_the_plot_of_mtd_net_has_one_point_per_backfilled_day(twin_up, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
-    page.goto(f"http://127.0.0.1:{twin_up}/assets/finance?view=plots", wait_until="networkidle")
-    page.get_by_text("mtd_net").first.wait_for(state="visible", timeout=20000)
+    # The asset's overview, Metadata → Plots: its numeric metadata drawn over its partitions.
+    page.goto(f"http://127.0.0.1:{twin_up}/assets/finance", wait_until="networkidle")
+    page.get_by_role("button", name="Plots").first.click()
+    title = page.get_by_text("mtd_net", exact=True).first
+    title.wait_for(state="visible", timeout=20000)
+    title.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)  # the charts animate in
     page.screenshot(path=str(DOCS / "mtd-net-plot.png"))
     page.close()
     # What the plot draws: the mtd_net of each partition's materialization.
