@@ -110,14 +110,18 @@ def materialize_section(
 
 
 def day_details(spec: SourceSpec, document: dict) -> dict:
-    """One day's section as metadata: the document, its numbers, and its alerts as a table."""
-    details: dict = {"section": dg.MetadataValue.json(document)}
-    for key in spec.plotted:
-        if isinstance(document.get(key), (int, float)):
-            details[key] = float(document[key]) if isinstance(document[key], float) else document[key]
-    body = document.get("body_composition") or {}
-    if body.get("bodyweight_kg") is not None:
-        details["bodyweight_kg"] = float(body["bodyweight_kg"])
+    """One day's section as metadata: its status, its figures (which the UI plots over the
+    days) and its alerts as a table. The whole document is the state in digital_twin_updates;
+    copying it onto every partition of a ten-year run would cost more than computing it."""
+    details: dict = {"status": document["status"]}
+    if document.get("error"):
+        details["error"] = document["error"]
+    for path in spec.plotted:
+        value = document
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            details[path.rsplit(".", 1)[-1]] = value
     if document.get("alerts"):
         rows = [
             f"| {a['alert_severity']} | {a['category_path']} | {a['actual_amount']:,.2f} / {a['budget_amount']:,.2f} "

@@ -101,7 +101,7 @@ class SourceSpec:
     watched: tuple[WatchedTable, ...]
     read: Reader
     windows: Windows  # what to forget when the source could not be read
-    plotted: tuple[str, ...] = ()  # numbers of a day's section the UI plots over partitions
+    plotted: tuple[str, ...] = ()  # figures of a day's section (dotted paths) the UI plots over partitions
     migrations: Mapping[str, str] = field(default_factory=dict)  # target -> folder under sql/ (fresh installs)
     reconcile: Reconcile | None = None
     reconcile_description: str | None = None

@@ -68,6 +68,8 @@ SPEC = SourceSpec(
     ),
     read=read,
     windows=windows,
-    plotted=("workouts_last_7_days", "days_since_last_workout"),
+    plotted=("workouts_last_7_days", "days_since_last_workout", "body_composition.bodyweight_kg",
+             "body_composition.bodyfat_pct", "trends.weight_trend_kg_per_week", "trends.workouts_per_week_4w",
+             "trends.weekly_target_streak"),
     migrations={"training": "migrations"},
 )
