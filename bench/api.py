@@ -7,7 +7,10 @@ that holds ten years of generated states, then drives GET /status and GET /histo
 with the key as a bearer token, and GET /status with it in X-API-KEY as the person's clients
 send it, from a separate process: 16 keep-alive connections, each sending its next request
 as soon as the previous answer arrived, for 10 s per endpoint. Prints throughput and
-latency percentiles.
+latency percentiles (nothing changes in the sources meanwhile: today is answered as stored).
+
+Then, five times: a transaction committed for today, and GET /status timed right after it
+(the first answer reads today from the sources, live) and 20 times more (from the cache).
 """
 
 from __future__ import annotations
@@ -73,6 +76,40 @@ def load(port: int, path: str, header: str) -> dict:
     }
 
 
+def fresh_after_a_change(port: int, trials: int = 5, later: int = 20) -> dict:
+    """The first /status after a committed row (read live), and the ones after it (cached)."""
+    from sqlalchemy import create_engine, text
+
+    finance = create_engine(os.environ["FINANCE_DATABASE_URL"])
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/status", headers={"X-API-KEY": KEY})
+
+    def timed() -> tuple[float, dict]:
+        began = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=5) as response:
+            body = json.load(response)
+        return time.perf_counter() - began, body
+
+    first, cached = [], []
+    try:
+        for trial in range(trials):
+            with finance.begin() as conn:
+                conn.execute(text(
+                    "INSERT INTO transactions (transaction_id, transaction_date, type, amount, currency, "
+                    "merchant_source, category_id) SELECT :id, :d, 'Expense', 1.25, 'PLN', 'bench', min(category_id) "
+                    "FROM categories WHERE category_type = 'Expense'"), {"id": f"API-FRESH-{time.time_ns()}",
+                                                                      "d": os.environ["BENCH_END"]})
+            seconds, body = timed()
+            if body.get("freshness") != "live":
+                raise RuntimeError(f"/status after a committed row: freshness {body.get('freshness')!r}, not live")
+            first.append(seconds)
+            cached += [timed()[0] for _ in range(later)]
+            time.sleep(0.5)
+    finally:
+        finance.dispose()
+    return {"first_ms": statistics.median(first) * 1000, "first_max_ms": max(first) * 1000,
+            "cached_p50_ms": statistics.median(cached) * 1000}
+
+
 def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "--load":
         print(json.dumps(load(int(sys.argv[2]), sys.argv[3], sys.argv[4])))
@@ -109,6 +146,8 @@ def main() -> None:
                                   capture_output=True, text=True, check=True)
             rows[label] = json.loads(done.stdout.strip().splitlines()[-1])
             print(f"  {label}: {rows[label]}", flush=True)
+        fresh = fresh_after_a_change(port)
+        print(f"  /status after a committed row: {fresh}", flush=True)
     finally:
         server.terminate()
         server.wait(10)
@@ -116,6 +155,9 @@ def main() -> None:
     print(f"endpoint (16 clients, {SECONDS:.0f} s)     requests/s     p50      p99     targets: p99 < 20 ms, >= 500 req/s")
     for label, row in rows.items():
         print(f"{label:<30} {row['rps']:>10.0f}  {row['p50_ms']:6.2f} ms  {row['p99_ms']:6.2f} ms")
+    print(f"/status right after a committed row (live, median of 5): {fresh['first_ms']:.1f} ms "
+          f"(max {fresh['first_max_ms']:.1f} ms; target < 150 ms); the next ones (cached): "
+          f"p50 {fresh['cached_p50_ms']:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -228,6 +228,8 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from twin_pipeline.api import LOOPBACK, create_app
+    from twin_pipeline.api.behind import HistoryWatch
+    from twin_pipeline.api.freshness import LiveToday
     from twin_pipeline.embedded import resolve_urls
     from twin_pipeline.reader import TwinReader
 
@@ -249,9 +251,14 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
         f"{role}_database": create_engine(urls.source(role), connect_args={"connect_timeout": 2})
         for role in SOURCES
     }
+    # Today fresh from the sources (read-only sessions); the history's lag from the store and
+    # the daemon's heartbeat in Dagster's storage (read only).
+    dagster = create_engine(urls.dagster, pool_size=1, connect_args={
+        "connect_timeout": 2, "options": "-c default_transaction_read_only=on"})
     app = create_app(
         TwinReader(urls.twin, person_id=settings.person_id), token=settings.api_key, auth_mode=settings.api_auth,
         probes=probes, weekly_workout_target=settings.weekly_workout_target,
+        live=LiveToday(settings), history=HistoryWatch(settings.timezone, dagster),
     )
     if settings.api_key is None:
         auth = "no key (loopback only)"

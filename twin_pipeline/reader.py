@@ -29,6 +29,7 @@ class DayState:
     as_of: str
     summary: str | None
     entities: dict[str, dict]
+    computed_at: str | None = None  # when its current state was written (ISO 8601)
 
 
 class TwinReader:
@@ -72,9 +73,11 @@ class TwinReader:
         with self.engine.connect() as conn:
             entities = store.day_states(conn, self.person_id, day)
             found = store.latest_summary(conn, self.person_id, date.fromisoformat(day))
+            written = store.day_written_at(conn, self.person_id, day) if entities else None
         if not entities:
             raise NoState(f"no state for {day}: materialize it (`twin snapshot --date {day}` or a backfill)")
-        return DayState(day, found[1] if found else None, {e: entities[e] for e in store.day_entities() if e in entities})
+        return DayState(day, found[1] if found else None,
+                        {e: entities[e] for e in store.day_entities() if e in entities}, _iso(written))
 
     def state(self, as_of: date | str | None = None) -> dict[str, dict]:
         return self.day(as_of).entities

@@ -124,7 +124,7 @@ class TwinSettings(BaseSettings):
     weekly_workout_target: int = _env("TWIN_WEEKLY_WORKOUT_TARGET", 3)
     currency: str = _env("TWIN_CURRENCY", "PLN")
     dagster_home: Path | None = _env("DAGSTER_HOME")
-    sensor_interval_seconds: int = _env("TWIN_SENSOR_INTERVAL_SECONDS", 60)
+    sensor_interval_seconds: int = _env("TWIN_SENSOR_INTERVAL_SECONDS", 15)
     sensor_full_check_minutes: int = _env("TWIN_SENSOR_FULL_CHECK_MINUTES", 10)
     connect_timeout_seconds: int = _env("TWIN_CONNECT_TIMEOUT_SECONDS", 5)
     statement_timeout_ms: int = _env("TWIN_STATEMENT_TIMEOUT_MS", 120_000)

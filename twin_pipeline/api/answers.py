@@ -52,6 +52,26 @@ class ErrorAnswer(Envelope):
     report: str = Field(description="`❌ Error: ` and what went wrong.", examples=["❌ Error: no state for 2024-01-01"])
 
 
+FRESHNESS = ("`live`: read from the sources for this answer, as a run would compute it, because they changed "
+             "since the stored state; `stored`: the state the pipeline persisted (every past day).")
+
+
+class DayFreshness(BaseModel):
+    freshness: Literal["live", "stored"] | None = Field(None, description=FRESHNESS)
+    computed_at: str | None = Field(None, description="When the state shown was computed (stored: written), ISO 8601.")
+    section_freshness: dict[str, Literal["live", "stored"]] | None = Field(
+        None, description="Per section, `live` or `stored`.")
+    live_errors: dict[str, str] | None = Field(
+        None, description="Sections whose source could not be read live: the reason; their stored state is shown.")
+
+
+class SectionFreshness(BaseModel):
+    freshness: Literal["live", "stored"] | None = Field(None, description=FRESHNESS)
+    computed_at: str | None = Field(None, description="When the state shown was computed (stored: written), ISO 8601.")
+    live_error: str | None = Field(
+        None, description="Why the source could not be read live; the stored state is shown.")
+
+
 class SectionState(BaseModel):
     model_config = ConfigDict(extra="allow")
     as_of: str
@@ -59,7 +79,7 @@ class SectionState(BaseModel):
     error: str | None = None
 
 
-class StatusAnswer(Envelope):
+class StatusAnswer(Envelope, DayFreshness):
     as_of: str
     data: dict[str, SectionState] = Field(description="The day's documents: finance, health, pantry.")
     state: dict[str, SectionState] = Field(
@@ -69,7 +89,7 @@ class StatusAnswer(Envelope):
     )
 
 
-class SectionAnswer(Envelope, SectionState):
+class SectionAnswer(Envelope, SectionState, SectionFreshness):
     data: dict = Field(description="The section's document as stored.")
 
 
@@ -88,7 +108,7 @@ class PantryAnswer(SectionAnswer):
     low_stock_items: list[str] = Field(default_factory=list, description=KEPT + "`low_stock`.")
 
 
-class DayText(Envelope):
+class DayText(Envelope, DayFreshness):
     as_of: str
 
 
@@ -119,9 +139,22 @@ class LiveAnswer(Envelope):
     status: Literal["ok"]
 
 
+class HistoryState(BaseModel):
+    behind: bool
+    newest_day: str | None = Field(description="The newest day the twin store holds a state for.")
+    newest_age_days: int | None = Field(description="Today minus the newest stored day.")
+    daemon_heartbeat_age_seconds: float | None = Field(
+        description="Since the newest Dagster daemon heartbeat; null when none was found.")
+    reasons: list[str] = Field(description="Why the history is behind, each naming what to start.")
+
+
 class ReadyAnswer(Envelope):
-    status: Literal["ok", "down"]
+    status: Literal["ok", "down", "behind"]
     databases: dict[str, str] = Field(description="Each database: `ok`, or why it does not answer.")
+    history: HistoryState | None = Field(
+        None, description="Whether the stored history keeps up (`twin api` watches it): 503 `behind` when the "
+        "newest stored day is older than yesterday after 06:30 in TWIN_TIMEZONE, or no Dagster daemon "
+        "heartbeat for over two minutes.")
 
 
 class DomainAnswer(Envelope):

@@ -1,5 +1,6 @@
 """What every router shares: the reader over the twin store, the answer cache, the probed
-databases. Answers are serialized once and served from memory until the store changes."""
+databases, today's live view and the history watch. Answers are serialized once and served
+from memory until the store changes (or, for today, until a source does: freshness.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from fastapi.responses import Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from twin_pipeline.api.behind import HistoryLook, HistoryWatch
+from twin_pipeline.api.freshness import DayView, LiveToday
 from twin_pipeline.core.summary import render_summary
 from twin_pipeline.reader import DayState, NoState, TwinReader
 from twin_pipeline.store import StoreError
@@ -50,6 +54,12 @@ class AnswerCache:
                 pass  # the requests themselves report the store being down
             time.sleep(self._recheck)
 
+    def version(self) -> tuple | None:
+        """The store version the cached answers belong to."""
+        if self._recheck <= 0:
+            self._refresh()
+        return self._seen
+
     def get(self, key: tuple, compute: Callable[[], bytes]) -> bytes:
         if self._recheck <= 0:
             self._refresh()
@@ -69,6 +79,8 @@ class TwinApi:
     cache: AnswerCache
     weekly_workout_target: int = 3
     probes: dict[str, Engine] = field(default_factory=dict)
+    live: LiveToday | None = None  # None: every day as stored, the default day the newest stored one
+    history: HistoryWatch | None = None  # None: readiness does not judge the history
 
     def answer(self, key: tuple, compute: Callable[[], object], media_type: str = JSON) -> Response:
         """The cached answer for `key`, computing and serializing it on a miss."""
@@ -86,6 +98,34 @@ class TwinApi:
         if found.summary is not None:
             return found.summary
         return render_summary(found.as_of, found.entities, weekly_workout_target=self.weekly_workout_target)
+
+    def day_answer(
+        self, name: str, day: date | None, build: Callable[[DayView], object], media_type: str = JSON
+    ) -> Response:
+        """The answer about a day: today (no date, or today's) fresh from the sources when
+        they moved since the stored state (with a live source), any other day as stored."""
+        if self.live is not None and (day is None or day == self.live.today()):
+            view = self.live.view(self.cache.version(), self._stored_day, self._home, self.weekly_workout_target)
+            return self.answer((name, *view.key), lambda: build(view), media_type)
+
+        def stored() -> object:
+            found = self.reader.day(day)
+            return build(DayView.stored(found, self.status_text(found)))
+
+        return self.answer((name, day), stored, media_type)
+
+    def _stored_day(self, as_of: str) -> DayState | None:
+        try:
+            return self.reader.day(as_of)
+        except NoState:
+            return None
+
+    def _home(self) -> dict | None:
+        return self.known(self.reader.home)
+
+    def history_look(self) -> HistoryLook | None:
+        """Whether the stored history is behind (None: not watched by this API)."""
+        return None if self.history is None else self.history.look(self.reader.latest_day())
 
     def known(self, read: Callable[[], object]) -> object | None:
         """An entity the twin may not know yet (home, person): None rather than an error."""

@@ -1,5 +1,6 @@
 """Prometheus metrics of one app, in its own registry: requests and latencies per route, and
-at scrape time the age of the newest state and the sections that are not ok."""
+at scrape time the age of the newest state, the sections that are not ok, and whether the
+stored history is behind (behind.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
+from twin_pipeline.api.behind import HistoryWatch
 from twin_pipeline.reader import NoState, TwinReader
 from twin_pipeline.store import StoreError
 
@@ -22,13 +24,15 @@ CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 class StoreCollector:
     """The twin store's freshness, read when Prometheus scrapes."""
 
-    def __init__(self, reader: TwinReader):
-        self.reader = reader
+    def __init__(self, reader: TwinReader, history: HistoryWatch | None = None):
+        self.reader, self.history = reader, history
 
     def describe(self) -> list[Metric]:
         # Named up front so registering never queries the store.
+        history = ("twin_history_behind", "twin_newest_state_age_days", "twin_daemon_heartbeat_age_seconds")
         return [GaugeMetricFamily(name, "") for name in
-                ("twin_state_age_seconds", "twin_sections_not_ok", "twin_store_readable")]
+                ("twin_state_age_seconds", "twin_sections_not_ok", "twin_store_readable",
+                 *(history if self.history is not None else ()))]
 
     def collect(self) -> Iterator[Metric]:
         age = GaugeMetricFamily("twin_state_age_seconds", "Seconds since the newest state row of each entity",
@@ -47,18 +51,36 @@ class StoreCollector:
         except (NoState, StoreError, SQLAlchemyError):
             readable.add_metric([], 0)
         yield from (age, not_ok, readable)
+        if self.history is not None:
+            yield from self._history()
+
+    def _history(self) -> Iterator[Metric]:
+        behind = GaugeMetricFamily("twin_history_behind", "1 when the stored history is behind (see /health/ready)")
+        newest = GaugeMetricFamily("twin_newest_state_age_days", "Days from the newest stored day to today")
+        beat = GaugeMetricFamily("twin_daemon_heartbeat_age_seconds",
+                                 "Seconds since the newest Dagster daemon heartbeat (absent: none found)")
+        try:
+            look = self.history.look(self.reader.latest_day())
+        except (StoreError, SQLAlchemyError):
+            return  # twin_store_readable 0 says why
+        behind.add_metric([], int(look.behind))
+        if look.newest_age_days is not None:
+            newest.add_metric([], look.newest_age_days)
+        if look.heartbeat_age_seconds is not None:
+            beat.add_metric([], round(look.heartbeat_age_seconds, 1))
+        yield from (behind, newest, beat)
 
 
 class ApiMetrics:
     """Request counts and latency histograms, and the store's gauges, in one registry."""
 
-    def __init__(self, reader: TwinReader):
+    def __init__(self, reader: TwinReader, history: HistoryWatch | None = None):
         self.registry = CollectorRegistry()
         self.requests = Counter("twin_api_requests", "Requests answered", ["method", "path", "status"],
                                 registry=self.registry)
         self.latency = Histogram("twin_api_request_seconds", "Time to answer", ["path"],
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.registry.register(StoreCollector(reader))
+        self.registry.register(StoreCollector(reader, history))
         self._series: dict[tuple[str, str, int], tuple] = {}
 
     def observe(self, method: str, path: str, status: int, seconds: float) -> None:

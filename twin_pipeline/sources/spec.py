@@ -173,11 +173,19 @@ def read_section(
     try:
         return with_retries(attempt, retries=database.retries, backoff_s=database.retry_backoff_s, on_retry=on_retry)
     except (SQLAlchemyError, SchemaDrift) as exc:
-        drift = isinstance(exc, SchemaDrift)
-        failure = str(exc) if drift else failure_reason(database, exc)
-        short = f"{spec.name} database " + ("does not match the contract" if drift else kind_of(exc))
-        documents = [Unavailable(spec.entity_type, day, short, failure).to_json() for day in days]
-        forgotten = [Fingerprints(table, first, last, {}) for table, first, last in spec.windows(days, rules)]
-        return SectionOutcome(
-            SourceRead(documents, 0, forgotten), failure, [ContractGap(failure, True)] if drift else [], {}, []
-        )
+        return unavailable_outcome(spec, database, days, rules, exc)
+
+
+def unavailable_outcome(
+    spec: SourceSpec, database: Database, days: list[date], rules: Rules, exc: Exception
+) -> SectionOutcome:
+    """What a source that could not be read gives: each day unavailable with the reason, and
+    those days' fingerprints forgotten."""
+    drift = isinstance(exc, SchemaDrift)
+    failure = str(exc) if drift else failure_reason(database, exc)
+    short = f"{spec.name} database " + ("does not match the contract" if drift else kind_of(exc))
+    documents = [Unavailable(spec.entity_type, day, short, failure).to_json() for day in days]
+    forgotten = [Fingerprints(table, first, last, {}) for table, first, last in spec.windows(days, rules)]
+    return SectionOutcome(
+        SourceRead(documents, 0, forgotten), failure, [ContractGap(failure, True)] if drift else [], {}, []
+    )

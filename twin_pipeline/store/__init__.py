@@ -201,6 +201,11 @@ def day_states(conn: Connection, person_id: str, as_of: str) -> dict[str, dict]:
     return dict(conn.execute(sql("day_states"), {**_filters(person_id), "d": as_of}).all())
 
 
+def day_written_at(conn: Connection, person_id: str, as_of: str):
+    """When the day's current state was written (the newest row among its entities'), or None."""
+    return conn.execute(sql("day_written_at"), {**_filters(person_id), "d": as_of}).scalar()
+
+
 def latest_state_day(conn: Connection, person_id: str) -> str | None:
     return conn.execute(sql("latest_state_day"), _filters(person_id)).scalar()
 

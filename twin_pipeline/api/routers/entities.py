@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from twin_pipeline.api.answers import FinanceAnswer, HealthAnswer, PantryAnswer, enveloped, with_old_names
 from twin_pipeline.api.context import TwinApi
+from twin_pipeline.api.freshness import DayView
 from twin_pipeline.api.routers import DAY_QUERY, read_route
 from twin_pipeline.core.summary import finance_line, health_line, pantry_line
 from twin_pipeline.reader import NoState
@@ -26,14 +27,14 @@ def section_line(api: TwinApi, name: str, document: dict) -> str:
 def section_answer(api: TwinApi, name: str, day: date | None) -> Response:
     """The section's document with its old names, its status line and the document under `data`."""
 
-    def document() -> dict:
-        state = api.reader.day(day).entities
-        if name not in state:
+    def document(view: DayView) -> dict:
+        if name not in view.entities:
             raise NoState(f"no {name} state for {day or 'the newest day'}")
-        found = state[name]
-        return enveloped(section_line(api, name, found), **with_old_names(name, found), data=found)
+        found = view.entities[name]
+        return enveloped(section_line(api, name, found), **with_old_names(name, found), data=found,
+                         **view.section_fields(name))
 
-    return api.answer((name, day), document)
+    return api.day_answer(name, day, document)
 
 
 def router(api: TwinApi) -> APIRouter:

@@ -48,14 +48,24 @@ def router(api: TwinApi, metrics: ApiMetrics) -> APIRouter:
     routes = APIRouter(tags=["probes"])
     databases = {"twin_store": api.reader.engine, **api.probes}
 
-    @read_route(routes, "/health/ready", ReadyAnswer, summary="Every database answers")
+    @read_route(routes, "/health/ready", ReadyAnswer, summary="Every database answers, and the history keeps up",
+                description="503 `down` naming a database that does not answer; 503 `behind` when the stored "
+                "history is behind (the newest stored day older than yesterday after 06:30 in TWIN_TIMEZONE, "
+                "or no Dagster daemon heartbeat for over two minutes), naming what to start.")
     def ready() -> JSONResponse:
         results = {name: probe(engine) for name, engine in databases.items()}
         down = [f"{name} {result}" for name, result in results.items() if result != "ok"]
         if down:
             message = "not ready: " + "; ".join(down)
             return JSONResponse({**error_answer(message, message), "status": "down", "databases": results}, 503)
-        return JSONResponse(enveloped("✅ every database answers", status="ok", databases=results))
+        look = api.history_look()
+        history = {} if look is None else {"history": {
+            "behind": look.behind, "newest_day": look.newest_day, "newest_age_days": look.newest_age_days,
+            "daemon_heartbeat_age_seconds": look.heartbeat_age_seconds, "reasons": list(look.reasons)}}
+        if look is not None and look.behind:
+            return JSONResponse({**error_answer(look.message, look.message), "status": "behind",
+                                 "databases": results, **history}, 503)
+        return JSONResponse(enveloped("✅ every database answers", status="ok", databases=results, **history))
 
     @read_route(routes, "/health/domain/{name}", DomainAnswer, summary="One source's database answers",
                 description="`twin` is the twin store; `finance`, `training`, `pantry` the sources.")

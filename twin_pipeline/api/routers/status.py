@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from twin_pipeline.api.answers import StatusAnswer, enveloped, with_old_names
 from twin_pipeline.api.context import TEXT, TwinApi
+from twin_pipeline.api.freshness import DayView
 from twin_pipeline.api.routers import DAY_QUERY, read_route
 
 
@@ -19,16 +20,17 @@ def router(api: TwinApi) -> APIRouter:
     @read_route(routes, "/status", StatusAnswer, summary="The status text and the whole state of a day",
                 description="`format=text` answers the text as text/plain (the status workflow reads it). "
                 "JSON carries the text under `report`, `response_text` and `content`, the documents under "
-                "`data`, and under `state` the same with the old names the Obsidian dashboard reads.")
+                "`data`, and under `state` the same with the old names the Obsidian dashboard reads. "
+                "Today (no `date`, or today's) reflects every source change committed before the request: "
+                "`freshness` says whether it was read live from the sources or is the stored state.")
     async def status(day: date | None = DAY_QUERY, format: Literal["json", "text"] = "json") -> Response:
         if format == "text":
-            return api.answer(("status-text", day), lambda: api.status_text(api.reader.day(day)), TEXT)
+            return api.day_answer("status-text", day, lambda view: view.text, TEXT)
 
-        def document() -> dict:
-            found = api.reader.day(day)
-            state = {name: with_old_names(name, doc) for name, doc in found.entities.items()}
-            return enveloped(api.status_text(found), as_of=found.as_of, data=found.entities, state=state)
+        def document(view: DayView) -> dict:
+            state = {name: with_old_names(name, doc) for name, doc in view.entities.items()}
+            return enveloped(view.text, as_of=view.as_of, data=view.entities, state=state, **view.fields())
 
-        return api.answer(("status", day), document)
+        return api.day_answer("status", day, document)
 
     return routes

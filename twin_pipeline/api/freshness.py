@@ -1,0 +1,238 @@
+"""Today's answers fresh when asked: once anything was committed on a source's server since
+today's answer was decided, today's sections are read again from the sources (the runs'
+readers and rules, read-only sessions, the same timeouts and failure handling) and weighed
+against today's stored state the way a run weighs them. Nothing is ever written.
+
+Which one an answer shows, it says: `freshness` (`live` or `stored`), `computed_at`, and per
+section `section_freshness`, with `live_errors` naming a source that could not be read
+while its stored usable state is shown.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
+from typing import Literal
+
+from sqlalchemy import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from twin_pipeline import store
+from twin_pipeline.core.history import plan_rows
+from twin_pipeline.core.summary import render_summary
+from twin_pipeline.database import Database
+from twin_pipeline.reader import DayState
+from twin_pipeline.settings import TwinSettings
+from twin_pipeline.sources import SOURCES
+from twin_pipeline.sources.spec import Rules, read_section, unavailable_outcome
+from twin_pipeline.sqlfiles import sql_text
+
+Freshness = Literal["live", "stored"]
+
+
+@dataclass(frozen=True)
+class DayView:
+    """A day's sections as an answer shows them, the status text, and where each came from."""
+
+    as_of: str
+    entities: dict[str, dict]
+    text: str
+    freshness: Freshness  # live: some section was read from the sources for this answer
+    computed_at: str | None  # when the shown state was computed (a stored one: when it was written)
+    section_freshness: dict[str, Freshness]
+    live_errors: dict[str, str] = field(default_factory=dict)  # a source not read; its stored state shown
+    key: tuple = ()  # what the answer cache keys on; changes whenever the content does
+
+    @classmethod
+    def stored(cls, found: DayState, text: str) -> DayView:
+        return cls(found.as_of, found.entities, text, "stored", found.computed_at,
+                   {name: "stored" for name in found.entities}, key=("day", found.as_of))
+
+    def fields(self) -> dict:
+        """What a whole-day answer carries about its freshness."""
+        extra = {"live_errors": self.live_errors} if self.live_errors else {}
+        return {"freshness": self.freshness, "computed_at": self.computed_at,
+                "section_freshness": self.section_freshness, **extra}
+
+    def section_fields(self, name: str) -> dict:
+        """What one section's answer carries about its freshness."""
+        extra = {"live_error": self.live_errors[name]} if name in self.live_errors else {}
+        return {"freshness": self.section_freshness.get(name, "stored"), "computed_at": self.computed_at, **extra}
+
+    def content(self) -> tuple:
+        return self.as_of, self.entities, self.text, self.freshness, self.section_freshness, self.live_errors
+
+
+def weigh(
+    as_of: str,
+    live: Mapping[str, dict],
+    stored: DayState | None,
+    *,
+    weekly_workout_target: int,
+    home: Mapping | None,
+    computed_at: str,
+) -> DayView:
+    """The sections a run would leave in the store for the day, and which of them are live.
+
+    Per section, as core/history.plan_rows decides for a run: the stored state when the
+    live one says the same (`unchanged`) or could not be read while the stored one is usable
+    (`kept`: never buried, its reason under `live_errors`), else the live one. The text is
+    the one daily_summary would render from them (today's: with the home and forecasts)."""
+    stored_entities = stored.entities if stored is not None else {}
+    plan = plan_rows({(name, as_of): doc for name, doc in live.items()},
+                     {(name, as_of): doc for name, doc in stored_entities.items()})
+    shown, freshness, errors = {}, {}, {}
+    for row in plan:
+        if row.decision in ("unchanged", "kept"):
+            shown[row.entity_type], freshness[row.entity_type] = stored_entities[row.entity_type], "stored"
+            if row.decision == "kept":
+                errors[row.entity_type] = row.document.get("error_detail") or row.document["error"]
+        else:
+            shown[row.entity_type], freshness[row.entity_type] = row.document, "live"
+    shown = {name: shown[name] for name in store.day_entities() if name in shown}
+    freshness = {name: freshness[name] for name in shown}
+    if stored is not None and "live" not in freshness.values():
+        text = stored.summary if stored.summary is not None else render_summary(
+            as_of, shown, weekly_workout_target=weekly_workout_target, home=home, forecasts=True)
+        return DayView(as_of, shown, text, "stored", stored.computed_at, freshness, errors)
+    text = render_summary(as_of, shown, weekly_workout_target=weekly_workout_target, home=home, forecasts=True)
+    return DayView(as_of, shown, text, "live", computed_at, freshness, errors)
+
+
+def _server(database: Database) -> str:
+    """The server a source lives on: transaction ids, hence commit marks, are per server."""
+    url = make_url(database.resolved_url())
+    host = url.host or url.query.get("host") or "localhost"
+    return f"{host}:{url.port or url.query.get('port') or 5432}"
+
+
+class CommitMark:
+    """Asks one server where its transactions stand, on a connection held for it alone (a
+    request pays one round trip, no pool checkout or transaction); reconnects once when
+    the held connection broke."""
+
+    def __init__(self, database: Database):
+        self.database = database
+        self._connection = None
+
+    def read(self) -> str:
+        engine = self.database.engine()
+        driver_error = engine.dialect.loaded_dbapi.Error
+        try:
+            return self._ask(engine)
+        except driver_error:
+            self.close()  # the held connection broke (a server restart): once more, on a new one
+        try:
+            return self._ask(engine)
+        except driver_error as exc:
+            self.close()
+            raise DBAPIError.instance(sql_text(__package__, "commit_mark"), None, exc, driver_error) from exc
+        except SQLAlchemyError:
+            self.close()
+            raise
+
+    def _ask(self, engine) -> str:
+        if self._connection is None:
+            self._connection = engine.raw_connection()  # a failure to connect raises SQLAlchemy's error
+            self._connection.driver_connection.autocommit = True
+        with self._connection.cursor() as cursor:
+            cursor.execute(sql_text(__package__, "commit_mark"))
+            return cursor.fetchone()[0]
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.invalidate()
+            finally:
+                self._connection = None
+
+
+class LiveToday:
+    """Today's view, decided again only when a source's server committed something, the store
+    changed, or the day turned; otherwise the last view (and its cached answers) stands."""
+
+    def __init__(self, settings: TwinSettings, *, down_recheck_seconds: float = 10.0):
+        self.rules = Rules.from_settings(settings)
+        self.sources = {name: Database.for_role(settings, name) for name in SOURCES}
+        self._down_recheck = down_recheck_seconds
+        self._servers: dict[str, list[str]] | None = None
+        self._marks: dict[str, CommitMark] = {}
+        self._down: dict[str, tuple[float, Exception]] = {}  # server -> (since, failure), not asked again until recheck
+        self._lock = threading.Lock()
+        self._basis: tuple | None = None
+        self._view: DayView | None = None
+        self._generation = 0
+
+    def today(self) -> date:
+        return self.rules.today()
+
+    def _by_server(self) -> dict[str, list[str]]:
+        if self._servers is None:
+            servers: dict[str, list[str]] = {}
+            for name, database in self.sources.items():
+                servers.setdefault(_server(database), []).append(name)
+            self._servers = servers
+        return self._servers
+
+    def marks(self) -> dict[str, str]:
+        """server -> where its transactions stand, or why it does not answer. One query per
+        server (all three sources often share one), so the quiet path stays cheap."""
+        marks = {}
+        for server, names in self._by_server().items():
+            down = self._down.get(server)
+            if down is not None and time.monotonic() - down[0] < self._down_recheck:
+                marks[server] = f"down: {down[1]}"
+                continue
+            mark = self._marks.setdefault(server, CommitMark(self.sources[names[0]]))
+            try:
+                marks[server] = mark.read()
+                self._down.pop(server, None)
+            except SQLAlchemyError as exc:
+                self._down[server] = (time.monotonic(), exc)
+                marks[server] = f"down: {exc}"
+        return marks
+
+    def _read(self, day: date) -> dict[str, dict]:
+        """entity -> today's section from its source; a server found down is not asked again
+        (its sections unavailable with the reason, as a run's read would give them)."""
+        failed = {name: self._down[server][1] for server, names in self._by_server().items()
+                  if server in self._down for name in names}
+        sections = {}
+        for name, spec in SOURCES.items():
+            database = self.sources[name]
+            outcome = (unavailable_outcome(spec, database, [day], self.rules, failed[name]) if name in failed
+                       else read_section(spec, database, [day], self.rules))
+            # As the store gives documents back (JSON), so a comparison sees only real differences.
+            sections[spec.entity_type] = json.loads(json.dumps(outcome.read.documents[0]))
+        return sections
+
+    def view(
+        self,
+        store_version: tuple | None,
+        stored: Callable[[str], DayState | None],
+        home: Callable[[], Mapping | None],
+        weekly_workout_target: int,
+    ) -> DayView:
+        """Today's view: the last one while nothing moved, else decided again (weigh)."""
+        with self._lock:
+            marks = self.marks()
+            day = self.today()
+            basis = (day, store_version, tuple(sorted(marks.items())))
+            if basis == self._basis and self._view is not None:
+                return self._view
+            # Marks first, then the read: a commit landing in between moves the marks again.
+            live = self._read(day)
+            computed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            view = weigh(day.isoformat(), live, stored(day.isoformat()), weekly_workout_target=weekly_workout_target,
+                         home=home(), computed_at=computed_at)
+            if self._view is not None and self._view.content() == view.content():
+                view = self._view  # the same answer: keep its time and the answers cached for it
+            else:
+                self._generation += 1
+                view = replace(view, key=("today", day.isoformat(), self._generation))
+            self._basis, self._view = basis, view
+            return view
