@@ -291,6 +291,27 @@ def cmd_note(settings: TwinSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(settings: TwinSettings, args: argparse.Namespace) -> int:
+    from twin_pipeline.embedded import resolve_urls
+    from twin_pipeline.reader import TwinReader
+
+    file_format = args.format or {".csv": "csv", ".parquet": "parquet"}.get(args.out.suffix.lower())
+    if file_format is None:
+        _say(f"cannot tell the format of {args.out}: pass --format csv or --format parquet")
+        return 2
+    twin = TwinReader(resolve_urls(settings).twin, person_id=settings.person_id)
+    try:
+        days = twin.export(args.entity, args.out, file_format, args.start, args.end)
+    finally:
+        twin.engine.dispose()
+    span = f"{args.start or 'the first day'} .. {args.end or 'the newest day'}"
+    if days == 0:
+        _say(f"no {args.entity} state from {span} in the twin store: nothing written")
+        return 1
+    _say(f"{args.out}: {days} days of {args.entity} ({span}), one row a day, {file_format}")
+    return 0
+
+
 def cmd_db_migrate(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.embedded import resolve_urls
     from twin_pipeline.migrations import SOURCE_TARGETS, migrate
@@ -477,6 +498,22 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("--vault", type=Path, help="the vault folder (default TWIN_NOTES_DIR)")
     note.add_argument("--date", type=_day, help="YYYY-MM-DD (default: the newest day with a state)")
     note.set_defaults(handler=cmd_note)
+
+    export = commands.add_parser(
+        "export",
+        help="write an entity's day states to a CSV or Parquet file (for pandas, spreadsheets)",
+        description=(
+            "Write the day states of one entity as TwinReader.frame returns them: one row a day "
+            "(its newest state), the document's fields as columns, nested objects flattened with "
+            "dots, lists as JSON text, money as the stored numbers (2 decimals)."
+        ),
+    )
+    export.add_argument("--entity", required=True, choices=["finance", "health", "pantry"])
+    export.add_argument("--format", choices=["csv", "parquet"], help="default: from the --out suffix")
+    export.add_argument("--out", type=Path, required=True, help="the file to write (replaced if it exists)")
+    export.add_argument("--start", type=_day, help="first day, YYYY-MM-DD (default: the first stored)")
+    export.add_argument("--end", type=_day, help="last day, YYYY-MM-DD (default: the newest stored)")
+    export.set_defaults(handler=cmd_export)
 
     db = commands.add_parser("db", help="database chores (migrate, stop)", description="Database chores.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

@@ -5,19 +5,28 @@
     twin.summary()                           # today's status text, or the newest day's
     twin.state("2026-03-01")                 # {"finance": {...}, "health": {...}, "pantry": {...}}
     twin.history(limit=20, entity_type="finance")
+    twin.frame("health", "2025-01-01")      # a pandas DataFrame, one row a day
 
 It only reads what the pipeline persisted; it never recomputes anything.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import Engine, create_engine
 
 from twin_pipeline import store
 from twin_pipeline.settings import current_settings, normalise_url
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FileFormat = Literal["csv", "parquet"]
 
 
 class NoState(LookupError):
@@ -112,6 +121,55 @@ class TwinReader:
             }
             for row in rows
         ]
+
+    def frame(self, entity_type: str, start: date | str | None = None, end: date | str | None = None) -> pd.DataFrame:
+        """The day states of one entity (finance, health, pantry) from start to end (either
+        None: open) as a pandas DataFrame: one row a day the store holds, its newest state
+        (missing days are absent: `.asfreq("D")` shows them), indexed by `as_of`
+        (datetime64); the document's fields as columns, nested objects flattened with dots
+        (`body_composition.bodyweight_kg`), lists (`alerts`, `low_stock`) kept as lists.
+
+        Money is float64: the JSON numbers exactly as stored, which the pipeline computed
+        exactly and rounded to 2 decimals, so each value reads back as written (863.35);
+        sums of many drift in the last binary digits: round an aggregate to 2 decimals
+        (or `.map(Decimal)` a column) when comparing cents. Counts of a column with a
+        missing value (an unavailable day) are float64 too, as pandas does."""
+        import pandas as pd
+
+        if entity_type not in ENTITIES:
+            raise ValueError(f"no entity {entity_type!r}: the twin's day states are {', '.join(ENTITIES)}")
+        first, last = (None if day is None else date.fromisoformat(str(day)) for day in (start, end))
+        with self.engine.connect() as conn:
+            rows = store.states_between(conn, self.person_id, entity_type, first, last)
+        index = pd.DatetimeIndex([as_of for as_of, _ in rows], name="as_of", dtype="datetime64[ns]")
+        if not rows:
+            return pd.DataFrame(index=index)
+        documents = pd.json_normalize([{k: v for k, v in document.items() if k != "as_of"} for _, document in rows])
+        documents.index = index
+        return documents
+
+    def export(self, entity_type: str, out: Path, file_format: FileFormat,
+               start: date | str | None = None, end: date | str | None = None) -> int:
+        """Write frame(entity_type, start, end) to `out` as CSV or Parquet, `as_of` its first
+        column; list and object cells become JSON text (the same in both formats, and what a
+        spreadsheet can show). Returns the number of days written (0: no file written)."""
+        if file_format not in ("csv", "parquet"):
+            raise ValueError(f"no file format {file_format!r}: write csv or parquet")
+        frame = self.frame(entity_type, start, end)
+        if frame.empty:
+            return 0
+        nested = [name for name in frame.columns
+                  if frame[name].map(lambda value: isinstance(value, (list, dict))).any()]
+        for name in nested:
+            frame[name] = frame[name].map(
+                lambda value: json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value)
+        table = frame.reset_index()
+        table["as_of"] = table["as_of"].dt.date if file_format == "parquet" else table["as_of"].dt.strftime("%Y-%m-%d")
+        if file_format == "csv":
+            table.to_csv(out, index=False)
+        else:
+            table.to_parquet(out, index=False)
+        return len(table)
 
     def person(self) -> dict:
         """The person's record: identity, health metrics and goal progress."""

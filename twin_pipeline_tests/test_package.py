@@ -32,6 +32,9 @@ def test_a_wheel_installed_outside_the_repository_runs_twin_snapshot(tmp_path):
         "twin_pipeline/sources/pantry/sql/history_capture/001_capture.sql",
         "twin_pipeline/examples/goals/G04_Digital-Twin-Ecosystem.md",
         "twin_pipeline/examples/home_assistant_states.json",
+        "twin_pipeline/workspace.yaml",
+        "twin_pipeline/api/static/dashboard.html",
+        "twin_pipeline/api/static/vendor/uplot/LICENSE",
     ):
         assert shipped in names, f"{shipped} is not in the wheel"
 

@@ -1,0 +1,183 @@
+// The twin's dashboard: reads /dashboard/data (with the API key the person typed, kept in
+// this tab's sessionStorage) and draws it with the vendored uPlot. No other network.
+"use strict";
+(() => {
+  const KEY = "twin-api-key";
+  const RANGES = ["30d", "1y", "all"];
+  const query = new URLSearchParams(location.search);
+  const view = { range: RANGES.includes(query.get("range")) ? query.get("range") : "1y", day: query.get("date") || "" };
+  const plots = {};
+  const $ = (selector, root = document) => root.querySelector(selector);
+  const money = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
+  const utc = (ts) => uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC");
+  const seconds = (iso) => Date.parse(iso.length === 7 ? `${iso}-01T00:00:00Z` : `${iso}T00:00:00Z`) / 1e3;
+  const COLORS = ["#2b6cb0", "#2f855a", "#805ad5", "#c05621", "#b83280"];
+
+  function headers() {
+    const key = sessionStorage.getItem(KEY);
+    return key ? { "X-API-KEY": key } : {};
+  }
+
+  async function load() {
+    document.body.dataset.drawn = "false";
+    const params = new URLSearchParams({ range: view.range });
+    if (view.day) params.set("date", view.day);
+    history.replaceState(null, "", `?${params}`);
+    for (const button of document.querySelectorAll("nav button")) {
+      button.setAttribute("aria-pressed", String(button.dataset.range === view.range));
+    }
+    let response;
+    try {
+      response = await fetch(`dashboard/data?${params}`, { headers: headers(), cache: "no-store" });
+    } catch (error) {
+      return refuse(`the twin API does not answer (${error.message})`, false);
+    }
+    const answer = await response.json().catch(() => ({}));
+    if (response.status === 401 || response.status === 403) {
+      sessionStorage.removeItem(KEY);
+      return refuse(typeof answer.detail === "string" ? answer.detail : "the API key was refused", true);
+    }
+    if (!response.ok) return refuse(answer.report || `the twin API answered ${response.status}`, false);
+    draw(answer);
+  }
+
+  // Nothing of the twin stays on the page once the API refuses.
+  function refuse(message, askForKey) {
+    for (const name of Object.keys(plots)) { plots[name].destroy(); delete plots[name]; }
+    $("#board").hidden = true;
+    $("#login").hidden = !askForKey;
+    $("#login-error").textContent = askForKey ? message : "";
+    if (!askForKey) { $("#board").hidden = false; $("#missing").textContent = message; }
+    document.body.dataset.drawn = "refused";
+  }
+
+  function draw(answer) {
+    const data = answer.data;
+    $("#login").hidden = true;
+    $("#board").hidden = false;
+    $("#missing").textContent = answer.missing.length ? `Missing: ${answer.missing.join(" · ")}` : "";
+    const store = data.store || {};
+    const picker = $("#day");
+    picker.min = store.first_day || "";
+    picker.max = store.last_day || "";
+    picker.value = data.selected_day || "";
+    $("#status-day").textContent = data.selected_day || "—";
+    $("#status-text").textContent = data.status_text || "";
+    const cashflow = data.cashflow || { months: [], net: {} };
+    const soFar = cashflow.month_so_far;
+    $("#month-so-far").textContent = soFar
+      ? `This month so far (${soFar.as_of}): ` + Object.entries(soFar.net).map(([c, v]) => `${v >= 0 ? "+" : ""}${money.format(v)} ${c}`).join(", ")
+      : "";
+    const corrections = data.corrections;
+    $("#corrections").textContent = corrections
+      ? `· ${corrections.days} ${corrections.days === 1 ? "day" : "days"} corrected (${corrections.rows} ${corrections.rows === 1 ? "row" : "rows"} replaced)`
+      : "";
+
+    const currencies = Object.keys(cashflow.net);
+    chart("cashflow", [cashflow.months.map(seconds), ...currencies.map((c) => cashflow.net[c])], {
+      series: [{}, ...currencies.map((c, i) => ({ label: `net ${c}`, fill: COLORS[i] + "cc", stroke: COLORS[i],
+        paths: uPlot.paths.bars({ size: [0.7, 40] }), points: { show: false }, value: (u, v) => v == null ? "—" : money.format(v) }))],
+      axes: [{}, { values: (u, ticks) => ticks.map((v) => compact.format(v)), size: 50 }],
+    }, cashflow.missing, currencies.reduce((n, c) => n + present(cashflow.net[c]), 0));
+
+    const weight = data.weight || { days: [], bodyweight_kg: [], trend_kg: [], bodyfat_pct: [] };
+    chart("weight", [weight.days.map(seconds), weight.bodyweight_kg, weight.trend_kg, weight.bodyfat_pct], {
+      scales: { kg: { auto: true }, pct: { auto: true } },
+      series: [{},
+        { label: "weight kg", scale: "kg", stroke: COLORS[0], paths: () => null, points: { show: true, size: 3, fill: COLORS[0] } },
+        { label: "28-day trend", scale: "kg", stroke: "#1d2433", width: 2, points: { show: false }, spanGaps: true },
+        { label: "body fat %", scale: "pct", stroke: COLORS[3], paths: () => null, points: { show: true, size: 4, fill: COLORS[3] } }],
+      axes: [{}, { scale: "kg", label: "kg" }, { scale: "pct", side: 1, label: "%", grid: { show: false } }],
+    }, weight.missing, present(weight.bodyweight_kg) + present(weight.bodyfat_pct));
+
+    const workouts = data.workouts || { weeks_ending: [], workouts: [], target: 0 };
+    chart("workouts", [workouts.weeks_ending.map(seconds), workouts.workouts, workouts.weeks_ending.map(() => workouts.target)], {
+      scales: { y: { range: (u, min, max) => [0, Math.max(max, workouts.target) + 1] } },
+      series: [{},
+        { label: "workouts in the week", fill: COLORS[1] + "cc", stroke: COLORS[1], paths: uPlot.paths.bars({ size: [0.7, 30] }), points: { show: false } },
+        { label: `target ${workouts.target}`, stroke: "#c53030", dash: [6, 4], points: { show: false } }],
+    }, workouts.missing, present(workouts.workouts));
+
+    budgets(data.budgets || { budgets: [] });
+
+    const pantry = data.pantry || { days: [], low_stock: [], expiring_soon: [], expired: [] };
+    $('[data-chart="pantry"] .every').textContent = pantry.every === "week" ? "(each week's last day)" : "";
+    chart("pantry", [pantry.days.map(seconds), pantry.low_stock, pantry.expiring_soon, pantry.expired], {
+      series: [{},
+        { label: "low stock", stroke: COLORS[0], points: { show: false } },
+        { label: "expiring soon", stroke: COLORS[3], points: { show: false } },
+        { label: "expired", stroke: "#c53030", points: { show: false } }],
+    }, pantry.missing, present(pantry.low_stock) + present(pantry.expiring_soon) + present(pantry.expired));
+
+    document.body.dataset.drawn = "true";
+    window.twinDashboardDrawnAt = performance.now();
+  }
+
+  function present(values) {
+    return (values || []).filter((v) => v != null).length;
+  }
+
+  function chart(name, columns, options, missing, points) {
+    const card = $(`[data-chart="${name}"]`);
+    const box = $(".plot", card);
+    card.dataset.points = String(points);
+    $(".note", card).textContent = missing || "";
+    if (plots[name]) { plots[name].destroy(); delete plots[name]; }
+    box.replaceChildren();
+    if (!columns[0].length) return;
+    plots[name] = new uPlot({
+      width: box.clientWidth, height: 220, tzDate: utc, cursor: { drag: { x: false, y: false } },
+      legend: { live: true }, ...options,
+    }, columns, box);
+  }
+
+  function budgets(day) {
+    const card = $('[data-chart="budgets"]');
+    const list = $(".bars", card);
+    $(".budget-day", card).textContent = day.as_of || "—";
+    $(".note", card).textContent = day.missing || "";
+    card.dataset.points = String(day.budgets.length);
+    const top = Math.min(200, Math.max(100, ...day.budgets.map((b) => b.utilization_pct || 0)));
+    list.replaceChildren(...day.budgets.map((budget) => {
+      const item = document.createElement("li");
+      const label = document.createElement("span");
+      label.textContent = budget.category_path;
+      const track = document.createElement("div");
+      track.className = "track";
+      const fill = document.createElement("div");
+      fill.className = `fill ${budget.alert_severity || ""}`;
+      fill.style.width = `${Math.min(100, (budget.utilization_pct || 0) / top * 100)}%`;
+      const full = document.createElement("div");
+      full.className = "full";
+      full.style.left = `${100 / top * 100}%`;
+      const text = document.createElement("span");
+      text.textContent = `${budget.utilization_pct}%` + (budget.alert_severity ? ` · ${budget.alert_severity}` : "");
+      track.append(fill, full, text);
+      item.append(label, track);
+      return item;
+    }));
+  }
+
+  function resize() {
+    for (const [name, plot] of Object.entries(plots)) {
+      plot.setSize({ width: $(`[data-chart="${name}"] .plot`).clientWidth, height: 220 });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    for (const button of document.querySelectorAll("nav button")) {
+      button.addEventListener("click", () => { view.range = button.dataset.range; load(); });
+    }
+    $("#day").addEventListener("change", (event) => { view.day = event.target.value; load(); });
+    $("#login").addEventListener("submit", (event) => {
+      event.preventDefault();
+      sessionStorage.setItem(KEY, $("#key").value);
+      $("#key").value = "";
+      load();
+    });
+    let pending;
+    window.addEventListener("resize", () => { clearTimeout(pending); pending = setTimeout(resize, 100); });
+    load();
+  });
+})();
