@@ -136,8 +136,8 @@ class TwinReader:
         missing value (an unavailable day) are float64 too, as pandas does."""
         import pandas as pd
 
-        if entity_type not in ENTITIES:
-            raise ValueError(f"no entity {entity_type!r}: the twin's day states are {', '.join(ENTITIES)}")
+        if entity_type not in (entities := store.day_entities()):
+            raise ValueError(f"no entity {entity_type!r}: the twin's day states are {', '.join(entities)}")
         first, last = (None if day is None else date.fromisoformat(str(day)) for day in (start, end))
         with self.engine.connect() as conn:
             rows = store.states_between(conn, self.person_id, entity_type, first, last)
