@@ -113,9 +113,10 @@ class TwinSettings(BaseSettings):
 
     model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True, case_sensitive=True)
 
-    source_urls: dict[str, str] = Field(default_factory=dict)
-    twin_url_configured: str | None = _env("TWIN_DATABASE_URL")
-    dagster_url: str | None = _env("DAGSTER_PG_URL")
+    # Secrets (URLs may hold passwords, keys) never show in a repr, a log line or an error.
+    source_urls: dict[str, str] = Field(default_factory=dict, repr=False)
+    twin_url_configured: str | None = _env("TWIN_DATABASE_URL", repr=False)
+    dagster_url: str | None = _env("DAGSTER_PG_URL", repr=False)
     timezone: str = _env("TWIN_TIMEZONE", "Europe/Warsaw")
     start_date: date = _env("TWIN_START_DATE", date(2020, 1, 1))
     person_id: str | None = _env("TWIN_PERSON_ID")
@@ -133,13 +134,13 @@ class TwinSettings(BaseSettings):
     api_host: str = _env("TWIN_API_HOST", "127.0.0.1")
     api_port: int = _env("TWIN_API_PORT", 5677)
     # The person's clients send DIGITAL_TWIN_API_KEY's value; TWIN_API_TOKEN is its earlier name.
-    api_key_configured: str | None = _env("DIGITAL_TWIN_API_KEY")
-    api_token: str | None = _env("TWIN_API_TOKEN")
+    api_key_configured: str | None = _env("DIGITAL_TWIN_API_KEY", repr=False)
+    api_token: str | None = _env("TWIN_API_TOKEN", repr=False)
     api_auth: str = _env("TWIN_API_AUTH", "enforce")
     notes_dir: Path | None = _env("TWIN_NOTES_DIR")
     goals_dir_configured: Path | None = _env("TWIN_GOALS_DIR")
     home_states_configured: str | None = _env("TWIN_HOME_STATES")
-    home_states_token: str | None = _env("TWIN_HOME_STATES_TOKEN")
+    home_states_token: str | None = _env("TWIN_HOME_STATES_TOKEN", repr=False)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):

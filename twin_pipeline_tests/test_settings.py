@@ -52,3 +52,15 @@ def test_defaults_and_the_twin_store_defaulting_to_finance(tmp_path):
 def test_bad_settings_name_the_variable(env, names):
     with pytest.raises(ConfigurationError, match=names):
         TwinSettings.from_env(env)
+
+
+def test_no_secret_shows_in_the_settings_repr():
+    settings = TwinSettings.from_env({
+        "FINANCE_DATABASE_URL": "postgresql://f:hunter2@h/autonomous_finance",
+        "TRAINING_DATABASE_URL": "postgresql://t:hunter2@h/autonomous_training",
+        "PANTRY_DATABASE_URL": "postgresql://p:hunter2@h/autonomous_pantry",
+        "DIGITAL_TWIN_API_KEY": "sekret-key", "TWIN_HOME_STATES_TOKEN": "ha-token",
+    })
+    shown = repr(settings) + str(settings)
+    assert "hunter2" not in shown and "sekret-key" not in shown and "ha-token" not in shown
+    assert settings.api_key == "sekret-key" and settings.finance_url.endswith("@h/autonomous_finance")
