@@ -189,6 +189,28 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
     return body["data"]
 
 
+BACKFILL_RUNS = """query($id: String!) {
+  partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status numPartitions } }
+  runsOrError(filter: {tags: [{key: "dagster/backfill", value: $id}]}) {
+    ... on Runs { results { status tags { key value } } } } }"""
+
+
+def wait_for_backfill(port: int, backfill_id: str, timeout: float = 180) -> tuple[dict, list[dict]]:
+    """The backfill and its runs once every run it launched has finished. Dagster's backfill
+    daemon looks at a backfill every 30 s (a fixed interval), so it may still say REQUESTED
+    for up to that long after its run finished: waiting for the runs, not that word, saves
+    a whole daemon interval per test without weakening what is checked."""
+    deadline = time.monotonic() + timeout
+    while True:
+        data = graphql(port, BACKFILL_RUNS, {"id": backfill_id})
+        backfill, runs = data["partitionBackfillOrError"], data["runsOrError"]["results"]
+        assert backfill["status"] not in ("FAILED", "CANCELED", "COMPLETED_FAILED"), backfill
+        if runs and all(run["status"] in ("SUCCESS", "FAILURE", "CANCELED") for run in runs):
+            return backfill, runs
+        assert time.monotonic() < deadline, f"backfill {backfill_id} still {backfill['status']} after {timeout} s"
+        time.sleep(1)
+
+
 def stop_process_group(process: subprocess.Popen) -> None:
     """Stop a server started in its own session (dagster dev and its children)."""
     os.killpg(process.pid, signal.SIGTERM)

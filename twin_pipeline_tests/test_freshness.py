@@ -27,6 +27,23 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
+def request_while_quiet(client: TestClient, live: LiveToday, reads: list) -> tuple:
+    """`/status` asked again while nothing at all was committed on the server, and how many
+    source reads it cost. The commit mark is the whole server's, so an unrelated commit (an
+    autovacuum's analyze, another test's process) rightly makes the next answer look again:
+    such an attempt is repeated rather than counted."""
+    for _ in range(10):
+        settled = live.marks()
+        if dict(live._basis[2]) != settled:  # moved since the last answer: let it look once
+            client.get("/status")
+            continue
+        before = len(reads)
+        response = client.get("/status")
+        if live.marks() == settled:
+            return response, len(reads) - before
+    pytest.fail("the server committed something between every pair of requests")
+
+
 def live_today(sources, **urls: str) -> LiveToday:
     env = {"FINANCE_DATABASE_URL": sources.finance_url, "TRAINING_DATABASE_URL": sources.training_url,
            "PANTRY_DATABASE_URL": sources.pantry_url, "TWIN_SOURCE_RETRIES": "0", "TWIN_CONNECT_TIMEOUT_SECONDS": "2"}
@@ -81,10 +98,9 @@ def test_a_committed_row_shows_on_the_next_request_with_no_run(store):
     assert (past["freshness"], past["mtd_net"]) == ("stored", 0.0)
     assert count_state_rows(store) == rows  # nothing written
 
-    reads_after_change = len(reads)
-    again = client.get("/status")
+    again, reads_again = request_while_quiet(client, live, reads)
     assert again.content == fresh.content  # from the cache: the same bytes, same computed_at
-    assert len(reads) == reads_after_change  # and the sources were not read again
+    assert reads_again == 0  # and the sources were not read again
 
     # A run over the same rows stores exactly the text the live answer showed.
     materialize_days(store, TODAY)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from twin_pipeline_tests.conftest import graphql, stop_process_group
+from twin_pipeline_tests.conftest import graphql, stop_process_group, wait_for_backfill
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -188,24 +188,11 @@ def test_a_week_backfilled_from_the_ui_finishes_as_one_run(twin_up, browser):
     page.get_by_role("dialog").wait_for(state="detached", timeout=15000)
     page.close()
 
-    deadline = time.monotonic() + 180
-    while True:
-        backfills = graphql(
-            twin_up,
-            "{ partitionBackfillsOrError { ... on PartitionBackfills { results { id status numPartitions } } } }",
-        )["partitionBackfillsOrError"]["results"]
-        assert backfills, "no backfill was launched from the UI"
-        if backfills[0]["status"] in ("COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"):
-            break
-        assert time.monotonic() < deadline, f"backfill still {backfills[0]['status']} after 180 s"
-        time.sleep(2)
-    assert backfills[0]["status"] in ("COMPLETED", "COMPLETED_SUCCESS") and backfills[0]["numPartitions"] == 7
-    runs = graphql(
-        twin_up,
-        'query($id: String!) { runsOrError(filter: {tags: [{key: "dagster/backfill", value: $id}]}) '
-        "{ ... on Runs { results { status tags { key value } } } } }",
-        {"id": backfills[0]["id"]},
-    )["runsOrError"]["results"]
+    query = "{ partitionBackfillsOrError { ... on PartitionBackfills { results { id } } } }"
+    backfills = graphql(twin_up, query)["partitionBackfillsOrError"]["results"]
+    assert backfills, "no backfill was launched from the UI"
+    backfill, runs = wait_for_backfill(twin_up, backfills[0]["id"])
+    assert backfill["status"] in ("REQUESTED", "COMPLETED", "COMPLETED_SUCCESS") and backfill["numPartitions"] == 7
     assert len(runs) == 1 and runs[0]["status"] == "SUCCESS"
     tags = {t["key"]: t["value"] for t in runs[0]["tags"]}
     assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == (

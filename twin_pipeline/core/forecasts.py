@@ -57,6 +57,7 @@ import calendar
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import ClassVar, Literal
@@ -444,12 +445,22 @@ class CategoryForecast:
         return None if self.consumed_28d is None else numeric_div(self.consumed_28d, PANTRY_WINDOW_DAYS)
 
     def to_json(self) -> dict:
+        consumed, per_day = (None, None) if self.consumed_28d is None else _consumption_json(str(self.consumed_28d))
         return {
             "category": self.category,
-            "consumed_28d": money(self.consumed_28d),
-            **_with_reason("consumption_per_day", money(self.consumption_per_day), self.consumption_reason),
+            "consumed_28d": consumed,
+            **_with_reason("consumption_per_day", per_day, self.consumption_reason),
             **_with_reason("reaches_threshold_on", iso(self.reaches_threshold_on), self.reaches_threshold_reason),
         }
+
+
+@lru_cache(maxsize=4096)
+def _consumption_json(consumed: str) -> tuple[float, float]:
+    """consumed_28d and consumption_per_day as JSON numbers. The same few sums recur over
+    categories and days (a year's pantry forecast asks about 18,000 times), and the exact
+    division is the costly part; keyed on the text, which keeps the numeric's scale."""
+    value = Decimal(consumed)
+    return money(value), money(numeric_div(value, PANTRY_WINDOW_DAYS))
 
 
 @dataclass(frozen=True, slots=True)
