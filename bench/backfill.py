@@ -1,6 +1,6 @@
 """Backfill benchmarks on ten years of generated data, side by side in one invocation.
 
-    .venv/bin/python bench/backfill.py            # everything (about 3-5 minutes on 2 cores)
+    .venv/bin/python bench/backfill.py            # everything (about 10 minutes on 2 cores)
     .venv/bin/python bench/backfill.py --quick    # skip the ten-year backfill (e)
 
 (a) one-year backfill of the real twin, one run          (b) the same graph, empty bodies
