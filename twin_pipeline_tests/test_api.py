@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 
 from twin_pipeline.api import create_app
 from twin_pipeline.reader import TwinReader
-from twin_pipeline_tests.conftest import execute, materialize_days
+from twin_pipeline_tests.conftest import execute, fuzz_for_server_errors, materialize_days
 
 D = date(2025, 6, 10)
 TOKEN = "a-long-random-token"
@@ -192,8 +192,6 @@ def test_the_openapi_schema_fuzzed_gives_no_server_error(store):
     parameter); none may produce a 5xx. Driven directly: its pytest plugin does not run
     under pytest 9 yet."""
     import schemathesis
-    from hypothesis import HealthCheck, given, settings
-    from schemathesis.checks import not_a_server_error
 
     probes = {"finance_database": store.finance, "training_database": store.training, "pantry_database": store.pantry}
     app = create_app(TwinReader(store.finance_url), token=TOKEN, auth_mode="warn", probes=probes, recheck_seconds=0)
@@ -204,11 +202,4 @@ def test_the_openapi_schema_fuzzed_gives_no_server_error(store):
     assert len(operations) == 36
     assert {op.method.upper() for op in operations} == {"GET", "POST"}
 
-    for operation in operations:
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        def no_server_error(case) -> None:
-            case.call_and_validate(checks=[not_a_server_error])
-
-        no_server_error()
+    fuzz_for_server_errors(operations)

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, event
 from twin_pipeline.api import create_app
 from twin_pipeline.migrations import migrate
 from twin_pipeline.reader import TwinReader
+from twin_pipeline_tests.conftest import fuzz_for_server_errors
 from twin_pipeline_tests.decade import TEN_YEARS, insert_states
 
 END = date(2026, 3, 31)
@@ -272,8 +273,6 @@ def test_one_day_draws_one_point_per_chart(one_day_store):
 def test_the_dashboard_endpoints_fuzzed_give_no_server_error(reader, empty_store):
     """Schemathesis over the dashboard's operations, on the decade and on an empty store."""
     import schemathesis
-    from hypothesis import HealthCheck, given, settings
-    from schemathesis.checks import not_a_server_error
 
     for store_reader in (reader, TwinReader(engine=empty_store)):
         app = create_app(store_reader, token=TOKEN, auth_mode="warn", recheck_seconds=0)
@@ -282,14 +281,7 @@ def test_the_dashboard_endpoints_fuzzed_give_no_server_error(reader, empty_store
         operations = [op for op in operations if op.path.startswith("/dashboard")]
         assert sorted((op.path, op.method.upper()) for op in operations) == [
             ("/dashboard", "GET"), ("/dashboard", "POST"), ("/dashboard/data", "GET"), ("/dashboard/data", "POST")]
-        for operation in operations:
-
-            @given(case=operation.as_strategy())
-            @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-            def no_server_error(case) -> None:
-                case.call_and_validate(checks=[not_a_server_error])
-
-            no_server_error()
+        fuzz_for_server_errors(operations)
 
 
 def test_frame_and_charts_agree_on_a_decade(reader, client):
