@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from twin_pipeline_tests.conftest import graphql as _graphql
-from twin_pipeline_tests.conftest import states_of, wait_for_backfill
+from twin_pipeline_tests.conftest import asset_keys, states_of, wait_for_backfill
 
 DAYS = [date(2025, 3, 1) + timedelta(days=i) for i in range(7)]
 
@@ -32,6 +32,7 @@ def test_a_graphql_backfill_of_a_week_completes_as_one_run(dagster_dev):
     backfill, runs = wait_for_backfill(webserver, backfill_id, timeout=240)
     assert backfill["status"] in ("REQUESTED", "COMPLETED", "COMPLETED_SUCCESS")  # see wait_for_backfill
     assert len(runs) == 1 and runs[0]["status"] == "SUCCESS"
+    assert asset_keys(runs[0]) == ["daily_summary", "finance", "pantry", "training", "twin_state"]  # all in this run
     tags = {t["key"]: t["value"] for t in runs[0]["tags"]}
     assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == (
         DAYS[0].isoformat(), DAYS[-1].isoformat(),

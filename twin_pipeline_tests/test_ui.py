@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from twin_pipeline_tests.conftest import graphql, stop_process_group, wait_for_backfill
+from twin_pipeline_tests.conftest import asset_keys, graphql, stop_process_group, wait_for_backfill
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -194,6 +194,7 @@ def test_a_week_backfilled_from_the_ui_finishes_as_one_run(twin_up, browser):
     backfill, runs = wait_for_backfill(twin_up, backfills[0]["id"])
     assert backfill["status"] in ("REQUESTED", "COMPLETED", "COMPLETED_SUCCESS") and backfill["numPartitions"] == 7
     assert len(runs) == 1 and runs[0]["status"] == "SUCCESS"
+    assert asset_keys(runs[0]) == ["daily_summary", "finance", "pantry", "training", "twin_state"]  # all in this run
     tags = {t["key"]: t["value"] for t in runs[0]["tags"]}
     assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == (
         first.isoformat(), last.isoformat())

@@ -57,9 +57,9 @@ import calendar
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
+from functools import lru_cache
 from typing import ClassVar, Literal
 
 from twin_pipeline.core.finance import ZERO, Budget, DailyFlow
