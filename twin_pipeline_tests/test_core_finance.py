@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from twin_pipeline.core.finance import Budget, DailyFlow, budget_alerts, finance_sections
+from twin_pipeline.core.finance.section import Budget, DailyFlow, budget_alerts, finance_sections
 from twin_pipeline.core.sections import numeric_div, round2
 
 HIGH_ACTION = "Alert threshold reached: keep spending under the daily limit remaining"

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from twin_pipeline.core.health import Measurement, WorkoutDay, health_sections, with_changes
+from twin_pipeline.core.health.section import Measurement, WorkoutDay, health_sections, with_changes
 
 
 def march(day: int) -> date:

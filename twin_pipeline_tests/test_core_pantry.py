@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from twin_pipeline.core.pantry import PantryItem, PantryVersion, inventory_at, pantry_section
+from twin_pipeline.core.pantry.section import PantryItem, PantryVersion, inventory_at, pantry_section
 
 D = date(2026, 3, 10)
 

@@ -1,6 +1,14 @@
-"""Fast tests of the status text: exact lines for crafted day states, markup kept literal. No database."""
+"""Fast tests of the status text: exact lines for crafted day states, markup kept literal, and the
+forecast line over forecasts of crafted rows. No database."""
 
-from twin_pipeline.core.summary import format_money, literal, render_summary
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from twin_pipeline.core.finance.section import Budget
+from twin_pipeline.core.summary import forecast_line, format_money, literal, render_summary
+from twin_pipeline_tests.crafted_rows import STEADY, chain, expense, finance_on, groceries, income, local, pantry_on
 
 HEALTH = {
     "status": "ok", "error": None, "workouts_last_7_days": 2,
@@ -98,3 +106,82 @@ def test_money_has_a_sign_thousands_separators_and_two_decimals():
     assert format_money(2450, "PLN") == "+2,450.00 PLN"
     assert format_money(-1234567.891, "EUR") == "-1,234,567.89 EUR"
     assert format_money(0, "PLN") == "+0.00 PLN"
+
+
+# The forecast line
+
+
+def test_format_money_in_whole_units_rounds_half_away_from_zero():
+    assert format_money(1980.5, "PLN", places=0) == "+1,981 PLN"
+    assert format_money(-1980.5, "PLN", places=0) == "-1,981 PLN"
+    assert format_money(2450.0, "PLN") == "+2,450.00 PLN"
+    assert format_money(-312.4, "PLN") == "-312.40 PLN"
+
+
+def states_for(day: date, *, pantry_category: str = "Coffee") -> dict:
+    finance = {
+        "as_of": day.isoformat(),
+        "status": "ok",
+        "error": None,
+        "currency": "PLN",
+        "mtd_net": 1200.0,
+        "active_budget_alerts": 0,
+        "alerts": [],
+    }
+    finance["forecast"] = finance_on(
+        day,
+        STEADY + [income(date(2026, 2, 25), "5080"), expense(date(2026, 3, 2), "900", category=7)],
+        [groceries(2026, 3, "1000"), Budget("b-rent", 2026, 3, 9, "Home > Rent", Decimal("100"), 80, None)],
+    ).to_json()
+    coffee = chain(pantry_category, [(local(2026, 1, 1), "20"), (local(2026, 2, 20), "10")])
+    pantry = {
+        "as_of": day.isoformat(),
+        "status": "ok",
+        "error": None,
+        "low_stock_count": 0,
+        "low_stock": [],
+        "expiring_soon_count": 0,
+        "expired_count": 0,
+        "forecast": pantry_on(day, coffee).to_json(),
+    }
+    health = {"as_of": day.isoformat(), "status": "ok", "error": None, "workouts_last_7_days": 2}
+    return {"finance": finance, "pantry": pantry, "health": health}
+
+
+def test_forecast_line_shows_the_month_end_the_first_budget_and_the_first_item_running_low():
+    day = date(2026, 3, 10)
+    states = states_for(day, pantry_category="*Coffee* <b>")
+    # Month end: 5,080 - (1,900 + 3,900 * 21 / 30 = 4,630) = 450. Groceries: 900 in 10 days,
+    # 1,000 at day ceil(11.1) = 12; Rent: nothing spent, lasts. Coffee: 10 used, 10 left:
+    # ceil(9 * 28 / 10) = ceil(25.2) = 26 days, beyond the 14 shown.
+    assert forecast_line(states) == "📈 Month end +450 PLN · Groceries over by the 12th"
+    # Bought less coffee: 5 left after the same 10 used: ceil(4 * 28 / 10) = 12 days.
+    low = chain("*Coffee* <b>", [(local(2026, 1, 1), "15"), (local(2026, 2, 20), "5")])
+    states["pantry"]["forecast"] = pantry_on(day, low).to_json()
+    assert forecast_line(states) == (
+        "📈 Month end +450 PLN · Groceries over by the 12th · \\*Coffee\\* \\<b> low in 12 days"
+    )
+
+
+@pytest.mark.parametrize(
+    "day_of_month, ordinal",
+    [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"), (13, "13th"),
+     (21, "21st"), (22, "22nd"), (23, "23rd"), (27, "27th"), (31, "31st")],
+)
+def test_forecast_line_ordinals(day_of_month, ordinal):
+    budget = {"budget_id": "b", "category_path": "Food > Groceries", "status": "runs_out",
+              "runs_out_on": f"2026-03-{day_of_month:02d}"}
+    states = {"finance": {"forecast": {"month_end_net_projected": None, "currency": "PLN", "budgets": [budget]}}}
+    assert forecast_line(states) == f"📈 Groceries over by the {ordinal}"
+
+
+def test_forecast_line_is_none_without_forecasts_and_the_summary_is_unchanged_by_default():
+    assert forecast_line({"finance": {"status": "unavailable"}, "pantry": None}) is None
+    day = date(2026, 3, 10)
+    states = states_for(day)
+    plain = {name: {k: v for k, v in doc.items() if k not in ("forecast", "trends")} for name, doc in states.items()}
+    today = render_summary(day.isoformat(), plain)
+    assert render_summary(day.isoformat(), states) == today
+    with_line = render_summary(day.isoformat(), states, forecasts=True).split("\n")
+    assert with_line[:4] == today.split("\n")[:4]
+    assert with_line[4] == "📈 Month end +450 PLN · Groceries over by the 12th"

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
-from twin_pipeline.core.finance import Budget, budget_alerts
+from twin_pipeline.core.finance.section import Budget, budget_alerts
 from twin_pipeline_tests.conftest import execute, materialize_days, states_of
 
 CATEGORIES = [

@@ -66,7 +66,7 @@ def until_yesterday(changed: date, later: date | None, today: date) -> set[date]
 
 def with_reach(rule: StaleRule, reach: Callable[[date], date]) -> StaleRule:
     """A rule that also restates from the changed day to reach(changed) (what the trends and
-    forecasts of later days read: core/forecasts.py forecast_reach)."""
+    forecasts of later days read: each domain's `*_reach` in core/<domain>/)."""
 
     def combined(changed: date, later: date | None, today: date) -> set[date]:
         return rule(changed, later, today) | _span(changed, reach(changed))

@@ -10,6 +10,7 @@ from typing import Literal
 
 Status = Literal["ok", "degraded", "unavailable"]
 
+ZERO = Decimal("0")
 CENTS = Decimal("0.01")
 
 

@@ -7,11 +7,15 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from functools import partial
-
 from twin_pipeline.core.changes import rest_of_month, with_reach
-from twin_pipeline.core.finance import Budget, DailyFlow, finance_sections
-from twin_pipeline.core.forecasts import finance_forecasts, finance_lookback_start, forecast_problems, forecast_reach
+from twin_pipeline.core.finance.forecast import (
+    budget_forecast_reach,
+    finance_forecasts,
+    finance_lookback_start,
+    transaction_forecast_reach,
+)
+from twin_pipeline.core.finance.section import Budget, DailyFlow, finance_sections
+from twin_pipeline.core.forecasting import implausible_counts
 from twin_pipeline.core.sections import round2
 from twin_pipeline.sources.contract import ContractObject
 from twin_pipeline.sources.spec import CheckOutcome, Rules, SourceRead, SourceSpec, WatchedTable, Window
@@ -37,7 +41,7 @@ def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> 
         [{**sections[day].to_json(), "forecast": forecasts[day].to_json()} for day in days],
         len(flows) + len(budgets),
         spec.fingerprints(conn, windows(days, rules), rules.timezone),
-        forecast_problems(forecasts.values()),
+        implausible_counts(forecasts.values()),
     )
 
 
@@ -86,9 +90,10 @@ SPEC = SourceSpec(
         # To month end for the month-to-date sums, and on for the forecasts' 30-day windows and
         # the next month's "last month's income".
         WatchedTable("finance.transactions", ("transactions",),
-                     with_reach(rest_of_month, partial(forecast_reach, "finance.transactions"))),
-        # A budget bucket is its month's first day: a change restates that whole month.
-        WatchedTable("finance.budgets", ("budgets", "categories"), rest_of_month),
+                     with_reach(rest_of_month, transaction_forecast_reach)),
+        # A budget bucket is its month's first day: a change restates that whole month (the
+        # budgets' runouts read no further).
+        WatchedTable("finance.budgets", ("budgets", "categories"), with_reach(rest_of_month, budget_forecast_reach)),
     ),
     read=read,
     windows=windows,

@@ -8,17 +8,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from functools import partial
-
 from twin_pipeline.core.changes import CURRENT, until_yesterday, with_reach
-from twin_pipeline.core.forecasts import (
+from twin_pipeline.core.forecasting import implausible_counts
+from twin_pipeline.core.pantry.forecast import (
     PANTRY_WINDOW_DAYS,
-    forecast_problems,
-    forecast_reach,
     pantry_forecasts,
+    pantry_history_forecast_reach,
     pantry_history_needed_from,
 )
-from twin_pipeline.core.pantry import PantryItem, PantryVersion, inventory_at, pantry_section
+from twin_pipeline.core.pantry.section import PantryItem, PantryVersion, inventory_at, pantry_section
 from twin_pipeline.core.sections import Unavailable
 from twin_pipeline.sources.contract import ContractObject
 from twin_pipeline.sources.spec import Rules, SourceRead, SourceSpec, WatchedTable, Window
@@ -76,7 +74,7 @@ def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> 
             documents.append(Unavailable("pantry", day, missing).to_json())
     read_windows = windows(days, rules, history_read=captured_since is not None)
     return SourceRead(
-        documents, rows_read, spec.fingerprints(conn, read_windows, rules.timezone), forecast_problems(forecasts.values())
+        documents, rows_read, spec.fingerprints(conn, read_windows, rules.timezone), implausible_counts(forecasts.values())
     )
 
 
@@ -102,7 +100,7 @@ SPEC = SourceSpec(
         WatchedTable("pantry.inventory", ("pantry_inventory",), until_yesterday),
         # A past inventory reaches every later past day, and today's forecast.
         WatchedTable("pantry.history", ("pantry_inventory_history",),
-                     with_reach(until_yesterday, partial(forecast_reach, "pantry.history"))),
+                     with_reach(until_yesterday, pantry_history_forecast_reach)),
     ),
     read=read,
     windows=windows,

@@ -6,11 +6,15 @@ from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
-from functools import partial
-
 from twin_pipeline.core.changes import measurement_reach, with_reach, workout_reach
-from twin_pipeline.core.forecasts import forecast_problems, forecast_reach, health_lookback_start, health_trends
-from twin_pipeline.core.health import Measurement, WorkoutDay, health_sections
+from twin_pipeline.core.forecasting import implausible_counts
+from twin_pipeline.core.health.section import Measurement, WorkoutDay, health_sections
+from twin_pipeline.core.health.trends import (
+    health_lookback_start,
+    health_trends,
+    measurement_trends_reach,
+    workout_trends_reach,
+)
 from twin_pipeline.sources.contract import ContractObject
 from twin_pipeline.sources.spec import Rules, SourceRead, SourceSpec, WatchedTable, Window
 
@@ -36,7 +40,7 @@ def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> 
         [{**sections[day].to_json(), "trends": trends[day].to_json()} for day in days],
         len(workouts) + len(measurements),
         spec.fingerprints(conn, windows(days, rules, first_measurement), rules.timezone),
-        forecast_problems(trends.values()),
+        implausible_counts(trends.values()),
     )
 
 
@@ -61,9 +65,9 @@ SPEC = SourceSpec(
     watched=(
         # The trends read on: the weekly-target streak 52 weeks, the weight trend 28 days.
         WatchedTable("training.workouts", ("workouts",),
-                     with_reach(workout_reach, partial(forecast_reach, "training.workouts")), later_query="next_workouts"),
+                     with_reach(workout_reach, workout_trends_reach), later_query="next_workouts"),
         WatchedTable("training.measurements", ("measurements",),
-                     with_reach(measurement_reach, partial(forecast_reach, "training.measurements")),
+                     with_reach(measurement_reach, measurement_trends_reach),
                      later_query="second_next_measurements"),
     ),
     read=read,

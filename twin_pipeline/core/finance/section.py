@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from twin_pipeline.core.sections import iso, money, numeric_div, round2
-
-ZERO = Decimal("0")
+from twin_pipeline.core.sections import ZERO, iso, money, numeric_div, round2
 
 RECOMMENDED_ACTIONS = {
     "CRITICAL": "Budget exceeded: stop spending in this category for the rest of the month",
@@ -133,18 +131,22 @@ class FinanceSection:
         return document
 
 
+def days_in_month(day: date) -> int:
+    return calendar.monthrange(day.year, day.month)[1]
+
+
 def budget_alerts(day: date, budgets: Iterable[Budget], spent: dict[int, Decimal]) -> list[BudgetAlert]:
     """The contract's budget-alert rules for day D, given each category's Expense total
     from the first of D's month to D."""
-    days_in_month = calendar.monthrange(day.year, day.month)[1]
-    days_remaining = days_in_month - day.day
+    month_days = days_in_month(day)
+    days_remaining = month_days - day.day
     alerts = []
     for budget in budgets:
         if (budget.year, budget.month) != (day.year, day.month) or budget.amount <= 0:
             continue
         actual = spent.get(budget.category_id, ZERO)
         utilization = round2(numeric_div(actual, budget.amount) * 100)
-        projected = round2(numeric_div(actual, day.day) * days_in_month)
+        projected = round2(numeric_div(actual, day.day) * month_days)
         if utilization >= 100:
             severity = "CRITICAL"
         elif budget.alert_threshold is not None and utilization >= budget.alert_threshold:

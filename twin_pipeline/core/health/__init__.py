@@ -1,0 +1,1 @@
+"""Health: training rhythm and body composition (section), weight and workout trends (trends)."""

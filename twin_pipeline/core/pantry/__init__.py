@@ -1,0 +1,1 @@
+"""Pantry: stock and expiry (section), how fast each category is used and runs low (forecast)."""
