@@ -74,7 +74,10 @@ def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> 
             documents.append(Unavailable("pantry", day, missing).to_json())
     read_windows = windows(days, rules, history_read=captured_since is not None)
     return SourceRead(
-        documents, rows_read, spec.fingerprints(conn, read_windows, rules.timezone), implausible_counts(forecasts.values())
+        documents,
+        rows_read,
+        spec.fingerprints(conn, read_windows, rules.timezone),
+        implausible_counts(forecasts.values()),
     )
 
 
