@@ -253,7 +253,7 @@ class DagsterDev:
 @pytest.fixture(scope="session")
 def dagster_dev(pg_server, tmp_path_factory):
     """`dagster dev` (webserver and daemon) on its own sources, as a user starts it."""
-    from twin_pipeline.settings import DAGSTER_YAML, WORKSPACE_YAML
+    from twin_pipeline.paths import DAGSTER_YAML, WORKSPACE_YAML
 
     home = tmp_path_factory.mktemp("dagster-dev")
     dev_sources = create_sources(pg_server, "devserver", home / "twin")

@@ -22,7 +22,8 @@ from sqlalchemy import create_engine, make_url, text
 from twin_pipeline import cli
 from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
 from twin_pipeline.migrations import MigrationError, available, migrate, pending
-from twin_pipeline.settings import EXAMPLES, describe_url, mask_url
+from twin_pipeline.paths import EXAMPLES
+from twin_pipeline.urls import describe_url, mask_url
 from twin_pipeline_tests.conftest import ROLES, daily_assets, execute, settings_for_tests, stop_process_group, today
 
 DATABASES = {"finance": "roles_finance", "training": "roles_training", "pantry": "roles_pantry"}

@@ -12,30 +12,11 @@ from pydantic import Field
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import SOURCES
-from twin_pipeline.sources.spec import Rules
 
 
-class PostgresDatabase(dg.ConfigurableResource):
-    """A PostgreSQL database of the twin: a source it only reads, or the twin store."""
-
-    role: str = Field(description="a source's name, or twin")
-    url: str | None = Field(default=None, description="SQLAlchemy/libpq URL; unset means the embedded server")
-    twin_home: str = Field(description="Data directory of the embedded server (TWIN_HOME)")
-    read_only: bool = Field(default=True, description="Open every transaction READ ONLY")
-    connect_timeout_s: int = Field(default=5, description="Give up connecting after this long")
-    statement_timeout_ms: int = Field(default=120_000, description="Cancel a query after this long")
-    retries: int = Field(default=2, description="Retries of a failed connection before giving up")
-    retry_backoff_s: float = Field(default=0.5, description="First wait between retries (doubles)")
-
-    def database(self) -> Database:
-        return Database(**self.model_dump())
-
-    def engine(self):
-        return self.database().engine()
-
-    @property
-    def location(self) -> str:
-        return self.database().location
+class PostgresDatabase(dg.ConfigurableResource, Database):
+    """A PostgreSQL database of the twin as a Dagster resource: a source it only reads, or the
+    twin store; its fields and its way of opening the database are Database's."""
 
 
 class TwinConfig(dg.ConfigurableResource):
@@ -67,19 +48,25 @@ class TwinConfig(dg.ConfigurableResource):
         )
         return cls(**{**values, **overrides})
 
-    def rules(self) -> Rules:
-        return Rules(self.timezone, self.currency, self.expiry_window_days, self.weekly_workout_target,
-                     self.freshness_days)
+    def settings(self) -> TwinSettings:
+        """These rules as the one settings object the readers and the core take."""
+        return TwinSettings.from_env({
+            "TWIN_TIMEZONE": self.timezone,
+            "TWIN_CURRENCY": self.currency,
+            "TWIN_EXPIRY_WINDOW_DAYS": str(self.expiry_window_days),
+            "TWIN_WEEKLY_WORKOUT_TARGET": str(self.weekly_workout_target),
+            "TWIN_FRESHNESS_DAYS": str(self.freshness_days),
+        })
 
     def today(self) -> date:
-        return self.rules().today()
+        return self.settings().today()
 
 
 def database_resource(settings: TwinSettings, role: str) -> PostgresDatabase:
     """A source's or the store's resource; a configured URL stays an EnvVar reference."""
     database = Database.for_role(settings, role)
     variable = settings.twin_url_variable if role == "twin" else SOURCES[role].url_variable
-    return PostgresDatabase(**{**database.__dict__, "url": dg.EnvVar(variable) if database.url else None})
+    return PostgresDatabase(**{**database.model_dump(), "url": dg.EnvVar(variable) if database.url else None})
 
 
 def build_resources(settings: TwinSettings) -> dict:

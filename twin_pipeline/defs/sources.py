@@ -15,7 +15,8 @@ from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, da
 from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import SOURCES
-from twin_pipeline.sources.spec import CheckOutcome, SectionOutcome, SourceSpec, failure_reason, read_section
+from twin_pipeline.sources.reading import SectionOutcome, failure_reason, read_section
+from twin_pipeline.sources.spec import CheckOutcome, SourceSpec
 from twin_pipeline.store import record_fingerprints, upsert_sections
 
 # The checks every source asset reports (README, "Checks"). WARN: the twin goes on, degraded.
@@ -61,13 +62,13 @@ def materialize_section(
     config: TwinConfig,
 ) -> dg.MaterializeResult:
     """Read the source for the run's days, store the sections, report the run and the checks."""
-    days, database = run_days(context), source.database()
+    days, database = run_days(context), source
 
     def on_retry(exc: BaseException, wait: float) -> None:
         context.log.warning(f"{failure_reason(database, exc)}; trying again in {wait:.1f} s")
 
     with cyclic_gc_paused():
-        outcome = read_section(spec, database, days, config.rules(), on_retry)
+        outcome = read_section(spec, database, days, config.settings(), on_retry)
     if outcome.failure:
         context.log.warning(f"{outcome.failure}; {spec.entity_type} section marked unavailable for {len(days)} day(s)")
     documents = outcome.read.documents
@@ -81,7 +82,7 @@ def materialize_section(
         twin_store.engine().dispose()
         raise dg.Failure(
             description=(
-                f"{failure_reason(twin_store.database(), exc)}: the {spec.entity_type} section of {len(days)} "
+                f"{failure_reason(twin_store, exc)}: the {spec.entity_type} section of {len(days)} "
                 "day(s) was computed but not stored; nothing was written, the next run stores it"
             ),
             metadata={"computed_section": dg.MetadataValue.json(documents[-1])},
