@@ -268,6 +268,7 @@ class TwinSettings(BaseSettings):
         return str(EXAMPLES / "home_assistant_states.json") if self.embedded_sources else None
 
     def today(self) -> date:
+        """Today in the person's time zone (TWIN_TIMEZONE): every part of the twin asks here."""
         return datetime.now(ZoneInfo(self.timezone)).date()
 
 

@@ -22,13 +22,12 @@ from twin_pipeline.sources.spec import CheckOutcome, Fingerprints, SourceRead, S
 
 def require_contract(conn: Connection, spec: SourceSpec, location: str) -> list[ContractGap]:
     """Raise SchemaDrift if an object the twin reads is missing; return every gap found."""
-    role = spec.name
     gaps = contract_gaps(conn, spec.contract)
     blocking = [gap.description for gap in gaps if gap.used]
     if blocking:
         raise SchemaDrift(
-            f"{role} database at {location} lacks {', '.join(blocking)}, named in {CONTRACT}; "
-            f"restore it or point {role.upper()}_DATABASE_URL at the right database"
+            f"{spec.name} database at {location} lacks {', '.join(blocking)}, named in {CONTRACT}; "
+            f"restore it or point {spec.url_variable} at the right database"
         )
     return gaps
 
