@@ -62,19 +62,18 @@ def _one_day_compute(days: int) -> dict:
 
     from twin_pipeline.settings import current_settings
     from twin_pipeline.sources import SOURCES
-    from twin_pipeline.sources.spec import Rules
 
     prefix = f"y{days}"
     urls = json.loads(os.environ["BENCH_URLS"])
     day = date.fromisoformat(os.environ["BENCH_END"]) - timedelta(days=1)
-    rules = Rules.from_settings(current_settings())
+    settings = current_settings()
     readers = [(create_engine(urls[f"{prefix}_{name}"]), spec) for name, spec in SOURCES.items()]
     timings = []
     for _ in range(15):
         began = time.perf_counter()
         for engine, spec in readers:
             with engine.connect() as conn:
-                spec.read(spec, conn, [day], rules)
+                spec.read(spec, conn, [day], settings)
         timings.append(time.perf_counter() - began)
     return {"seconds": statistics.median(timings[3:])}
 

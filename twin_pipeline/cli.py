@@ -8,23 +8,19 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine
-
+from twin_pipeline.database import Database
 from twin_pipeline.migrations import MigrationError
-from twin_pipeline.settings import DAGSTER_YAML, WORKSPACE_YAML, ConfigurationError, TwinSettings, mask_url
+from twin_pipeline.paths import DAGSTER_YAML, WORKSPACE_YAML
+from twin_pipeline.settings import ConfigurationError, TwinSettings
 from twin_pipeline.store import StoreError
+from twin_pipeline.urls import mask_url
 
 
 def _say(message: str) -> None:
     print(message, flush=True)
-
-
-def _today(settings: TwinSettings) -> date:
-    return datetime.now(ZoneInfo(settings.timezone)).date()
 
 
 def _day(text: str) -> date:
@@ -53,7 +49,7 @@ def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progr
     from dagster._core.utils import make_new_run_id
 
     prepare_dagster_home(settings)
-    first, today = settings.start_date, _today(settings)
+    first, today = settings.start_date, settings.today()
     if start > end:
         raise ConfigurationError(f"--start {start} is after --end {end}")
     if start < first:
@@ -150,10 +146,9 @@ def _execute(job, tags: dict, run_id: str | None = None, listener=None) -> bool:
 
 
 def print_summary(settings: TwinSettings, day: date) -> bool:
-    from twin_pipeline.embedded import resolve_urls
     from twin_pipeline.store import latest_summary, resolve_person
 
-    engine = create_engine(resolve_urls(settings).twin)
+    engine = Database.for_role(settings, "twin").engine()
     try:
         with engine.begin() as conn:
             found = latest_summary(conn, resolve_person(conn, settings.person_id), day)
@@ -167,7 +162,7 @@ def print_summary(settings: TwinSettings, day: date) -> bool:
 
 
 def cmd_snapshot(settings: TwinSettings, args: argparse.Namespace) -> int:
-    day = args.date or _today(settings)
+    day = args.date or settings.today()
     if run_days(settings, day, day, "cli-snapshot"):
         return 0 if print_summary(settings, day) else 1
     # The run failed (the twin store, most likely): still show the day, say it was not kept.
@@ -182,7 +177,7 @@ def cmd_snapshot(settings: TwinSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_backfill(settings: TwinSettings, args: argparse.Namespace) -> int:
-    end = args.end or _today(settings)
+    end = args.end or settings.today()
     _say(f"backfill {args.start} .. {end} ({(end - args.start).days + 1} days) in one run")
     began = time.perf_counter()
     if not run_days(settings, args.start, end, "cli-backfill", progress=True):
@@ -192,11 +187,10 @@ def cmd_backfill(settings: TwinSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_pantry_history(settings: TwinSettings, args: argparse.Namespace) -> int:
-    from twin_pipeline.embedded import resolve_urls
     from twin_pipeline.migrations import available, migrate, pending
 
-    url = resolve_urls(settings).source("pantry")
-    engine = create_engine(url)
+    pantry = Database.for_role(settings, "pantry", read_only=False)
+    url, engine = pantry.resolved_url(), pantry.engine()
     try:
         waiting = pending(engine, "pantry_history")
         if args.action == "status":
@@ -230,7 +224,6 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.api import LOOPBACK, create_app
     from twin_pipeline.api.behind import HistoryWatch
     from twin_pipeline.api.freshness import LiveToday
-    from twin_pipeline.embedded import resolve_urls
     from twin_pipeline.reader import TwinReader
 
     host, port = args.host or settings.api_host, args.port or settings.api_port
@@ -243,20 +236,15 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
         return 2
     # uvicorn configures only its own loggers; the security warnings of warn mode need a handler.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    urls = resolve_urls(settings)
     require_current_store(settings)
     from twin_pipeline.sources import SOURCES
 
-    probes = {
-        f"{role}_database": create_engine(urls.source(role), connect_args={"connect_timeout": 2})
-        for role in SOURCES
-    }
+    probes = {f"{role}_database": Database.for_role(settings, role).engine() for role in SOURCES}
     # Today fresh from the sources (read-only sessions); the history's lag from the store and
     # the daemon's heartbeat in Dagster's storage (read only).
-    dagster = create_engine(urls.dagster, pool_size=1, connect_args={
-        "connect_timeout": 2, "options": "-c default_transaction_read_only=on"})
+    dagster = Database.for_role(settings, "dagster", read_only=True).engine()
     app = create_app(
-        TwinReader(urls.twin, person_id=settings.person_id), token=settings.api_key, auth_mode=settings.api_auth,
+        TwinReader(settings=settings), token=settings.api_key, auth_mode=settings.api_auth,
         probes=probes, weekly_workout_target=settings.weekly_workout_target,
         live=LiveToday(settings), history=HistoryWatch(settings.timezone, dagster),
     )
@@ -279,10 +267,8 @@ def cmd_note(settings: TwinSettings, args: argparse.Namespace) -> int:
     if vault is None:
         _say("no vault: pass --vault DIR or set TWIN_NOTES_DIR")
         return 2
-    from twin_pipeline.embedded import resolve_urls
-
     try:
-        day = TwinReader(resolve_urls(settings).twin, person_id=settings.person_id).day(args.date)
+        day = TwinReader(settings=settings).day(args.date)
     except NoState as exc:
         _say(str(exc))
         return 1
@@ -292,14 +278,13 @@ def cmd_note(settings: TwinSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: TwinSettings, args: argparse.Namespace) -> int:
-    from twin_pipeline.embedded import resolve_urls
     from twin_pipeline.reader import TwinReader
 
     file_format = args.format or {".csv": "csv", ".parquet": "parquet"}.get(args.out.suffix.lower())
     if file_format is None:
         _say(f"cannot tell the format of {args.out}: pass --format csv or --format parquet")
         return 2
-    twin = TwinReader(resolve_urls(settings).twin, person_id=settings.person_id)
+    twin = TwinReader(settings=settings)
     try:
         days = twin.export(args.entity, args.out, file_format, args.start, args.end)
     finally:
@@ -313,18 +298,17 @@ def cmd_export(settings: TwinSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_migrate(settings: TwinSettings, args: argparse.Namespace) -> int:
-    from twin_pipeline.embedded import resolve_urls
     from twin_pipeline.migrations import SOURCE_TARGETS, migrate
 
-    urls = resolve_urls(settings)
     targets = ["twin", *(SOURCE_TARGETS if args.sources else ())]
     for target in targets:
-        engine = create_engine(urls.source(target))
+        database = Database.for_role(settings, target, read_only=False)
+        engine = database.engine()
         try:
             ran = migrate(engine, target)
         finally:
             engine.dispose()
-        where = mask_url(urls.source(target))
+        where = mask_url(database.resolved_url())
         names = ", ".join(m.path.name for m in ran) or "nothing pending"
         _say(f"{target} ({where}): {names}")
     return 0
@@ -340,7 +324,6 @@ def cmd_db_stop(settings: TwinSettings, args: argparse.Namespace) -> int:
 
 def cmd_demo_data(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.demo import load_demo_data
-    from twin_pipeline.embedded import resolve_urls
 
     if not settings.embedded_sources and not args.allow_configured_sources:
         _say(
@@ -349,11 +332,10 @@ def cmd_demo_data(settings: TwinSettings, args: argparse.Namespace) -> int:
             "are scratch databases"
         )
         return 2
-    urls = resolve_urls(settings)
-    engines = [create_engine(urls.source(k)) for k in ("finance", "training", "pantry")]
+    engines = [Database.for_role(settings, k, read_only=False).engine() for k in ("finance", "training", "pantry")]
     try:
         counts = load_demo_data(
-            *engines, days=args.days, seed=args.seed, end=args.end or _today(settings), replace=args.replace
+            *engines, days=args.days, seed=args.seed, end=args.end or settings.today(), replace=args.replace
         )
     finally:
         for engine in engines:
@@ -364,20 +346,18 @@ def cmd_demo_data(settings: TwinSettings, args: argparse.Namespace) -> int:
 
 def cmd_up(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.demo import load_demo_data, sources_are_empty
-    from twin_pipeline.embedded import resolve_urls
     from twin_pipeline.migrations import migrate
 
     if settings.uses_embedded:
         _say(f"embedded PostgreSQL in {settings.twin_home / 'pgdata'} (set *_DATABASE_URL to use your own)")
-    urls = resolve_urls(settings)
-    engine = create_engine(urls.twin)
+    engine = Database.for_role(settings, "twin").engine()
     try:
         migrate(engine, "twin")
     finally:
         engine.dispose()
-    today = _today(settings)
+    today = settings.today()
     if settings.embedded_sources:
-        engines = [create_engine(urls.source(k)) for k in ("finance", "training", "pantry")]
+        engines = [Database.for_role(settings, k, read_only=False).engine() for k in ("finance", "training", "pantry")]
         try:
             if sources_are_empty(*engines):
                 _say(f"filling the embedded sources with {args.demo_days} days of demo data (seed {args.seed})")

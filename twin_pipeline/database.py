@@ -1,51 +1,64 @@
-"""A PostgreSQL database of the twin, without Dagster: a source it only reads, or the store.
+"""A PostgreSQL database of the twin, without Dagster: a source it only reads, the store, or
+Dagster's storage; the one way any part of the twin opens one.
 
-The Dagster resources, the CLI, the sensor, the API and the benchmarks all reach a
-database through this: read-only sessions for the sources, connect and statement
-timeouts, retries of failures that may pass, and a name safe to show (host:port/database).
+The Dagster resources (defs/resources.py: these fields, as Dagster config), the CLI, the
+sensor, the reader, the API and the benchmarks all reach a database through this:
+read-only sessions for the sources, connect and statement timeouts, retries of failures
+that may pass, and a name safe to show (host:port/database).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, create_engine, make_url
 
-from twin_pipeline.settings import TwinSettings, describe_url, normalise_url
+from twin_pipeline.embedded import bootstrap
+from twin_pipeline.faults import with_retries
+from twin_pipeline.settings import TwinSettings
+from twin_pipeline.urls import describe_url, normalise_url
+
+T = TypeVar("T")
 
 _engines: dict[tuple, Engine] = {}
 
 
-@dataclass(frozen=True)
-class Database:
-    role: str  # a source's name, or "twin" for the store
-    url: str | None  # None: the embedded server under twin_home
-    twin_home: str
-    read_only: bool = True
-    connect_timeout_s: int = 5
-    statement_timeout_ms: int = 120_000
-    retries: int = 2
-    retry_backoff_s: float = 0.5
+class Database(BaseModel):
+    """Where a database is and how to open it; the settings fill it (for_role)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: str = Field(description="a source's name, twin (the store) or dagster")
+    url: str | None = Field(default=None, description="SQLAlchemy/libpq URL; unset means the embedded server")
+    twin_home: str = Field(description="Data directory of the embedded server (TWIN_HOME)")
+    read_only: bool = Field(default=True, description="Open every transaction READ ONLY")
+    connect_timeout_s: int = Field(default=5, description="Give up connecting after this long")
+    statement_timeout_ms: int = Field(default=120_000, description="Cancel a query after this long")
+    retries: int = Field(default=2, description="Retries of a failed connection before giving up")
+    retry_backoff_s: float = Field(default=0.5, description="First wait between retries (doubles)")
 
     @classmethod
-    def for_role(cls, settings: TwinSettings, role: str) -> Database:
-        """A source (read only) or the twin store ("twin"), as the settings configure it."""
-        return cls(
+    def for_role(cls, settings: TwinSettings, role: str, **overrides) -> Database:
+        """A source (read only), the twin store ("twin") or Dagster's storage ("dagster"), as
+        the settings configure it; `overrides` change a field (e.g. read_only)."""
+        urls = {"twin": settings.twin_url, "dagster": settings.dagster_url}
+        values = dict(
             role=role,
-            url=settings.twin_url if role == "twin" else settings.source_url(role),
+            url=urls[role] if role in urls else settings.source_url(role),
             twin_home=str(settings.twin_home),
-            read_only=role != "twin",
+            read_only=role not in urls,
             connect_timeout_s=settings.connect_timeout_seconds,
             statement_timeout_ms=settings.statement_timeout_ms,
             retries=settings.source_retries,
         )
+        return cls(**{**values, **overrides})
 
     def resolved_url(self) -> str:
         if self.url:
             return normalise_url(self.url)
-        from twin_pipeline.embedded import bootstrap
-
         return bootstrap(Path(self.twin_home)).source(self.role)
 
     @property
@@ -71,6 +84,12 @@ class Database:
                 connect_args={"connect_timeout": self.connect_timeout_s, "options": options},
             )
         return _engines[key]
+
+    def retrying(
+        self, attempt: Callable[[], T], on_retry: Callable[[BaseException, float], None] = lambda exc, wait: None
+    ) -> T:
+        """attempt(), again after a failure that may pass, as often as this database allows."""
+        return with_retries(attempt, retries=self.retries, backoff_s=self.retry_backoff_s, on_retry=on_retry)
 
 
 def dispose_engines() -> None:

@@ -20,12 +20,14 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from twin_pipeline.migrations import SOURCE_TARGETS, TARGET_DATABASE, migrate
-from twin_pipeline.settings import DAGSTER_DATABASE, TwinSettings, normalise_url
+from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources import SOURCES
+from twin_pipeline.urls import normalise_url
 
 log = logging.getLogger(__name__)
 
 MAX_CONNECTIONS = 300
+DAGSTER_DATABASE = "twin_dagster"
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ from dagster_postgres.storage import DagsterPostgresStorage
 from dagster_postgres.utils import create_pg_engine
 
 from twin_pipeline.embedded import resolve_urls
-from twin_pipeline.settings import TwinSettings, normalise_url
+from twin_pipeline.settings import TwinSettings
+from twin_pipeline.urls import normalise_url
 
 EVENT_BATCH_SIZE = "1000"
 

@@ -16,8 +16,9 @@ from importlib.resources.abc import Traversable
 
 from sqlalchemy import Connection, Engine, text
 
-from twin_pipeline.settings import describe_url
+from twin_pipeline.paths import PACKAGE
 from twin_pipeline.sources import SOURCES
+from twin_pipeline.urls import describe_url
 
 # Where the README tells the person which login runs what.
 README_SECTION = "Pointing it at your existing databases"
@@ -25,7 +26,8 @@ README_SECTION = "Pointing it at your existing databases"
 
 def _folders() -> dict[str, tuple[str, Traversable]]:
     """target -> (the database it lives in, its folder of migrations)."""
-    found = {"twin": ("twin", files("twin_pipeline.store") / "sql" / "migrations")}
+    # By path, not files("twin_pipeline.store"): that would import the store, which is built on this module.
+    found = {"twin": ("twin", PACKAGE / "store" / "sql" / "migrations")}
     for spec in SOURCES.values():
         for target, folder in spec.migrations.items():
             found[target] = (spec.name, files(spec.package) / "sql" / folder)

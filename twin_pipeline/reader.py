@@ -18,10 +18,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
 from twin_pipeline import store
-from twin_pipeline.settings import current_settings, normalise_url
+from twin_pipeline.database import Database
+from twin_pipeline.settings import TwinSettings, current_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,17 +45,16 @@ class DayState:
 class TwinReader:
     """Read-only access to one person's twin in the twin store."""
 
-    def __init__(self, url: str | None = None, *, person_id: str | None = None, engine: Engine | None = None):
+    def __init__(
+        self, url: str | None = None, *, person_id: str | None = None, engine: Engine | None = None,
+        settings: TwinSettings | None = None,
+    ):
         if engine is None:
-            if url is None:
-                from twin_pipeline.embedded import resolve_urls
-
-                settings = current_settings()
-                url, person_id = resolve_urls(settings).twin, person_id or settings.person_id
-            engine = create_engine(
-                normalise_url(url), pool_size=4, pool_pre_ping=True,
-                connect_args={"connect_timeout": 3, "options": "-c default_transaction_read_only=on"},
-            )
+            settings = settings or current_settings()
+            # Read-only sessions on the store, with the timeouts every other reader has.
+            database = Database.for_role(settings, "twin", read_only=True, **({"url": url} if url else {}))
+            person_id = person_id if url else person_id or settings.person_id
+            engine = database.engine()
         self.engine = engine
         self._person_id = person_id
 

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,62 +20,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 from pydantic_settings.sources.utils import parse_env_vars
-from sqlalchemy.engine import URL, make_url
 
-PACKAGE = files("twin_pipeline")
-# Shipped inside the package (importlib.resources), so a wheel installed anywhere has them.
-EXAMPLES = Path(str(PACKAGE / "examples"))
-DAGSTER_YAML = Path(str(PACKAGE / "dagster.yaml"))
-# The code location, named twin_pipeline whether served from a checkout or an installed wheel.
-WORKSPACE_YAML = Path(str(PACKAGE / "workspace.yaml"))
+from twin_pipeline.paths import EXAMPLES, source_names
+from twin_pipeline.urls import ConfigurationError, normalise_url
 
-DAGSTER_DATABASE = "twin_dagster"
-
-
-class ConfigurationError(ValueError):
-    """A setting is missing or malformed; the message names the variable and the fix."""
-
-
-def normalise_url(url: str) -> str:
-    """Return a SQLAlchemy URL that uses psycopg2.
-
-    SQLAlchemy 2.1 maps a bare ``postgresql://`` to psycopg 3, which is not installed;
-    ``postgres://`` (Heroku style) is not understood at all.
-    """
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg2://" + url[len("postgresql://") :]
-    if not url.startswith("postgresql+psycopg2://"):
-        raise ConfigurationError(
-            f"unsupported database URL scheme in {mask_url(url)!r}: "
-            "use postgresql://user:password@host:port/database"
-        )
-    return url
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by ***, safe for logs, errors and the UI."""
-    try:
-        parsed: URL = make_url(url)
-    except Exception:
-        return "<unparseable database URL>"
-    return parsed.render_as_string(hide_password=True)
-
-
-def describe_url(url: str) -> str:
-    """host:port/database (or the socket directory), for error messages."""
-    parsed = make_url(url)
-    host = parsed.host or parsed.query.get("host") or "localhost"
-    port = f":{parsed.port}" if parsed.port else ""
-    return f"{host}{port}/{parsed.database}"
+def source_url_variable(source: str) -> str:
+    """The variable holding a source database's URL: `<NAME>_DATABASE_URL`."""
+    return f"{source.upper()}_DATABASE_URL"
 
 
 def source_url_variables() -> dict[str, str]:
-    """source name -> the variable holding its URL, as each source's spec declares it."""
-    from twin_pipeline.sources import SOURCES
-
-    return {name: spec.url_variable for name, spec in SOURCES.items()}
+    """source name -> the variable holding its URL."""
+    return {name: source_url_variable(name) for name in source_names()}
 
 
 _ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("twin_environment", default=None)
@@ -84,7 +39,7 @@ _ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("twin_environmen
 
 class _Environment(EnvSettingsSource):
     """The process environment, or the mapping a test passed to from_env; plus each source's
-    URL under the variable its spec names (so a new source needs no field here)."""
+    URL under its `<NAME>_DATABASE_URL` (so a new source needs no field here)."""
 
     def _environment(self) -> Mapping[str, str]:
         given = _ENVIRONMENT.get()
@@ -313,6 +268,7 @@ class TwinSettings(BaseSettings):
         return str(EXAMPLES / "home_assistant_states.json") if self.embedded_sources else None
 
     def today(self) -> date:
+        """Today in the person's time zone (TWIN_TIMEZONE): every part of the twin asks here."""
         return datetime.now(ZoneInfo(self.timezone)).date()
 
 

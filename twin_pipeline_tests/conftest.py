@@ -64,16 +64,16 @@ class Sources:
     def resources(self, **config) -> dict:
         """The resources a run gets, on this module's databases; `config` overrides rules
         of the test settings (expiry_window_days=4, goals_dir=None, ...)."""
-        from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
+        from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig, TwinStore
 
-        def db(role: str, url: str, read_only: bool = True) -> PostgresDatabase:
-            return PostgresDatabase(role=role, url=url, twin_home=self.twin_home, read_only=read_only)
+        def db(role: str, url: str) -> PostgresDatabase:
+            return PostgresDatabase(role=role, url=url, twin_home=self.twin_home)
 
         return {
             "finance_db": db("finance", self.finance_url),
             "training_db": db("training", self.training_url),
             "pantry_db": db("pantry", self.pantry_url),
-            "twin_store": db("twin", self.finance_url, read_only=False),
+            "twin_store": TwinStore(url=self.finance_url, twin_home=self.twin_home),
             "twin_config": TwinConfig.from_settings(settings_for_tests(), **config),
         }
 
@@ -253,7 +253,7 @@ class DagsterDev:
 @pytest.fixture(scope="session")
 def dagster_dev(pg_server, tmp_path_factory):
     """`dagster dev` (webserver and daemon) on its own sources, as a user starts it."""
-    from twin_pipeline.settings import DAGSTER_YAML, WORKSPACE_YAML
+    from twin_pipeline.paths import DAGSTER_YAML, WORKSPACE_YAML
 
     home = tmp_path_factory.mktemp("dagster-dev")
     dev_sources = create_sources(pg_server, "devserver", home / "twin")

@@ -20,7 +20,8 @@ from twin_pipeline.api import create_app
 from twin_pipeline.core.briefing import goals_due, morning_briefing, today_dashboard
 from twin_pipeline.defs.entities import ENTITY_ASSETS
 from twin_pipeline.reader import TwinReader
-from twin_pipeline.settings import EXAMPLES, ConfigurationError, TwinSettings
+from twin_pipeline.paths import EXAMPLES
+from twin_pipeline.settings import ConfigurationError, TwinSettings
 from twin_pipeline_tests.conftest import execute, materialize_days, today
 
 TODAY = today()

@@ -35,7 +35,7 @@ def test_a_range_run_equals_single_day_runs(demo):
 
     from twin_pipeline.database import Database
     from twin_pipeline.sources import SOURCES
-    from twin_pipeline.sources.spec import Rules, read_section
+    from twin_pipeline.sources.reading import read_section
 
     first = START + timedelta(days=random.Random(2024).randrange(0, 400 - 60))
     days = [first + timedelta(days=i) for i in range(60)]
@@ -47,12 +47,11 @@ def test_a_range_run_equals_single_day_runs(demo):
 
     settings = settings_for_tests(FINANCE_DATABASE_URL=demo.finance_url, TRAINING_DATABASE_URL=demo.training_url,
                                   PANTRY_DATABASE_URL=demo.pantry_url)
-    rules = Rules.from_settings(settings)
     alone = {}
     for name, spec in SOURCES.items():
         database = Database.for_role(settings, name)
         for day in days:
-            document = read_section(spec, database, [day], rules).read.documents[0]
+            document = read_section(spec, database, [day], settings).read.documents[0]
             alone[(spec.entity_type, day.isoformat())] = json.loads(json.dumps(document))  # as stored: JSON
     assert alone == ranged
 

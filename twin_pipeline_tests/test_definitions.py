@@ -89,7 +89,7 @@ def test_dg_launch_runs_one_day_and_a_range_from_the_repository_root(sources, pg
     import os
     import shutil
 
-    from twin_pipeline.settings import DAGSTER_YAML
+    from twin_pipeline.paths import DAGSTER_YAML
     from twin_pipeline_tests.conftest import count_state_rows
 
     pg_server.ensure_databases(["definitions_dagster"])

@@ -16,7 +16,6 @@ from twin_pipeline.core.sections import numeric_div
 from twin_pipeline.demo import DemoCounts, DemoDataError, generate, load_demo_data, sources_are_empty
 from twin_pipeline.migrations import migrate
 from twin_pipeline.sources import SOURCES
-from twin_pipeline.sources.spec import Rules
 from twin_pipeline.sqlfiles import sql_text
 from twin_pipeline_tests.conftest import create_sources, settings_for_tests
 
@@ -378,7 +377,7 @@ def test_budget_alerts_follow_the_contract_rules_and_order(sources, loaded, day)
         conn.rollback()
         # ...and the twin's own computation of that past day says exactly the same.
         finance = SOURCES["finance"]
-        (section,) = finance.read(finance, conn, [day], Rules.from_settings(settings_for_tests())).documents
+        (section,) = finance.read(finance, conn, [day], settings_for_tests()).documents
     columns = ALERT_COLUMN_NAMES
     as_json = [
         {c: (float(v) if isinstance(v, Decimal) else v) for c, v in zip(columns, row, strict=True)} for row in got

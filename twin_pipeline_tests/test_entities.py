@@ -15,7 +15,7 @@ from twin_pipeline.core.goals import GoalFileError, dependency_problems, parse_g
 from twin_pipeline.core.home import home_from_states
 from twin_pipeline.defs.entities import ENTITY_ASSETS
 from twin_pipeline.reader import TwinReader
-from twin_pipeline.settings import EXAMPLES
+from twin_pipeline.paths import EXAMPLES
 from twin_pipeline_tests.conftest import create_sources, execute, materialize_days, today
 from twin_pipeline_tests.test_goals_vault import build_vault, vault_listing
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from twin_pipeline.embedded import EmbeddedPostgres
 from twin_pipeline.migrations import migrate
-from twin_pipeline.defs.resources import PostgresDatabase
+from twin_pipeline.defs.resources import PostgresDatabase, TwinStore
 from twin_pipeline_tests.conftest import ROLES, create_sources, daily_assets, execute, states_of
 
 D = date(2025, 9, 15)
@@ -168,7 +168,7 @@ def test_a_read_only_twin_store_fails_loudly_writes_nothing_and_the_next_run_rep
     admin = create_engine(pg_server.url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:  # as a replica or a full disk would: every write refused
         conn.execute(text("ALTER DATABASE faults_store SET default_transaction_read_only = on"))
-    store = database(twin, "twin", store_url, read_only=False)
+    store = TwinStore(url=store_url, twin_home=twin.twin_home)
     day = date(2025, 9, 20)
     result = run(twin, day=day, raise_on_error=False, twin_store=store)
     assert not result.success

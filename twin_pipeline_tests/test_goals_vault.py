@@ -9,7 +9,7 @@ import pytest
 
 from twin_pipeline.core.goals import GoalFileError, catalogue_goals, goal_name, parse_goal
 from twin_pipeline.goals_vault import load_goals_vault
-from twin_pipeline.settings import EXAMPLES
+from twin_pipeline.paths import EXAMPLES
 
 
 def note(front: dict, body: str = "") -> str:

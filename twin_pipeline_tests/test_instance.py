@@ -5,7 +5,7 @@ from dagster import AssetKey, DagsterEventType, materialize
 from dagster._core.test_utils import instance_for_test
 
 from twin_pipeline.instance import TwinEventLogStorage, TwinPostgresStorage
-from twin_pipeline.defs.resources import PostgresDatabase
+from twin_pipeline.defs.resources import TwinStore
 from twin_pipeline_tests.conftest import daily_assets
 
 DAYS = ("2025-04-01", "2025-04-03")
@@ -44,9 +44,7 @@ def test_a_range_run_still_records_every_partition(instance, sources):
 
 def test_partitions_of_a_failed_range_run_are_marked_failed(instance, sources, pg_server):
     pg_server.ensure_databases(["instance_unmigrated_store"])
-    broken_store = PostgresDatabase(
-        role="twin", url=pg_server.url("instance_unmigrated_store"), twin_home=sources.twin_home, read_only=False
-    )
+    broken_store = TwinStore(url=pg_server.url("instance_unmigrated_store"), twin_home=sources.twin_home)
     tags = {"dagster/asset_partition_range_start": "2025-05-01", "dagster/asset_partition_range_end": "2025-05-02"}
     result = materialize(
         daily_assets(), resources={**sources.resources(), "twin_store": broken_store}, instance=instance,

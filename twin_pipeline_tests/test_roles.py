@@ -20,9 +20,10 @@ from dagster import DagsterInstance, materialize
 from sqlalchemy import create_engine, make_url, text
 
 from twin_pipeline import cli
-from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
+from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig, TwinStore
 from twin_pipeline.migrations import MigrationError, available, migrate, pending
-from twin_pipeline.settings import EXAMPLES, describe_url, mask_url
+from twin_pipeline.paths import EXAMPLES
+from twin_pipeline.urls import describe_url, mask_url
 from twin_pipeline_tests.conftest import ROLES, daily_assets, execute, settings_for_tests, stop_process_group, today
 
 DATABASES = {"finance": "roles_finance", "training": "roles_training", "pantry": "roles_pantry"}
@@ -105,7 +106,7 @@ def writer_resources(person: Person) -> dict:
     return {
         **{f"{name}_db": PostgresDatabase(role=name, url=env[f"{name.upper()}_DATABASE_URL"], twin_home=home)
            for name in DATABASES},
-        "twin_store": PostgresDatabase(role="twin", url=env["TWIN_DATABASE_URL"], twin_home=home, read_only=False),
+        "twin_store": TwinStore(url=env["TWIN_DATABASE_URL"], twin_home=home),
         "twin_config": TwinConfig.from_settings(settings_for_tests()),
     }
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from twin_pipeline.settings import ConfigurationError, TwinSettings, mask_url, normalise_url
+from twin_pipeline.settings import ConfigurationError, TwinSettings
+from twin_pipeline.urls import mask_url, normalise_url
 
 
 @pytest.mark.parametrize(

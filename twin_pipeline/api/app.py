@@ -15,7 +15,7 @@ from twin_pipeline.api.routers import clients, dashboard, entities, people, stat
 from twin_pipeline.api.routers import history as history_routes
 from twin_pipeline.api.routers import probes as probe_routes
 from twin_pipeline.reader import TwinReader
-from twin_pipeline.settings import describe_url
+from twin_pipeline.urls import describe_url
 
 DESCRIPTION = """The digital twin's persisted state and daily status text, as the person's n8n
 workflows, Obsidian dashboards and scripts call it. Every endpoint answers GET and POST.

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline.faults import kind_of
-from twin_pipeline.settings import describe_url
+from twin_pipeline.urls import describe_url
 from twin_pipeline.sqlfiles import load
 
 # The 06:00 schedule materializes yesterday; half an hour later it has long finished.

@@ -28,7 +28,7 @@ from twin_pipeline.database import Database
 from twin_pipeline.reader import DayState
 from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources import SOURCES
-from twin_pipeline.sources.spec import Rules, read_section, unavailable_outcome
+from twin_pipeline.sources.reading import read_section, unavailable_outcome
 from twin_pipeline.sqlfiles import sql_text
 
 Freshness = Literal["live", "stored"]
@@ -156,7 +156,7 @@ class LiveToday:
     changed, or the day turned; otherwise the last view (and its cached answers) stands."""
 
     def __init__(self, settings: TwinSettings, *, down_recheck_seconds: float = 10.0):
-        self.rules = Rules.from_settings(settings)
+        self.settings = settings
         self.sources = {name: Database.for_role(settings, name) for name in SOURCES}
         self._down_recheck = down_recheck_seconds
         self._servers: dict[str, list[str]] | None = None
@@ -168,7 +168,7 @@ class LiveToday:
         self._generation = 0
 
     def today(self) -> date:
-        return self.rules.today()
+        return self.settings.today()
 
     def _by_server(self) -> dict[str, list[str]]:
         if self._servers is None:
@@ -204,8 +204,8 @@ class LiveToday:
         sections = {}
         for name, spec in SOURCES.items():
             database = self.sources[name]
-            outcome = (unavailable_outcome(spec, database, [day], self.rules, failed[name]) if name in failed
-                       else read_section(spec, database, [day], self.rules))
+            outcome = (unavailable_outcome(spec, database, [day], self.settings, failed[name]) if name in failed
+                       else read_section(spec, database, [day], self.settings))
             # As the store gives documents back (JSON), so a comparison sees only real differences.
             sections[spec.entity_type] = json.loads(json.dumps(outcome.read.documents[0]))
         return sections

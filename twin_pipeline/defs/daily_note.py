@@ -6,10 +6,9 @@ from pathlib import Path
 import dagster as dg
 
 from twin_pipeline.defs.partitions import add_day_metadata, daily_asset_options, run_days
-from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
+from twin_pipeline.defs.resources import TwinConfig, TwinStore
 from twin_pipeline.notes import write_daily_note
 from twin_pipeline.settings import TwinSettings, current_settings
-from twin_pipeline.store import resolve_person, summaries_between
 
 
 def build_daily_note(settings: TwinSettings, vault: Path) -> dg.AssetsDefinition:
@@ -23,11 +22,10 @@ def build_daily_note(settings: TwinSettings, vault: Path) -> dg.AssetsDefinition
         **daily_asset_options(settings, "outputs"),
     )
     def daily_note(
-        context: dg.AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
+        context: dg.AssetExecutionContext, twin_store: TwinStore, twin_config: TwinConfig
     ) -> dg.MaterializeResult:
         days = run_days(context)
-        with twin_store.engine().begin() as conn:
-            summaries = summaries_between(conn, resolve_person(conn, twin_config.person_id), days[0], days[-1])
+        summaries = twin_store.summaries_between(twin_store.person(twin_config.person_id), days[0], days[-1])
         outcomes = {day: write_daily_note(vault, day, text) for day, text in summaries.items()}
         counts = {
             "notes_written": sum(1 for o in outcomes.values() if o != "unchanged"),

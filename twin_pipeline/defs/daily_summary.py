@@ -5,10 +5,9 @@ import dagster as dg
 
 from twin_pipeline.core.summary import render_summary
 from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, run_days
-from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
+from twin_pipeline.defs.resources import TwinConfig, TwinStore
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_SOURCES
-from twin_pipeline.store import home_row, newest_states, resolve_person, upsert_summaries
 
 
 def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
@@ -24,15 +23,15 @@ def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
         **daily_asset_options(settings, "outputs"),
     )
     def daily_summary(
-        context: dg.AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
+        context: dg.AssetExecutionContext, twin_store: TwinStore, twin_config: TwinConfig
     ) -> dg.MaterializeResult:
         days = run_days(context)
-        with twin_store.engine().begin() as conn, cyclic_gc_paused():
-            person_id = resolve_person(conn, twin_config.person_id)
-            states = newest_states(conn, person_id, days)
+        with cyclic_gc_paused():
+            person_id = twin_store.person(twin_config.person_id)
+            states = twin_store.newest_states(person_id, days)
             # The home is only ever known as it is now: it belongs in today's text alone.
             today = twin_config.today()
-            home_now = home_row(conn, person_id) if today in days else None
+            home_now = twin_store.home(person_id) if today in days else None
             summaries = []
             for day in days:
                 as_of = day.isoformat()
@@ -45,7 +44,7 @@ def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
                     forecasts=True,
                 )
                 summaries.append((as_of, summary_text, [s.id for s in day_states.values()]))
-            changed = upsert_summaries(conn, person_id, summaries)
+            changed = twin_store.write_summaries(person_id, summaries)
 
         counts = {"run_days": len(summaries), "summaries_changed": changed, "dagster/row_count": len(summaries)}
         as_of, summary_text, _ = summaries[0]

@@ -13,10 +13,9 @@ from pathlib import Path
 import dagster as dg
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from twin_pipeline import store
 from twin_pipeline.core.goals import GoalDoc, catalogue_goals, dependency_problems, goals_progress
 from twin_pipeline.core.home import home_from_states
-from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
+from twin_pipeline.defs.resources import TwinConfig, TwinStore
 from twin_pipeline.goals_vault import load_goals_vault
 from twin_pipeline.reader import NoState, TwinReader
 from twin_pipeline.settings import TwinSettings, current_settings
@@ -40,15 +39,13 @@ def _table(rows: list[tuple], header: tuple[str, ...]) -> MetadataValue:
         "reported and skipped; unknown dependencies and dependency cycles are reported."
     ),
 )
-def goals(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig) -> MaterializeResult:
+def goals(context: AssetExecutionContext, twin_store: TwinStore, twin_config: TwinConfig) -> MaterializeResult:
     vault = load_goals_vault(Path(twin_config.goals_dir)) if twin_config.goals_dir else None
     catalogue = vault.catalogue if vault else catalogue_goals([])
     parsed = catalogue.goals
     skipped = [*catalogue.malformed, *(vault.skipped if vault else ())]
     unknown, cycles = dependency_problems(parsed)
-    with twin_store.engine().begin() as conn:
-        owner = store.resolve_person(conn, twin_config.person_id, name=catalogue.owner)
-        store.upsert_goals(conn, owner, parsed.values())
+    twin_store.write_goals(twin_store.person(twin_config.person_id, name=catalogue.owner), parsed.values())
     for name, reason in skipped:
         context.log.warning(f"goals vault: {name} skipped: {reason}")
     metadata = {
@@ -90,7 +87,7 @@ def _home_states(source: str, token: str | None) -> list[dict]:
         "with state and battery into device_inventory, and the operational status they imply."
     ),
 )
-def home(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig) -> MaterializeResult:
+def home(context: AssetExecutionContext, twin_store: TwinStore, twin_config: TwinConfig) -> MaterializeResult:
     if not twin_config.home_states:
         return MaterializeResult(metadata={"source": "TWIN_HOME_STATES not set: no home data"})
     try:
@@ -99,8 +96,7 @@ def home(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_conf
         context.log.warning(f"Home Assistant states at {twin_config.home_states} could not be read: {exc}")
         return MaterializeResult(metadata={"source": twin_config.home_states, "error": str(exc)})
     snapshot = home_from_states(states if isinstance(states, list) else [])
-    with twin_store.engine().begin() as conn:
-        store.upsert_home(conn, store.resolve_person(conn, twin_config.person_id), snapshot)
+    twin_store.write_home(twin_store.person(twin_config.person_id), snapshot)
     return MaterializeResult(metadata={
         "source": twin_config.home_states,
         "entities": snapshot.entities,
@@ -123,7 +119,7 @@ def home(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_conf
         "when either changes."
     ),
 )
-def person(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig) -> MaterializeResult:
+def person(context: AssetExecutionContext, twin_store: TwinStore, twin_config: TwinConfig) -> MaterializeResult:
     reader = TwinReader(engine=twin_store.engine(), person_id=twin_config.person_id)
     try:
         health = reader.day().entities.get("health", {})
@@ -139,17 +135,15 @@ def person(context: AssetExecutionContext, twin_store: PostgresDatabase, twin_co
         "last_workout_date": health.get("last_workout_date"),
         "workouts_last_7_days": health.get("workouts_last_7_days"),
     }
-    with twin_store.engine().begin() as conn:
-        person_id = store.resolve_person(conn, twin_config.person_id)
-        goal_docs = {
-            row["goal_code"]: GoalDoc(row["goal_code"], row["name"], row["status"], target_date=row["target_date"],
-                                      dependencies=tuple(row["dependency_codes"]))
-            for row in store.goal_rows(conn, person_id)
-        }
-        progress = goals_progress(goal_docs, twin_config.today())
-        store.update_person(conn, person_id, health_metrics, progress)
-        document = {"health_metrics": health_metrics, "goals_progress": progress}
-        changed = store.append_person_state(conn, person_id, twin_config.today(), document)
+    person_id = twin_store.person(twin_config.person_id)
+    goal_docs = {
+        row["goal_code"]: GoalDoc(row["goal_code"], row["name"], row["status"], target_date=row["target_date"],
+                                  dependencies=tuple(row["dependency_codes"]))
+        for row in twin_store.goals(person_id)
+    }
+    today = twin_config.today()
+    progress = goals_progress(goal_docs, today)
+    changed = twin_store.write_person(person_id, today, health_metrics, progress)
     return MaterializeResult(metadata={
         "person_id": person_id,
         "state_row_written": changed,

@@ -4,38 +4,101 @@ process per step costs more than the work (bench/backfill.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 import dagster as dg
 from pydantic import Field
+from sqlalchemy.exc import SQLAlchemyError
 
+from twin_pipeline import store
+from twin_pipeline.core.history import PlannedRow
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import SOURCES
-from twin_pipeline.sources.spec import Rules
+from twin_pipeline.sources.spec import Fingerprints
+from twin_pipeline.store import StoredState
 
 
-class PostgresDatabase(dg.ConfigurableResource):
-    """A PostgreSQL database of the twin: a source it only reads, or the twin store."""
+class PostgresDatabase(dg.ConfigurableResource, Database):
+    """A PostgreSQL database of the twin as a Dagster resource: a source it only reads, or the
+    twin store; its fields and its way of opening the database are Database's."""
 
-    role: str = Field(description="a source's name, or twin")
-    url: str | None = Field(default=None, description="SQLAlchemy/libpq URL; unset means the embedded server")
-    twin_home: str = Field(description="Data directory of the embedded server (TWIN_HOME)")
-    read_only: bool = Field(default=True, description="Open every transaction READ ONLY")
-    connect_timeout_s: int = Field(default=5, description="Give up connecting after this long")
-    statement_timeout_ms: int = Field(default=120_000, description="Cancel a query after this long")
-    retries: int = Field(default=2, description="Retries of a failed connection before giving up")
-    retry_backoff_s: float = Field(default=0.5, description="First wait between retries (doubles)")
 
-    def database(self) -> Database:
-        return Database(**self.model_dump())
+class TwinStore(PostgresDatabase):
+    """The twin store, with its verbs: each one transaction over store/'s SQL (the append-only
+    rules and the writers' lock live there)."""
 
-    def engine(self):
-        return self.database().engine()
+    role: str = Field(default="twin", description="twin: the store")
+    read_only: bool = Field(default=False, description="The pipeline writes the store")
 
-    @property
-    def location(self) -> str:
-        return self.database().location
+    def checked_person(self, configured: str | None) -> str:
+        """The person, once the store is known to have the twin's tables and every migration
+        (else StoreError naming what is missing and the owner's command)."""
+        with self.engine().begin() as conn:
+            store.check_store(conn, self.location)
+            return store.resolve_person(conn, configured)
+
+    def person(self, configured: str | None, name: str | None = None) -> str:
+        """TWIN_PERSON_ID, else the single person the store knows (created on a fresh store)."""
+        with self.engine().begin() as conn:
+            return store.resolve_person(conn, configured, name=name)
+
+    def write_sections(self, entity_type: str, documents: list[dict], fingerprints: list[Fingerprints]) -> None:
+        """A source's sections of some days and the fingerprints they were computed from, together."""
+        try:
+            with self.engine().begin() as conn:
+                store.upsert_sections(conn, entity_type, documents)
+                store.record_fingerprints(conn, fingerprints)
+        except SQLAlchemyError:
+            # The next write goes on fresh connections: a pooled one may carry what refused this one.
+            self.engine().dispose()
+            raise
+
+    def sections(self, days: list[date]) -> dict[tuple[str, str], dict]:
+        with self.engine().begin() as conn:
+            return store.load_sections(conn, days)
+
+    def append_states(self, person_id: str, computed: Mapping[tuple[str, str], dict]) -> list[PlannedRow]:
+        """Append the states that say something new; the plan says what became of each."""
+        with self.engine().begin() as conn:
+            return store.write_states(conn, person_id, computed)
+
+    def newest_states(self, person_id: str, days: list[date]) -> dict[tuple[str, str], StoredState]:
+        with self.engine().begin() as conn:
+            return store.newest_states(conn, person_id, days)
+
+    def home(self, person_id: str) -> Mapping | None:
+        with self.engine().begin() as conn:
+            return store.home_row(conn, person_id)
+
+    def write_summaries(self, person_id: str, summaries: list[tuple[str, str, list[str]]]) -> int:
+        """Store each day's text; returns how many days changed."""
+        with self.engine().begin() as conn:
+            return store.upsert_summaries(conn, person_id, summaries)
+
+    def summaries_between(self, person_id: str, first: date, last: date) -> dict[str, str]:
+        with self.engine().begin() as conn:
+            return store.summaries_between(conn, person_id, first, last)
+
+    def write_goals(self, owner: str, goals: Iterable) -> None:
+        with self.engine().begin() as conn:
+            store.upsert_goals(conn, owner, goals)
+
+    def goals(self, person_id: str) -> list[Mapping]:
+        with self.engine().begin() as conn:
+            return store.goal_rows(conn, person_id)
+
+    def write_home(self, person_id: str, snapshot) -> None:
+        with self.engine().begin() as conn:
+            store.upsert_home(conn, person_id, snapshot)
+
+    def write_person(self, person_id: str, as_of: date, health_metrics: dict, goals_progress: dict) -> bool:
+        """Update the person's row, and append a person state when it says something new."""
+        with self.engine().begin() as conn:
+            store.update_person(conn, person_id, health_metrics, goals_progress)
+            document = {"health_metrics": health_metrics, "goals_progress": goals_progress}
+            return store.append_person_state(conn, person_id, as_of, document)
 
 
 class TwinConfig(dg.ConfigurableResource):
@@ -67,19 +130,26 @@ class TwinConfig(dg.ConfigurableResource):
         )
         return cls(**{**values, **overrides})
 
-    def rules(self) -> Rules:
-        return Rules(self.timezone, self.currency, self.expiry_window_days, self.weekly_workout_target,
-                     self.freshness_days)
+    def settings(self) -> TwinSettings:
+        """These rules as the one settings object the readers and the core take."""
+        return TwinSettings.from_env({
+            "TWIN_TIMEZONE": self.timezone,
+            "TWIN_CURRENCY": self.currency,
+            "TWIN_EXPIRY_WINDOW_DAYS": str(self.expiry_window_days),
+            "TWIN_WEEKLY_WORKOUT_TARGET": str(self.weekly_workout_target),
+            "TWIN_FRESHNESS_DAYS": str(self.freshness_days),
+        })
 
     def today(self) -> date:
-        return self.rules().today()
+        return self.settings().today()
 
 
 def database_resource(settings: TwinSettings, role: str) -> PostgresDatabase:
     """A source's or the store's resource; a configured URL stays an EnvVar reference."""
     database = Database.for_role(settings, role)
     variable = settings.twin_url_variable if role == "twin" else SOURCES[role].url_variable
-    return PostgresDatabase(**{**database.__dict__, "url": dg.EnvVar(variable) if database.url else None})
+    kind = TwinStore if role == "twin" else PostgresDatabase
+    return kind(**{**database.model_dump(), "url": dg.EnvVar(variable) if database.url else None})
 
 
 def build_resources(settings: TwinSettings) -> dict:

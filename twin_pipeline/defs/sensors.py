@@ -65,9 +65,9 @@ def build_source_change_sensor(settings: TwinSettings) -> dg.SensorDefinition:
             minutes=settings.sensor_full_check_minutes
         )
         found = detect_changes(
-            {name: getattr(resources, f"{name}_db").database() for name in SOURCES},
-            resources.twin_store.database(),
-            resources.twin_config.rules(),
+            {name: getattr(resources, f"{name}_db") for name in SOURCES},
+            resources.twin_store,
+            resources.twin_config.settings(),
             settings.start_date,
             state.get("counters", {}),
             full_check,

@@ -12,11 +12,11 @@ import dagster as dg
 from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, run_days
-from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
+from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig, TwinStore
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import SOURCES
-from twin_pipeline.sources.spec import CheckOutcome, SectionOutcome, SourceSpec, failure_reason, read_section
-from twin_pipeline.store import record_fingerprints, upsert_sections
+from twin_pipeline.sources.reading import SectionOutcome, failure_reason, read_section
+from twin_pipeline.sources.spec import CheckOutcome, SourceSpec
 
 # The checks every source asset reports (README, "Checks"). WARN: the twin goes on, degraded.
 CHECKS = {
@@ -57,31 +57,27 @@ def materialize_section(
     context: dg.AssetExecutionContext,
     spec: SourceSpec,
     source: PostgresDatabase,
-    twin_store: PostgresDatabase,
+    twin_store: TwinStore,
     config: TwinConfig,
 ) -> dg.MaterializeResult:
     """Read the source for the run's days, store the sections, report the run and the checks."""
-    days, database = run_days(context), source.database()
+    days, database = run_days(context), source
 
     def on_retry(exc: BaseException, wait: float) -> None:
         context.log.warning(f"{failure_reason(database, exc)}; trying again in {wait:.1f} s")
 
     with cyclic_gc_paused():
-        outcome = read_section(spec, database, days, config.rules(), on_retry)
+        outcome = read_section(spec, database, days, config.settings(), on_retry)
     if outcome.failure:
         context.log.warning(f"{outcome.failure}; {spec.entity_type} section marked unavailable for {len(days)} day(s)")
     documents = outcome.read.documents
     try:
-        with twin_store.engine().begin() as conn:
-            upsert_sections(conn, spec.entity_type, documents)
-            record_fingerprints(conn, outcome.read.fingerprints)
+        twin_store.write_sections(spec.entity_type, documents, outcome.read.fingerprints)
     except SQLAlchemyError as exc:
-        # Loud, and nothing half-written (one transaction); the next run writes these days,
-        # on fresh connections (a pooled one may carry the state that refused the write).
-        twin_store.engine().dispose()
+        # Loud, and nothing half-written (one transaction); the next run writes these days.
         raise dg.Failure(
             description=(
-                f"{failure_reason(twin_store.database(), exc)}: the {spec.entity_type} section of {len(days)} "
+                f"{failure_reason(twin_store, exc)}: the {spec.entity_type} section of {len(days)} "
                 "day(s) was computed but not stored; nothing was written, the next run stores it"
             ),
             metadata={"computed_section": dg.MetadataValue.json(documents[-1])},

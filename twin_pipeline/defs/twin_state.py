@@ -7,10 +7,10 @@ import dagster as dg
 
 from twin_pipeline.core.sections import Unavailable
 from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, run_days
-from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
+from twin_pipeline.defs.resources import TwinConfig, TwinStore
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_SOURCES
-from twin_pipeline.store import StoreError, check_store, load_sections, resolve_person, write_states
+from twin_pipeline.store import StoreError
 
 
 def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
@@ -26,17 +26,16 @@ def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
         **daily_asset_options(settings, "twin"),
     )
     def twin_state(
-        context: dg.AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
+        context: dg.AssetExecutionContext, twin_store: TwinStore, twin_config: TwinConfig
     ) -> dg.MaterializeResult:
         days = run_days(context)
-        with twin_store.engine().begin() as conn, cyclic_gc_paused():
+        with cyclic_gc_paused():
             try:
-                check_store(conn, twin_store.location)
-                person_id = resolve_person(conn, twin_config.person_id)
+                person_id = twin_store.checked_person(twin_config.person_id)
             except StoreError as exc:
                 # The one line (what is missing or pending, the owner's command) heads the run's failure.
                 raise dg.Failure(description=str(exc)) from None
-            sections = load_sections(conn, days)
+            sections = twin_store.sections(days)
             computed = {}
             for day in days:
                 for entity, spec in ENTITY_SOURCES.items():
@@ -44,7 +43,7 @@ def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
                     computed[key] = sections.get(key) or Unavailable(
                         entity, day, f"the {spec.name} asset has not been materialized for this day"
                     ).to_json()
-            plan = write_states(conn, person_id, computed)
+            plan = twin_store.append_states(person_id, computed)
 
         decisions = Counter(row.decision for row in plan)
         written = sum(1 for row in plan if row.writes)

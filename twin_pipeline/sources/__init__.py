@@ -1,24 +1,26 @@
-"""The source databases, one folder each: a folder with a SPEC is a source (see README,
-"Adding a source"). Discovered here, so a new source needs no edit anywhere else."""
+"""The source databases, one folder each: each folder under sources/ is a source and
+defines its SPEC (see README, "Adding a source"). Discovered here, so a new source needs
+no edit anywhere else."""
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 
+from twin_pipeline.paths import source_names
 from twin_pipeline.sources.spec import SourceSpec
 
 
 def _discover() -> dict[str, SourceSpec]:
     found = {}
-    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if module.ispkg:
-            spec = getattr(importlib.import_module(f"{__name__}.{module.name}"), "SPEC", None)
-            if isinstance(spec, SourceSpec):
-                found[spec.name] = spec
-    # The contract's order (finance, training, pantry), then any added source by name.
-    known = ("finance", "training", "pantry")
-    return {name: found[name] for name in (*[k for k in known if k in found], *sorted(set(found) - set(known)))}
+    for folder in source_names():  # the contract's order, then any added source by name
+        spec = getattr(importlib.import_module(f"{__name__}.{folder}"), "SPEC", None)
+        if not isinstance(spec, SourceSpec) or spec.name != folder:
+            raise TypeError(
+                f"twin_pipeline/sources/{folder}/ is a source folder but defines no SPEC = SourceSpec(name={folder!r}, ...): "
+                "add it (README, \"Adding a source\") or move the folder out of sources/"
+            )
+        found[spec.name] = spec
+    return found
 
 
 SOURCES: dict[str, SourceSpec] = _discover()

@@ -17,8 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline.core.changes import affected_days, changed_buckets
 from twin_pipeline.database import Database
+from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources import SOURCES
-from twin_pipeline.sources.spec import Rules, SourceSpec, WatchedTable, failure_reason
+from twin_pipeline.sources.reading import failure_reason
+from twin_pipeline.sources.spec import SourceSpec, WatchedTable
 from twin_pipeline.sqlfiles import load
 from twin_pipeline.store import stored_fingerprints
 
@@ -50,14 +52,14 @@ def _installed(conn: Connection, table: WatchedTable) -> bool:
 def detect_changes(
     sources: dict[str, Database],
     twin_store: Database,
-    rules: Rules,
+    settings: TwinSettings,
     first_day: date,
     previous_counters: dict[str, int],
     full_check: bool,
 ) -> Detection:
     """Compare the sources with what the twin computed from; read-only on the sources."""
     found = Detection()
-    today = rules.today()
+    today = settings.today()
     for name, source in sources.items():
         spec = SOURCES[name]
         try:
@@ -66,7 +68,7 @@ def detect_changes(
                 to_check = [t for t in spec.watched if full_check or counters[t.name] != previous_counters.get(t.name)]
                 current = {
                     table.name: dict(conn.execute(
-                        spec.fingerprint_query(table.name), {"start": None, "end": None, "tz": rules.timezone}
+                        spec.fingerprint_query(table.name), {"start": None, "end": None, "tz": settings.timezone}
                     ).all())
                     for table in to_check if _installed(conn, table)
                 }

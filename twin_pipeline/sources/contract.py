@@ -2,20 +2,17 @@
 
 The twin reads only some of them (`used`); a missing used object makes that source's
 section unavailable with an error naming the object, the database and the contract,
-before anything is read. A missing object the twin does not read is only reported.
+before anything is read (sources/reading.py). A missing object the twin does not read is
+only reported.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
 from twin_pipeline.sqlfiles import load
-
-if TYPE_CHECKING:
-    from twin_pipeline.sources.spec import SourceSpec
 
 CONTRACT = "the data contract (CONTRACT.md)"
 
@@ -65,16 +62,3 @@ def contract_gaps(conn: Connection, objects: tuple[ContractObject, ...]) -> list
 
 class SchemaDrift(RuntimeError):
     """A source lacks what the twin reads; the message names the objects, database and contract."""
-
-
-def require_contract(conn: Connection, spec: SourceSpec, location: str) -> list[ContractGap]:
-    """Raise SchemaDrift if an object the twin reads is missing; return every gap found."""
-    role = spec.name
-    gaps = contract_gaps(conn, spec.contract)
-    blocking = [gap.description for gap in gaps if gap.used]
-    if blocking:
-        raise SchemaDrift(
-            f"{role} database at {location} lacks {', '.join(blocking)}, named in {CONTRACT}; "
-            f"restore it or point {role.upper()}_DATABASE_URL at the right database"
-        )
-    return gaps

@@ -1,56 +1,24 @@
-"""What describes a source once, and the machinery every source shares (no Dagster).
+"""What a source is, described once: its SourceSpec (database, contract objects, reader,
+watched tables), the shape of what a reader returns, and of a window's fingerprints.
 
-A source is one folder under sources/: a SourceSpec (its database, the contract objects
-it needs, its reader, the tables the sensor watches and how a change reaches forward),
-and its SQL. read_section() reads any range of days from it, in one snapshot, with the
-contract check, retries, data-quality counts and fingerprints; the Dagster assets, the
-CLI and the API all read through it.
+Declarations only: no database is opened here. Reading a source (one snapshot, the
+contract check, retries) is sources/reading.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import Connection, TextClause
-from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline.core.changes import CURRENT, StaleRule
-from twin_pipeline.core.sections import Unavailable
-from twin_pipeline.database import Database
-from twin_pipeline.faults import describe, kind_of, with_retries
-from twin_pipeline.settings import TwinSettings
-from twin_pipeline.sources.contract import ContractGap, ContractObject, SchemaDrift, require_contract
+from twin_pipeline.settings import TwinSettings, source_url_variable
+from twin_pipeline.sources.contract import ContractObject
 from twin_pipeline.sqlfiles import load
-from twin_pipeline.store import Fingerprints
 
 Window = tuple[str, str, str]  # (watched table, first bucket, last bucket)
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The twin's rules that are not database URLs (from TwinSettings)."""
-
-    timezone: str
-    currency: str
-    expiry_window_days: int
-    weekly_workout_target: int
-    freshness_days: int
-
-    @classmethod
-    def from_settings(cls, settings: TwinSettings) -> Rules:
-        return cls(
-            timezone=settings.timezone,
-            currency=settings.currency,
-            expiry_window_days=settings.expiry_window_days,
-            weekly_workout_target=settings.weekly_workout_target,
-            freshness_days=settings.freshness_days,
-        )
-
-    def today(self) -> date:
-        return datetime.now(ZoneInfo(self.timezone)).date()
 
 
 @dataclass(frozen=True)
@@ -61,6 +29,16 @@ class WatchedTable:
     counters: tuple[str, ...]  # the tables whose change counters gate fingerprinting
     stale: StaleRule  # which days a change dated X makes stale (core/changes.py)
     later_query: str | None = None  # what the rule needs from the current rows, per changed date
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """A source table's fingerprints over a window of buckets, as one snapshot read them."""
+
+    source_table: str
+    first_bucket: str
+    last_bucket: str
+    values: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -83,9 +61,9 @@ class CheckOutcome:
     blocking: bool = True  # ERROR when it fails, else WARN
 
 
-Reader = Callable[["SourceSpec", Connection, list[date], Rules], SourceRead]
-Windows = Callable[[list[date], Rules], list[Window]]
-Reconcile = Callable[["SourceSpec", Connection, list[dict], Rules], CheckOutcome]
+Reader = Callable[["SourceSpec", Connection, list[date], TwinSettings], SourceRead]
+Windows = Callable[[list[date], TwinSettings], list[Window]]
+Reconcile = Callable[["SourceSpec", Connection, list[dict], TwinSettings], CheckOutcome]
 
 
 @dataclass(frozen=True)
@@ -108,7 +86,7 @@ class SourceSpec:
 
     @property
     def url_variable(self) -> str:
-        return f"{self.name.upper()}_DATABASE_URL"
+        return source_url_variable(self.name)
 
     def sql(self, name: str) -> TextClause:
         return load(self.package, name)
@@ -130,62 +108,3 @@ class SourceSpec:
 
     def fingerprint_query(self, table: str) -> TextClause:
         return self.sql(f"fingerprints/{table.split('.', 1)[1]}")
-
-
-def failure_reason(database: Database, exc: Exception) -> str:
-    """A one-line reason naming the database, safe to store and show (no password)."""
-    return describe(database.role, database.location, exc)
-
-
-@dataclass(frozen=True)
-class SectionOutcome:
-    """A section over a range of days, and what was seen beside it."""
-
-    read: SourceRead
-    failure: str | None  # why the source could not be read (then every day is unavailable)
-    gaps: list[ContractGap]
-    quality: dict  # bad-data counts (README "Bad data"), and last_seen
-    own_checks: list[CheckOutcome]
-
-
-def read_section(
-    spec: SourceSpec,
-    database: Database,
-    days: list[date],
-    rules: Rules,
-    on_retry: Callable[[BaseException, float], None] = lambda exc, wait: None,
-) -> SectionOutcome:
-    """Read the source for the days (retrying what may pass). A source that cannot be read
-    makes each day unavailable with the reason, and forgets those days' fingerprints, so
-    the sensor restates them once it answers again."""
-
-    def attempt() -> SectionOutcome:
-        # One snapshot for the rows and their fingerprints, so a change committed while
-        # the run reads is either in both or in neither (and then the sensor sees it).
-        with database.engine().connect().execution_options(isolation_level="REPEATABLE READ") as conn:
-            gaps = require_contract(conn, spec, database.location)
-            got = spec.read(spec, conn, days, rules)
-            bounds = {"start": days[0], "end": days[-1], "today": rules.today(), "tz": rules.timezone}
-            quality = {**conn.execute(spec.sql("checks/quality"), bounds).one()._mapping, **got.implausible}
-            own = [spec.reconcile(spec, conn, got.documents, rules)] if spec.reconcile else []
-            return SectionOutcome(got, None, gaps, quality, own)
-
-    try:
-        return with_retries(attempt, retries=database.retries, backoff_s=database.retry_backoff_s, on_retry=on_retry)
-    except (SQLAlchemyError, SchemaDrift) as exc:
-        return unavailable_outcome(spec, database, days, rules, exc)
-
-
-def unavailable_outcome(
-    spec: SourceSpec, database: Database, days: list[date], rules: Rules, exc: Exception
-) -> SectionOutcome:
-    """What a source that could not be read gives: each day unavailable with the reason, and
-    those days' fingerprints forgotten."""
-    drift = isinstance(exc, SchemaDrift)
-    failure = str(exc) if drift else failure_reason(database, exc)
-    short = f"{spec.name} database " + ("does not match the contract" if drift else kind_of(exc))
-    documents = [Unavailable(spec.entity_type, day, short, failure).to_json() for day in days]
-    forgotten = [Fingerprints(table, first, last, {}) for table, first, last in spec.windows(days, rules)]
-    return SectionOutcome(
-        SourceRead(documents, 0, forgotten), failure, [ContractGap(failure, True)] if drift else [], {}, []
-    )

@@ -15,6 +15,9 @@ from datetime import date
 from sqlalchemy import Connection, TextClause
 
 from twin_pipeline.core.history import PlannedRow, plan_rows
+from twin_pipeline.migrations import MigrationError, pending, pending_line
+from twin_pipeline.sources import ENTITY_SOURCES
+from twin_pipeline.sources.spec import Fingerprints
 from twin_pipeline.sqlfiles import load
 
 SOURCE_SYSTEM = "g04_engine"
@@ -45,9 +48,6 @@ def check_store(conn: Connection, location: str) -> None:
 
     The pipeline's login (sql/roles/twin_writer.sql) may not change the schema, so a run
     never migrates; it names what is missing and the owner's command instead."""
-    # Imported here: migrations reads the source specs, which import this module.
-    from twin_pipeline.migrations import MigrationError, pending, pending_line
-
     missing = conn.execute(sql("required_tables"), {"names": list(REQUIRED_TABLES)}).scalars().all()
     if missing:
         raise StoreError(
@@ -64,8 +64,6 @@ def check_store(conn: Connection, location: str) -> None:
 
 def day_entities() -> list[str]:
     """The entity types of a day's state: one per source (sources/), in the contract's order."""
-    from twin_pipeline.sources import ENTITY_SOURCES  # the sources' specs read the store's types
-
     return list(ENTITY_SOURCES)
 
 
@@ -266,16 +264,6 @@ def summaries_between(conn: Connection, person_id: str, first: date, last: date)
 
 
 # --- what the twin computed from (for source_change_sensor) -------------------------------
-
-
-@dataclass(frozen=True)
-class Fingerprints:
-    """A source table's fingerprints over a window of buckets, as one snapshot read them."""
-
-    source_table: str
-    first_bucket: str
-    last_bucket: str
-    values: dict[str, str]
 
 
 def record_fingerprints(conn: Connection, windows: Iterable[Fingerprints]) -> None:

@@ -14,7 +14,7 @@ from twin_pipeline.api.context import TwinApi
 from twin_pipeline.api.metrics import CONTENT_TYPE, ApiMetrics
 from twin_pipeline.api.routers import read_route
 from twin_pipeline.faults import kind_of
-from twin_pipeline.settings import describe_url
+from twin_pipeline.urls import describe_url
 
 Domain = Literal["finance", "training", "pantry", "twin"]
 

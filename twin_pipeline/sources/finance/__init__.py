@@ -17,11 +17,12 @@ from twin_pipeline.core.finance.forecast import (
 from twin_pipeline.core.finance.section import Budget, DailyFlow, finance_sections
 from twin_pipeline.core.forecasting import implausible_counts
 from twin_pipeline.core.sections import round2
+from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources.contract import ContractObject
-from twin_pipeline.sources.spec import CheckOutcome, Rules, SourceRead, SourceSpec, WatchedTable, Window
+from twin_pipeline.sources.spec import CheckOutcome, SourceRead, SourceSpec, WatchedTable, Window
 
 
-def windows(days: list[date], rules: Rules) -> list[Window]:
+def windows(days: list[date], settings: TwinSettings) -> list[Window]:
     last = days[-1].isoformat()
     return [
         ("finance.transactions", finance_lookback_start(days[0]).isoformat(), last),
@@ -29,27 +30,27 @@ def windows(days: list[date], rules: Rules) -> list[Window]:
     ]
 
 
-def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> SourceRead:
+def read(spec: SourceSpec, conn: Connection, days: list[date], settings: TwinSettings) -> SourceRead:
     # Columns come in the dataclasses' field order (see the .sql files).
     bounds = {"start": days[0], "end": days[-1]}
-    lookback = {"lookback": finance_lookback_start(days[0]), "currency": rules.currency}
+    lookback = {"lookback": finance_lookback_start(days[0]), "currency": settings.currency}
     flows = [DailyFlow(*row) for row in conn.execute(spec.sql("daily_flows"), {**bounds, **lookback})]
     budgets = [Budget(*row) for row in conn.execute(spec.sql("budgets"), bounds)]
-    sections = finance_sections(days, flows, budgets, rules.currency)
-    forecasts = finance_forecasts(days, flows, budgets, rules.currency)
+    sections = finance_sections(days, flows, budgets, settings.currency)
+    forecasts = finance_forecasts(days, flows, budgets, settings.currency)
     return SourceRead(
         [{**sections[day].to_json(), "forecast": forecasts[day].to_json()} for day in days],
         len(flows) + len(budgets),
-        spec.fingerprints(conn, windows(days, rules), rules.timezone),
+        spec.fingerprints(conn, windows(days, settings), settings.timezone),
         implausible_counts(forecasts.values()),
     )
 
 
-def reconcile(spec: SourceSpec, conn: Connection, documents: list[dict], rules: Rules) -> CheckOutcome:
+def reconcile(spec: SourceSpec, conn: Connection, documents: list[dict], settings: TwinSettings) -> CheckOutcome:
     """Sum the month straight from the source (SQL) and compare with the last day's section
     (Python over daily flows): two code paths that must agree."""
     last = documents[-1]
-    rows = conn.execute(spec.sql("checks/month_totals"), {"day": last["as_of"], "currency": rules.currency})
+    rows = conn.execute(spec.sql("checks/month_totals"), {"day": last["as_of"], "currency": settings.currency})
     source = {c: (float(round2(i)), float(round2(e))) for c, i, e in rows}
     twin = last.get("by_currency") or {last["currency"]: last}
     computed = {c: (t["mtd_income"], t["mtd_expense"]) for c, t in twin.items() if t["mtd_income"] or t["mtd_expense"]}

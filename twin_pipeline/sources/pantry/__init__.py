@@ -18,25 +18,26 @@ from twin_pipeline.core.pantry.forecast import (
 )
 from twin_pipeline.core.pantry.section import PantryItem, PantryVersion, inventory_at, pantry_section
 from twin_pipeline.core.sections import Unavailable
+from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources.contract import ContractObject
-from twin_pipeline.sources.spec import Rules, SourceRead, SourceSpec, WatchedTable, Window
+from twin_pipeline.sources.spec import SourceRead, SourceSpec, WatchedTable, Window
 
 
-def windows(days: list[date], rules: Rules, history_read: bool = True) -> list[Window]:
+def windows(days: list[date], settings: TwinSettings, history_read: bool = True) -> list[Window]:
     """The live inventory when today is in the run; the history the days and their 28-day
     forecasts read (also when the read failed: there is nothing else to go by)."""
-    found = [("pantry.inventory", CURRENT, CURRENT)] if rules.today() in days else []
+    found = [("pantry.inventory", CURRENT, CURRENT)] if settings.today() in days else []
     if history_read:
         first = days[0] - timedelta(days=PANTRY_WINDOW_DAYS - 1)
         found.append(("pantry.history", first.isoformat(), days[-1].isoformat()))
     return found
 
 
-def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> SourceRead:
+def read(spec: SourceSpec, conn: Connection, days: list[date], settings: TwinSettings) -> SourceRead:
     """Today from pantry_inventory; past days from the opt-in history capture when it
     covers them, otherwise unavailable with the first day that can be reconstructed."""
-    zone = ZoneInfo(rules.timezone)
-    today = rules.today()
+    zone = ZoneInfo(settings.timezone)
+    today = settings.today()
     installed = conn.execute(spec.sql("history_installed")).scalar()
     captured_since = conn.execute(spec.sql("history_capture_since")).scalar() if installed else None
     first_known = captured_since.astimezone(zone).date() if captured_since else today
@@ -68,15 +69,15 @@ def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> 
     documents = []
     for day in days:
         if day in inventories:
-            section = pantry_section(day, inventories[day], expiry_window_days=rules.expiry_window_days)
+            section = pantry_section(day, inventories[day], expiry_window_days=settings.expiry_window_days)
             documents.append({**section.to_json(), "forecast": forecasts[day].to_json()})
         else:
             documents.append(Unavailable("pantry", day, missing).to_json())
-    read_windows = windows(days, rules, history_read=captured_since is not None)
+    read_windows = windows(days, settings, history_read=captured_since is not None)
     return SourceRead(
         documents,
         rows_read,
-        spec.fingerprints(conn, read_windows, rules.timezone),
+        spec.fingerprints(conn, read_windows, settings.timezone),
         implausible_counts(forecasts.values()),
     )
 

@@ -15,11 +15,12 @@ from twin_pipeline.core.health.trends import (
     measurement_trends_reach,
     workout_trends_reach,
 )
+from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources.contract import ContractObject
-from twin_pipeline.sources.spec import Rules, SourceRead, SourceSpec, WatchedTable, Window
+from twin_pipeline.sources.spec import SourceRead, SourceSpec, WatchedTable, Window
 
 
-def windows(days: list[date], rules: Rules, first_measurement: date | None = None) -> list[Window]:
+def windows(days: list[date], settings: TwinSettings, first_measurement: date | None = None) -> list[Window]:
     last = days[-1].isoformat()
     trend_start = days[0] - timedelta(days=27)
     return [
@@ -28,18 +29,18 @@ def windows(days: list[date], rules: Rules, first_measurement: date | None = Non
     ]
 
 
-def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> SourceRead:
+def read(spec: SourceSpec, conn: Connection, days: list[date], settings: TwinSettings) -> SourceRead:
     bounds = {"start": days[0], "end": days[-1]}
     lookback = {"lookback": health_lookback_start(days[0])}
     workouts = [WorkoutDay(*row) for row in conn.execute(spec.sql("workout_days"), {**bounds, **lookback})]
     measurements = [Measurement(*row) for row in conn.execute(spec.sql("measurements"), bounds)]
     sections = health_sections(days, workouts, measurements)
-    trends = health_trends(days, workouts, measurements, rules.weekly_workout_target)
+    trends = health_trends(days, workouts, measurements, settings.weekly_workout_target)
     first_measurement = min((m.measurement_date for m in measurements), default=None)
     return SourceRead(
         [{**sections[day].to_json(), "trends": trends[day].to_json()} for day in days],
         len(workouts) + len(measurements),
-        spec.fingerprints(conn, windows(days, rules, first_measurement), rules.timezone),
+        spec.fingerprints(conn, windows(days, settings, first_measurement), settings.timezone),
         implausible_counts(trends.values()),
     )
 
