@@ -6,10 +6,10 @@ from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from twin_pipeline.api.auth import AuthMode, document_keys, key_guard
-from twin_pipeline.api.behind import HistoryWatch
 from twin_pipeline.api.context import AnswerCache, TwinApi
-from twin_pipeline.api.freshness import LiveToday
 from twin_pipeline.api.errors import install_error_handlers
+from twin_pipeline.api.freshness import LiveToday
+from twin_pipeline.api.history_lag import HistoryWatch
 from twin_pipeline.api.metrics import ApiMetrics, MeasureRequests
 from twin_pipeline.api.routers import clients, dashboard, entities, people, status
 from twin_pipeline.api.routers import history as history_routes

@@ -15,8 +15,8 @@ from fastapi.responses import Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from twin_pipeline.api.behind import HistoryLook, HistoryWatch
 from twin_pipeline.api.freshness import DayView, LiveToday
+from twin_pipeline.api.history_lag import HistoryLook, HistoryWatch
 from twin_pipeline.core.summary import render_summary
 from twin_pipeline.reader import DayState, NoState, TwinReader
 from twin_pipeline.store import StoreError

@@ -1,6 +1,6 @@
 """Prometheus metrics of one app, in its own registry: requests and latencies per route, and
 at scrape time the age of the newest state, the sections that are not ok, and whether the
-stored history is behind (behind.py)."""
+stored history is behind (history_lag.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
-from twin_pipeline.api.behind import HistoryWatch
+from twin_pipeline.api.history_lag import HistoryWatch
 from twin_pipeline.reader import NoState, TwinReader
 from twin_pipeline.store import StoreError
 

@@ -37,7 +37,7 @@ def daily_asset_options(settings: TwinSettings, group_name: str) -> dict:
     )
 
 
-def run_days(context: dg.AssetExecutionContext) -> list[date]:
+def partition_days(context: dg.AssetExecutionContext) -> list[date]:
     """The days of this run: one partition or a whole backfill range."""
     return [date.fromisoformat(key) for key in context.partition_keys]
 
