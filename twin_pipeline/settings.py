@@ -18,11 +18,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
-from pydantic_settings.sources.utils import parse_env_vars
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from twin_pipeline.internals.pydantic import MappingEnvSettingsSource
 from twin_pipeline.paths import EXAMPLES, source_names
 from twin_pipeline.urls import ConfigurationError, normalise_url
+
 
 def source_url_variable(source: str) -> str:
     """The variable holding a source database's URL: `<NAME>_DATABASE_URL`."""
@@ -37,20 +38,17 @@ def source_url_variables() -> dict[str, str]:
 _ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("twin_environment", default=None)
 
 
-class _Environment(EnvSettingsSource):
+class _Environment(MappingEnvSettingsSource):
     """The process environment, or the mapping a test passed to from_env; plus each source's
     URL under its `<NAME>_DATABASE_URL` (so a new source needs no field here)."""
 
-    def _environment(self) -> Mapping[str, str]:
+    def environment(self) -> Mapping[str, str]:
         given = _ENVIRONMENT.get()
         return os.environ if given is None else given
 
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        return parse_env_vars(self._environment(), self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
-
     def __call__(self) -> dict[str, Any]:
         values = super().__call__()
-        env = self._environment()
+        env = self.environment()
         values["source_urls"] = {
             name: env[variable].strip()
             for name, variable in source_url_variables().items()

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from twin_pipeline.api import create_app
-from twin_pipeline.api.behind import HistoryWatch
-from twin_pipeline.api.freshness import LiveToday, weigh
+from twin_pipeline.api.freshness import LiveToday, merge_live_and_stored
+from twin_pipeline.api.history_lag import HistoryWatch
 from twin_pipeline.reader import DayState, TwinReader
 from twin_pipeline_tests.conftest import count_state_rows, execute, materialize_days, settings_for_tests, today
 
@@ -146,16 +146,16 @@ def test_a_source_down_without_a_stored_state_degrades_the_section_as_a_run_woul
                    "error_detail": "training database unreachable at db:5432/autonomous_training (refused)"}
     money = {"as_of": "2026-03-02", "status": "ok", "currency": "PLN", "mtd_income": 10.0, "mtd_expense": 0.0,
              "mtd_net": 10.0, "active_budget_alerts": 0, "alerts": []}
-    fresh = weigh("2026-03-02", {"finance": money, "health": unreachable}, None,
-                  weekly_workout_target=3, home=None, computed_at="2026-03-02T08:00:00+00:00")
+    fresh = merge_live_and_stored("2026-03-02", {"finance": money, "health": unreachable}, None,
+                                  weekly_workout_target=3, home=None, computed_at="2026-03-02T08:00:00+00:00")
     assert (fresh.freshness, fresh.section_freshness) == ("live", {"finance": "live", "health": "live"})
     assert fresh.entities["health"] == unreachable and fresh.live_errors == {}
     assert "⚠️ Health: unavailable (training database unreachable)" in fresh.text
     # With a usable stored health state, that one is shown and the reason said.
     stored = DayState("2026-03-02", "the stored text", {"finance": money, "health": {
         "as_of": "2026-03-02", "status": "ok", "workouts_last_7_days": 2}}, "2026-03-02T06:00:00+00:00")
-    kept = weigh("2026-03-02", {"finance": money, "health": unreachable}, stored,
-                 weekly_workout_target=3, home=None, computed_at="2026-03-02T08:00:00+00:00")
+    kept = merge_live_and_stored("2026-03-02", {"finance": money, "health": unreachable}, stored,
+                                 weekly_workout_target=3, home=None, computed_at="2026-03-02T08:00:00+00:00")
     assert (kept.freshness, kept.text, kept.computed_at) == ("stored", "the stored text", "2026-03-02T06:00:00+00:00")
     assert kept.live_errors == {"health": unreachable["error_detail"]}
 

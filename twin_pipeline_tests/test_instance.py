@@ -1,11 +1,16 @@
 """Dagster's own storage as dagster.yaml configures it: pooled, batched, and still complete."""
 
+import logging
+from types import SimpleNamespace
+
 import pytest
 from dagster import AssetKey, DagsterEventType, materialize
 from dagster._core.test_utils import instance_for_test
+from dagster_postgres.event_log import PostgresEventLogStorage
 
 from twin_pipeline.instance import TwinEventLogStorage, TwinPostgresStorage
 from twin_pipeline.defs.resources import TwinStore
+from twin_pipeline.internals import dagster as dagster_internals
 from twin_pipeline_tests.conftest import daily_assets
 
 DAYS = ("2025-04-01", "2025-04-03")
@@ -70,3 +75,25 @@ def test_planned_checks_are_recorded_for_every_partition(instance, sources, pg_s
         ).all()
     engine.dispose()
     assert dict(rows) == {name: 4 for name in ("source_readable", "matches_contract", "plausible_values", "fresh")}
+
+
+@pytest.mark.parametrize("internal", [True, False], ids=["batched", "stock-fallback"])
+def test_the_event_log_is_batched_or_stock_when_dagsters_internals_move(pg_server, monkeypatch, internal):
+    pg_server.ensure_databases(["instance_dagster"])
+    if not internal:  # as if a Dagster upgrade moved the event log's tables
+        monkeypatch.setattr(dagster_internals, "SqlEventLogStorageTable", None)
+    storage = TwinPostgresStorage(pg_server.url("instance_dagster"))
+    try:
+        assert type(storage.event_log_storage) is (TwinEventLogStorage if internal else PostgresEventLogStorage)
+        # Pooled either way: only the batching needs the event log's internals.
+        assert {type(s._engine.pool).__name__ for s in (storage.event_log_storage, storage.run_storage)} == {"QueuePool"}
+    finally:
+        for part in (storage.event_log_storage, storage.run_storage, storage.schedule_storage):
+            part.dispose()
+
+
+def test_a_storage_without_the_expected_parts_is_left_stock(caplog):
+    storage = SimpleNamespace(_run_storage=None, _event_log_storage=None, _schedule_storage=None)
+    with caplog.at_level(logging.WARNING, logger=dagster_internals.__name__):
+        dagster_internals.tune_storage(storage, "postgresql+psycopg2://nobody@nowhere/none", 2)
+    assert storage._event_log_storage is None and "stock dagster-postgres storage" in caplog.text

@@ -4,9 +4,9 @@ from datetime import date
 
 from dagster import DagsterInstance, materialize
 
-from twin_pipeline.core.note import END, START, with_twin_block
+from twin_pipeline.core.note_block import END, START, with_twin_block
 from twin_pipeline.defs.daily_note import build_daily_note
-from twin_pipeline.notes import write_daily_note
+from twin_pipeline.note_file import write_daily_note
 from twin_pipeline_tests.conftest import daily_assets, execute, settings_for_tests
 
 

@@ -6,10 +6,10 @@ from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from twin_pipeline.api.auth import AuthMode, document_keys, key_guard
-from twin_pipeline.api.behind import HistoryWatch
 from twin_pipeline.api.context import AnswerCache, TwinApi
-from twin_pipeline.api.freshness import LiveToday
 from twin_pipeline.api.errors import install_error_handlers
+from twin_pipeline.api.freshness import LiveToday
+from twin_pipeline.api.history_lag import HistoryWatch
 from twin_pipeline.api.metrics import ApiMetrics, MeasureRequests
 from twin_pipeline.api.routers import clients, dashboard, entities, people, status
 from twin_pipeline.api.routers import history as history_routes
@@ -52,16 +52,18 @@ def create_app(
     today from the sources when they changed (None: every day as stored); `history` makes
     /health/ready and /metrics say when the stored history is behind."""
     guard = key_guard(token, auth_mode)
-    api = TwinApi(reader, AnswerCache(reader.version, recheck_seconds), weekly_workout_target, dict(probes or {}),
-                  live, history)
     metrics = ApiMetrics(reader, history)
     app = FastAPI(title="twin-pipeline read API", version="2", description=DESCRIPTION)
+    # What the endpoints receive through Depends (context.TwinApiDep, metrics.ApiMetricsDep).
+    app.state.twin_api = TwinApi(reader, AnswerCache(reader.version, recheck_seconds), weekly_workout_target,
+                                 dict(probes or {}), live, history)
+    app.state.metrics = metrics
     app.add_middleware(MeasureRequests, metrics=metrics)
     install_error_handlers(app, describe_url(reader.engine.url.render_as_string(hide_password=True)))
-    app.include_router(probe_routes.live_router())
-    app.include_router(dashboard.page_router())
-    for routes in (status.router(api), clients.router(api), entities.router(api), history_routes.router(api),
-                   people.router(api), probe_routes.router(api, metrics), dashboard.router(api)):
+    app.include_router(probe_routes.live_router)
+    app.include_router(dashboard.page_router)
+    for routes in (status.router, clients.router, entities.router, history_routes.router, people.router,
+                   probe_routes.router, dashboard.router):
         app.include_router(routes, dependencies=[Depends(guard)] if guard else [])
     if guard:
         document_keys(app)

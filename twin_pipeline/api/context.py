@@ -1,5 +1,6 @@
 """What every router shares: the reader over the twin store, the answer cache, the probed
-databases, today's live view and the history watch. Answers are serialized once and served
+databases, today's live view and the history watch, as one TwinApi that endpoints receive
+through FastAPI's Depends (`api: TwinApiDep`). Answers are serialized once and served
 from memory until the store changes (or, for today, until a source does: freshness.py)."""
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Annotated
 
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from twin_pipeline.api.behind import HistoryLook, HistoryWatch
 from twin_pipeline.api.freshness import DayView, LiveToday
+from twin_pipeline.api.history_lag import HistoryLook, HistoryWatch
 from twin_pipeline.core.summary import render_summary
 from twin_pipeline.reader import DayState, NoState, TwinReader
 from twin_pipeline.store import StoreError
@@ -133,3 +136,12 @@ class TwinApi:
             return read()
         except NoState:
             return None
+
+
+async def twin_api(request: Request) -> TwinApi:
+    """The TwinApi of the app serving this request (create_app keeps it in app.state).
+    Async, so FastAPI calls it in the event loop rather than a worker thread."""
+    return request.app.state.twin_api
+
+
+TwinApiDep = Annotated[TwinApi, Depends(twin_api)]

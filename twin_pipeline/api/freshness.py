@@ -1,7 +1,7 @@
 """Today's answers fresh when asked: once anything was committed on a source's server since
 today's answer was decided, today's sections are read again from the sources (the runs'
-readers and rules, read-only sessions, the same timeouts and failure handling) and weighed
-against today's stored state the way a run weighs them. Nothing is ever written.
+readers and rules, read-only sessions, the same timeouts and failure handling: sources/live.py)
+and merged with today's stored state the way a run decides what to store. Nothing is ever written.
 
 Which one an answer shows, it says: `freshness` (`live` or `stored`), `computed_at`, and per
 section `section_freshness`, with `live_errors` naming a source that could not be read
@@ -28,7 +28,7 @@ from twin_pipeline.database import Database
 from twin_pipeline.reader import DayState
 from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources import SOURCES
-from twin_pipeline.sources.reading import read_section, unavailable_outcome
+from twin_pipeline.sources.live import sections_of_day
 from twin_pipeline.sqlfiles import sql_text
 
 Freshness = Literal["live", "stored"]
@@ -67,7 +67,7 @@ class DayView:
         return self.as_of, self.entities, self.text, self.freshness, self.section_freshness, self.live_errors
 
 
-def weigh(
+def merge_live_and_stored(
     as_of: str,
     live: Mapping[str, dict],
     stored: DayState | None,
@@ -201,14 +201,8 @@ class LiveToday:
         (its sections unavailable with the reason, as a run's read would give them)."""
         failed = {name: self._down[server][1] for server, names in self._by_server().items()
                   if server in self._down for name in names}
-        sections = {}
-        for name, spec in SOURCES.items():
-            database = self.sources[name]
-            outcome = (unavailable_outcome(spec, database, [day], self.settings, failed[name]) if name in failed
-                       else read_section(spec, database, [day], self.settings))
-            # As the store gives documents back (JSON), so a comparison sees only real differences.
-            sections[spec.entity_type] = json.loads(json.dumps(outcome.read.documents[0]))
-        return sections
+        # As the store gives documents back (JSON), so a comparison sees only real differences.
+        return json.loads(json.dumps(sections_of_day(self.settings, day, failed)))
 
     def view(
         self,
@@ -217,7 +211,7 @@ class LiveToday:
         home: Callable[[], Mapping | None],
         weekly_workout_target: int,
     ) -> DayView:
-        """Today's view: the last one while nothing moved, else decided again (weigh)."""
+        """Today's view: the last one while nothing moved, else decided again (merge_live_and_stored)."""
         with self._lock:
             marks = self.marks()
             day = self.today()
@@ -227,8 +221,9 @@ class LiveToday:
             # Marks first, then the read: a commit landing in between moves the marks again.
             live = self._read(day)
             computed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            view = weigh(day.isoformat(), live, stored(day.isoformat()), weekly_workout_target=weekly_workout_target,
-                         home=home(), computed_at=computed_at)
+            view = merge_live_and_stored(day.isoformat(), live, stored(day.isoformat()),
+                                         weekly_workout_target=weekly_workout_target, home=home(),
+                                         computed_at=computed_at)
             if self._view is not None and self._view.content() == view.content():
                 view = self._view  # the same answer: keep its time and the answers cached for it
             else:

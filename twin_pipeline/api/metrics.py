@@ -1,19 +1,21 @@
 """Prometheus metrics of one app, in its own registry: requests and latencies per route, and
 at scrape time the age of the newest state, the sections that are not ok, and whether the
-stored history is behind (behind.py)."""
+stored history is behind (history_lag.py)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from typing import Annotated
 
+from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
-from twin_pipeline.api.behind import HistoryWatch
+from twin_pipeline.api.history_lag import HistoryWatch
 from twin_pipeline.reader import NoState, TwinReader
 from twin_pipeline.store import StoreError
 
@@ -119,3 +121,11 @@ class MeasureRequests:
             # The route's template, not the raw path: unknown paths must not grow the label set.
             route = getattr(scope.get("route"), "path", "unmatched")
             self.metrics.observe(scope["method"], route, status, time.perf_counter() - began)
+
+
+async def api_metrics(request: Request) -> ApiMetrics:
+    """The ApiMetrics of the app serving this request (create_app keeps them in app.state)."""
+    return request.app.state.metrics
+
+
+ApiMetricsDep = Annotated[ApiMetrics, Depends(api_metrics)]

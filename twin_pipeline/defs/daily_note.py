@@ -5,9 +5,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from twin_pipeline.defs.partitions import add_day_metadata, daily_asset_options, run_days
+from twin_pipeline.defs.partitions import add_day_metadata, daily_asset_options, partition_days
 from twin_pipeline.defs.resources import TwinConfig, TwinStore
-from twin_pipeline.notes import write_daily_note
+from twin_pipeline.note_file import write_daily_note
 from twin_pipeline.settings import TwinSettings, current_settings
 
 
@@ -24,7 +24,7 @@ def build_daily_note(settings: TwinSettings, vault: Path) -> dg.AssetsDefinition
     def daily_note(
         context: dg.AssetExecutionContext, twin_store: TwinStore, twin_config: TwinConfig
     ) -> dg.MaterializeResult:
-        days = run_days(context)
+        days = partition_days(context)
         summaries = twin_store.summaries_between(twin_store.person(twin_config.person_id), days[0], days[-1])
         outcomes = {day: write_daily_note(vault, day, text) for day, text in summaries.items()}
         counts = {

@@ -4,7 +4,7 @@
 import dagster as dg
 
 from twin_pipeline.core.summary import render_summary
-from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, run_days
+from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, partition_days
 from twin_pipeline.defs.resources import TwinConfig, TwinStore
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_SOURCES
@@ -25,7 +25,7 @@ def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
     def daily_summary(
         context: dg.AssetExecutionContext, twin_store: TwinStore, twin_config: TwinConfig
     ) -> dg.MaterializeResult:
-        days = run_days(context)
+        days = partition_days(context)
         with cyclic_gc_paused():
             person_id = twin_store.person(twin_config.person_id)
             states = twin_store.newest_states(person_id, days)

@@ -10,8 +10,8 @@ from functools import cache
 from typing import Any
 
 import dagster as dg
-from dagster._core.execution.context.metadata_logging import AssetMetadataHandle, OutputMetadataAccumulator
 
+from twin_pipeline.internals.dagster import add_partition_metadata
 from twin_pipeline.settings import TwinSettings
 
 
@@ -37,7 +37,7 @@ def daily_asset_options(settings: TwinSettings, group_name: str) -> dict:
     )
 
 
-def run_days(context: dg.AssetExecutionContext) -> list[date]:
+def partition_days(context: dg.AssetExecutionContext) -> list[date]:
     """The days of this run: one partition or a whole backfill range."""
     return [date.fromisoformat(key) for key in context.partition_keys]
 
@@ -46,32 +46,18 @@ def add_day_metadata(context: dg.AssetExecutionContext, per_day: Mapping[str, Ma
     """Each day's own metadata on its own partition, for a run of one day or ten years.
 
     The same as `context.add_asset_metadata(metadata, partition_key=day)` per day, whose
-    cost grows with the square of the range in Dagster 1.13: every call rebuilds the step's
-    immutable metadata accumulator and re-checks every entry already in it (3,653 days cost
-    about 3 s an asset; bench/backfill.py). This builds the accumulator once, with the same
-    handles, the same merge and Dagster's own checks, and Dagster's step then stores one
-    materialization per partition as usual. Should Dagster's internals change, it falls
-    back to the public per-day calls (correct, only slower) and says so in the run's log.
+    cost grows with the square of the range in Dagster 1.13 (3,653 days cost about 3 s an
+    asset; bench/backfill.py): internals/dagster.py builds Dagster's metadata accumulator
+    once instead, and falls back to the public per-day calls (correct, only slower) should
+    Dagster's internals change, saying so in the run's log.
     """
-    key = context.assets_def.key
     targeted = set(context.partition_keys)
     stray = [day for day in per_day if day not in targeted]
     if stray:
         raise dg.DagsterInvariantViolationError(
             f"day metadata for {len(stray)} day(s) this run does not materialize (first: {stray[0]})"
         )
-    step = getattr(context, "_step_execution_context", None)
-    accumulator = getattr(step, "_metadata_accumulator", None)
-    if not isinstance(accumulator, OutputMetadataAccumulator):
-        context.log.warning("per-day metadata through Dagster's public calls (its internals changed)")
-        for day, metadata in per_day.items():
-            context.add_asset_metadata(dict(metadata), partition_key=day)
-        return
-    merged = dict(accumulator.per_output_metadata)
-    for day, metadata in per_day.items():
-        handle = AssetMetadataHandle(asset_key=key, partition_key=day)
-        merged[handle] = {**merged.get(handle, {}), **metadata}
-    step._metadata_accumulator = OutputMetadataAccumulator(per_output_metadata=merged)
+    add_partition_metadata(context, per_day)
 
 
 @contextmanager

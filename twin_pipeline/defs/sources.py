@@ -11,7 +11,7 @@ from collections import Counter
 import dagster as dg
 from sqlalchemy.exc import SQLAlchemyError
 
-from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, run_days
+from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, partition_days
 from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig, TwinStore
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import SOURCES
@@ -61,7 +61,7 @@ def materialize_section(
     config: TwinConfig,
 ) -> dg.MaterializeResult:
     """Read the source for the run's days, store the sections, report the run and the checks."""
-    days, database = run_days(context), source
+    days, database = partition_days(context), source
 
     def on_retry(exc: BaseException, wait: float) -> None:
         context.log.warning(f"{failure_reason(database, exc)}; trying again in {wait:.1f} s")

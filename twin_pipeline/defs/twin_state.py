@@ -6,7 +6,7 @@ from collections import Counter
 import dagster as dg
 
 from twin_pipeline.core.sections import Unavailable
-from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, run_days
+from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, partition_days
 from twin_pipeline.defs.resources import TwinConfig, TwinStore
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_SOURCES
@@ -28,7 +28,7 @@ def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
     def twin_state(
         context: dg.AssetExecutionContext, twin_store: TwinStore, twin_config: TwinConfig
     ) -> dg.MaterializeResult:
-        days = run_days(context)
+        days = partition_days(context)
         with cyclic_gc_paused():
             try:
                 person_id = twin_store.checked_person(twin_config.person_id)

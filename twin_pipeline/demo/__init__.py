@@ -73,6 +73,8 @@ _DATA_TABLES = (
 # Each source's writer puts its rows through an open cursor and returns how many pantry history
 # rows it wrote (0 but for the pantry's).
 _WRITERS = {"finance": _write_finance, "training": _write_training, "pantry": _write_pantry}
+# The sources demo data exists for, by name (the keyword arguments of load_demo_data).
+DEMO_SOURCES = tuple(_WRITERS)
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,20 +1,28 @@
-"""A day's sections straight from the sources, without Dagster or the twin store: for
-`twin snapshot` when the store cannot take them, and for fresh answers in the API."""
+"""A day's sections straight from the sources, without Dagster or the twin store: the one place
+a live day is read, for `twin snapshot` when the store cannot take it and for the API's fresh
+today (api/freshness.py decides when to read and how it weighs against the stored day)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources import SOURCES
-from twin_pipeline.sources.reading import read_section
+from twin_pipeline.sources.reading import read_section, unavailable_outcome
 
 
-def sections_of_day(settings: TwinSettings, day: date) -> dict[str, dict]:
+def sections_of_day(
+    settings: TwinSettings, day: date, failed: Mapping[str, Exception] | None = None
+) -> dict[str, dict]:
     """entity -> that day's section, by the same readers and rules as a run (a source that
-    cannot be read gives its section unavailable, with the reason)."""
-    return {
-        spec.entity_type: read_section(spec, Database.for_role(settings, name), [day], settings).read.documents[0]
-        for name, spec in SOURCES.items()
-    }
+    cannot be read gives its section unavailable, with the reason). A source named in
+    `failed` is not asked again: its section is unavailable with that failure."""
+    sections = {}
+    for name, spec in SOURCES.items():
+        database = Database.for_role(settings, name)
+        outcome = (unavailable_outcome(spec, database, [day], settings, failed[name]) if failed and name in failed
+                   else read_section(spec, database, [day], settings))
+        sections[spec.entity_type] = outcome.read.documents[0]
+    return sections

@@ -62,7 +62,7 @@ class CheckOutcome:
 
 
 Reader = Callable[["SourceSpec", Connection, list[date], TwinSettings], SourceRead]
-Windows = Callable[[list[date], TwinSettings], list[Window]]
+FingerprintWindows = Callable[[list[date], TwinSettings], list[Window]]  # the windows a read of these days covers
 Reconcile = Callable[["SourceSpec", Connection, list[dict], TwinSettings], CheckOutcome]
 
 
@@ -78,7 +78,7 @@ class SourceSpec:
     contract: tuple[ContractObject, ...]
     watched: tuple[WatchedTable, ...]
     read: Reader
-    windows: Windows  # what to forget when the source could not be read
+    windows: FingerprintWindows  # what to forget when the source could not be read
     plotted: tuple[str, ...] = ()  # figures of a day's section (dotted paths) the UI plots over partitions
     migrations: Mapping[str, str] = field(default_factory=dict)  # target -> folder under sql/ (fresh installs)
     reconcile: Reconcile | None = None

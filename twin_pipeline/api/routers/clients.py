@@ -10,50 +10,50 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from twin_pipeline.api.answers import AllAnswer, DayText, TodayAnswer, enveloped
-from twin_pipeline.api.context import TwinApi
+from twin_pipeline.api.context import TwinApiDep
 from twin_pipeline.api.freshness import DayView
 from twin_pipeline.api.routers import DAY_QUERY, read_route
 from twin_pipeline.core.briefing import everything_text, morning_briefing, today_dashboard
 
 
-def router(api: TwinApi) -> APIRouter:
-    routes = APIRouter(tags=["the person's workflows"])
+router = APIRouter(tags=["the person's workflows"])
 
-    @read_route(routes, "/today", TodayAnswer, summary="Today's dashboard text (the planner workflow)",
-                description="JSON in both formats: the planner asks for `format=text` and reads "
-                "`response_text` (`📱 Today's Dashboard …`); `format=json` adds the documents under `data`.")
-    async def today(format: Literal["json", "text"] = "json") -> Response:
-        def document(view: DayView) -> dict:
-            text = today_dashboard(view.as_of, view.text)
-            extra = {"data": view.entities, **view.fields()} if format == "json" else {}
-            return enveloped(text, as_of=view.as_of, **extra)
 
-        return api.day_answer(f"today-{format}", None, document)
+@read_route(router, "/today", TodayAnswer, summary="Today's dashboard text (the planner workflow)",
+            description="JSON in both formats: the planner asks for `format=text` and reads "
+            "`response_text` (`📱 Today's Dashboard …`); `format=json` adds the documents under `data`.")
+async def today(api: TwinApiDep, format: Literal["json", "text"] = "json") -> Response:
+    def document(view: DayView) -> dict:
+        text = today_dashboard(view.as_of, view.text)
+        extra = {"data": view.entities, **view.fields()} if format == "json" else {}
+        return enveloped(text, as_of=view.as_of, **extra)
 
-    @read_route(routes, "/all", AllAnswer, summary="Everything the twin knows about a day, in one answer",
-                description="Every section as stored (forecasts included when a section carries them), "
-                "the person, the goals and the home under `data`; the status text and goals due as text.")
-    async def everything(day: date | None = DAY_QUERY) -> Response:
-        def document(view: DayView) -> dict:
-            goals = api.reader.goals()
-            data = {**view.entities, "person": api.known(api.reader.person), "goals": goals,
-                    "home": api.known(api.reader.home)}
-            return enveloped(everything_text(view.text, goals, view.as_of), as_of=view.as_of, data=data,
-                             **view.fields())
+    return api.day_answer(f"today-{format}", None, document)
 
-        return api.day_answer("all", day, document)
 
-    @read_route(routes, "/morning_briefing", DayText, summary="The 🌅 MORNING BRIEFING text (the briefing workflow)",
-                description="Health, finance (month to date, budget), pantry, home and goals due; sections the "
-                "twin knows nothing of (tasks, sleep, HRV) are left out.")
-    async def briefing(day: date | None = DAY_QUERY) -> Response:
-        def document(view: DayView) -> dict:
-            text = morning_briefing(
-                view.as_of, view.entities, weekly_workout_target=api.weekly_workout_target,
-                home=api.known(api.reader.home), goals=api.reader.goals(),
-            )
-            return enveloped(text, as_of=view.as_of, **view.fields())
+@read_route(router, "/all", AllAnswer, summary="Everything the twin knows about a day, in one answer",
+            description="Every section as stored (forecasts included when a section carries them), "
+            "the person, the goals and the home under `data`; the status text and goals due as text.")
+async def everything(api: TwinApiDep, day: date | None = DAY_QUERY) -> Response:
+    def document(view: DayView) -> dict:
+        goals = api.reader.goals()
+        data = {**view.entities, "person": api.known(api.reader.person), "goals": goals,
+                "home": api.known(api.reader.home)}
+        return enveloped(everything_text(view.text, goals, view.as_of), as_of=view.as_of, data=data,
+                         **view.fields())
 
-        return api.day_answer("briefing", day, document)
+    return api.day_answer("all", day, document)
 
-    return routes
+
+@read_route(router, "/morning_briefing", DayText, summary="The 🌅 MORNING BRIEFING text (the briefing workflow)",
+            description="Health, finance (month to date, budget), pantry, home and goals due; sections the "
+            "twin knows nothing of (tasks, sleep, HRV) are left out.")
+async def briefing(api: TwinApiDep, day: date | None = DAY_QUERY) -> Response:
+    def document(view: DayView) -> dict:
+        text = morning_briefing(
+            view.as_of, view.entities, weekly_workout_target=api.weekly_workout_target,
+            home=api.known(api.reader.home), goals=api.reader.goals(),
+        )
+        return enveloped(text, as_of=view.as_of, **view.fields())
+
+    return api.day_answer("briefing", day, document)

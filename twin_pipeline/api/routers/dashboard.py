@@ -12,11 +12,11 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from twin_pipeline import store
 from twin_pipeline.api.answers import Envelope, enveloped
-from twin_pipeline.api.context import TwinApi
+from twin_pipeline.api.context import TwinApi, TwinApiDep
 from twin_pipeline.api.routers import DAY_QUERY, read_route
 from twin_pipeline.reader import NoState
 from twin_pipeline.store import StoreError
@@ -59,48 +59,47 @@ def static_files() -> dict[str, tuple[bytes, str]]:
     return found
 
 
-def page_router() -> APIRouter:
-    """The page and its scripts: no data, so no key (the data endpoint asks for it)."""
-    routes = APIRouter(tags=["dashboard"])
-
-    @read_route(routes, "/dashboard", errors={}, response_class=HTMLResponse, openapi_extra={"security": []},
-                summary="The dashboard page (no data, no key needed: its script reads /dashboard/data)",
-                description="An HTML page drawing /dashboard/data with the vendored uPlot; it asks for the "
-                "API key when /dashboard/data refuses, and keeps it in the tab's sessionStorage.")
-    async def dashboard_page() -> Response:
-        body, media_type = static_files()["dashboard.html"]
-        return Response(body, media_type=media_type,
-                        headers={"Content-Security-Policy": PAGE_POLICY, "Cache-Control": "no-cache"})
-
-    @routes.get("/dashboard/static/{name:path}", include_in_schema=False)
-    async def dashboard_static(name: str) -> Response:
-        found = static_files().get(name)
-        if found is None:
-            raise HTTPException(404, f"no dashboard file {name!r}: the page's files are {', '.join(sorted(static_files()))}")
-        return Response(found[0], media_type=found[1], headers={"Cache-Control": "max-age=3600"})
-
-    return routes
+# The page and its scripts: no data, so no key (the data endpoint asks for it).
+page_router = APIRouter(tags=["dashboard"])
 
 
-def router(api: TwinApi) -> APIRouter:
-    """The dashboard's data, behind the API key like every other read."""
-    routes = APIRouter(tags=["dashboard"])
+@read_route(page_router, "/dashboard", errors={}, response_class=HTMLResponse, openapi_extra={"security": []},
+            summary="The dashboard page (no data, no key needed: its script reads /dashboard/data)",
+            description="An HTML page drawing /dashboard/data with the vendored uPlot; it asks for the "
+            "API key when /dashboard/data refuses, and keeps it in the tab's sessionStorage.")
+async def dashboard_page() -> Response:
+    body, media_type = static_files()["dashboard.html"]
+    return Response(body, media_type=media_type,
+                    headers={"Content-Security-Policy": PAGE_POLICY, "Cache-Control": "no-cache"})
 
-    @read_route(routes, "/dashboard/data", DashboardAnswer,
-                summary="Every chart of the dashboard over a range ending on a day",
-                description="`range`: 30d, 1y (default) or all; `date`: the selected day, the last of the "
-                "range (default: the newest day). Days the store lacks come back as nulls and are named "
-                "under `missing`; unknown parameters are named there too.")
-    def dashboard_data(request: Request, span: Span = Query("1y", alias="range"), day: date | None = DAY_QUERY) -> Response:
-        unknown = tuple(sorted(set(request.query_params) - PARAMETERS))
-        try:
-            return api.answer(("dashboard", span, day, unknown), lambda: dashboard_answer(api, span, day, unknown))
-        except StoreError:
-            # The cache could not tell the store's version (no person yet): nothing to cache;
-            # the answer says what is missing.
-            return JSONResponse(dashboard_answer(api, span, day, unknown))
 
-    return routes
+@page_router.get("/dashboard/static/{name:path}", include_in_schema=False)
+async def dashboard_static(name: str) -> Response:
+    found = static_files().get(name)
+    if found is None:
+        raise HTTPException(404, f"no dashboard file {name!r}: the page's files are {', '.join(sorted(static_files()))}")
+    return Response(found[0], media_type=found[1], headers={"Cache-Control": "max-age=3600"})
+
+
+# The dashboard's data, behind the API key like every other read.
+router = APIRouter(tags=["dashboard"])
+
+
+@read_route(router, "/dashboard/data", DashboardAnswer,
+            summary="Every chart of the dashboard over a range ending on a day",
+            description="`range`: 30d, 1y (default) or all; `date`: the selected day, the last of the "
+            "range (default: the newest day). Days the store lacks come back as nulls and are named "
+            "under `missing`; unknown parameters are named there too.")
+def dashboard_data(
+    api: TwinApiDep, request: Request, span: Span = Query("1y", alias="range"), day: date | None = DAY_QUERY
+) -> Response:
+    unknown = tuple(sorted(set(request.query_params) - PARAMETERS))
+    try:
+        return api.answer(("dashboard", span, day, unknown), lambda: dashboard_answer(api, span, day, unknown))
+    except StoreError:
+        # The cache could not tell the store's version (no person yet): nothing to cache;
+        # the answer says what is missing.
+        return JSONResponse(dashboard_answer(api, span, day, unknown))
 
 
 def dashboard_answer(api: TwinApi, span: Span, day: date | None, unknown: tuple[str, ...] = ()) -> dict:

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from twin_pipeline.api.answers import FinanceAnswer, HealthAnswer, PantryAnswer, enveloped, with_old_names
-from twin_pipeline.api.context import TwinApi
+from twin_pipeline.api.context import TwinApi, TwinApiDep
 from twin_pipeline.api.freshness import DayView
 from twin_pipeline.api.routers import DAY_QUERY, read_route
 from twin_pipeline.core.summary import finance_line, health_line, pantry_line
@@ -37,16 +37,14 @@ def section_answer(api: TwinApi, name: str, day: date | None) -> Response:
     return api.day_answer(name, day, document)
 
 
-def router(api: TwinApi) -> APIRouter:
-    routes = APIRouter(tags=["sections"])
+def section_endpoint(name: str) -> Callable:
+    async def one(api: TwinApiDep, day: date | None = DAY_QUERY) -> Response:
+        return section_answer(api, name, day)
 
-    def endpoint(name: str) -> Callable:
-        async def one(day: date | None = DAY_QUERY) -> Response:
-            return section_answer(api, name, day)
+    one.__name__ = f"{name}_state"
+    return one
 
-        one.__name__ = f"{name}_state"
-        return one
 
-    for name, answer in ANSWERS.items():
-        read_route(routes, f"/{name}", answer, summary=f"The {name} state of a day")(endpoint(name))
-    return routes
+router = APIRouter(tags=["sections"])
+for section, answer in ANSWERS.items():
+    read_route(router, f"/{section}", answer, summary=f"The {section} state of a day")(section_endpoint(section))

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from twin_pipeline.api.answers import EntityAnswer, enveloped
-from twin_pipeline.api.context import TwinApi
+from twin_pipeline.api.context import TwinApi, TwinApiDep
 from twin_pipeline.api.routers import read_route
 from twin_pipeline.core.briefing import person_line
 from twin_pipeline.core.summary import home_line
@@ -24,20 +24,20 @@ def entity_answer(api: TwinApi, name: str, read: Callable[[], dict], line: Calla
     return api.answer((name,), document)
 
 
-def router(api: TwinApi) -> APIRouter:
-    routes = APIRouter(tags=["entities"])
+router = APIRouter(tags=["entities"])
 
-    @read_route(routes, "/person", EntityAnswer, summary="The person: health metrics and goal progress")
-    async def person() -> Response:
-        return entity_answer(api, "person", api.reader.person, person_line)
 
-    @read_route(routes, "/goals", summary="The person's goals",
-                description="A JSON list (no text envelope: existing callers index it).")
-    async def goals() -> Response:
-        return api.answer(("goals",), api.reader.goals)
+@read_route(router, "/person", EntityAnswer, summary="The person: health metrics and goal progress")
+async def person(api: TwinApiDep) -> Response:
+    return entity_answer(api, "person", api.reader.person, person_line)
 
-    @read_route(routes, "/home", EntityAnswer, summary="The home: environment, devices, status")
-    async def home() -> Response:
-        return entity_answer(api, "home", api.reader.home, home_line)
 
-    return routes
+@read_route(router, "/goals", summary="The person's goals",
+            description="A JSON list (no text envelope: existing callers index it).")
+async def goals(api: TwinApiDep) -> Response:
+    return api.answer(("goals",), api.reader.goals)
+
+
+@read_route(router, "/home", EntityAnswer, summary="The home: environment, devices, status")
+async def home(api: TwinApiDep) -> Response:
+    return entity_answer(api, "home", api.reader.home, home_line)

@@ -10,13 +10,15 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline.api.answers import DomainAnswer, LiveAnswer, ReadyAnswer, enveloped, error_answer
-from twin_pipeline.api.context import TwinApi
-from twin_pipeline.api.metrics import CONTENT_TYPE, ApiMetrics
+from twin_pipeline.api.context import TwinApi, TwinApiDep
+from twin_pipeline.api.metrics import CONTENT_TYPE, ApiMetricsDep
 from twin_pipeline.api.routers import read_route
 from twin_pipeline.faults import kind_of
 from twin_pipeline.urls import describe_url
+from twin_pipeline.sources import SOURCES
 
-Domain = Literal["finance", "training", "pantry", "twin"]
+# The sources by name, and the twin store.
+Domain = Literal[(*SOURCES, "twin")]
 
 
 def where(engine: Engine) -> str:
@@ -33,56 +35,58 @@ def probe(engine: Engine) -> str:
         return f"{kind_of(exc)} at {where(engine)}"
 
 
-def live_router() -> APIRouter:
-    routes = APIRouter(tags=["probes"])
-
-    @read_route(routes, "/health/live", LiveAnswer, errors={}, openapi_extra={"security": []},
-                summary="The API process answers (no key needed)")
-    async def live() -> dict:
-        return enveloped("✅ the twin API is live", status="ok")
-
-    return routes
+live_router = APIRouter(tags=["probes"])
 
 
-def router(api: TwinApi, metrics: ApiMetrics) -> APIRouter:
-    routes = APIRouter(tags=["probes"])
-    databases = {"twin_store": api.reader.engine, **api.probes}
+@read_route(live_router, "/health/live", LiveAnswer, errors={}, openapi_extra={"security": []},
+            summary="The API process answers (no key needed)")
+async def live() -> dict:
+    return enveloped("✅ the twin API is live", status="ok")
 
-    @read_route(routes, "/health/ready", ReadyAnswer, summary="Every database answers, and the history keeps up",
-                description="503 `down` naming a database that does not answer; 503 `behind` when the stored "
-                "history is behind (the newest stored day older than yesterday after 06:30 in TWIN_TIMEZONE, "
-                "or no Dagster daemon heartbeat for over two minutes), naming what to start.")
-    def ready() -> JSONResponse:
-        results = {name: probe(engine) for name, engine in databases.items()}
-        down = [f"{name} {result}" for name, result in results.items() if result != "ok"]
-        if down:
-            message = "not ready: " + "; ".join(down)
-            return JSONResponse({**error_answer(message, message), "status": "down", "databases": results}, 503)
-        look = api.history_look()
-        history = {} if look is None else {"history": {
-            "behind": look.behind, "newest_day": look.newest_day, "newest_age_days": look.newest_age_days,
-            "daemon_heartbeat_age_seconds": look.heartbeat_age_seconds, "reasons": list(look.reasons)}}
-        if look is not None and look.behind:
-            return JSONResponse({**error_answer(look.message, look.message), "status": "behind",
-                                 "databases": results, **history}, 503)
-        return JSONResponse(enveloped("✅ every database answers", status="ok", databases=results, **history))
 
-    @read_route(routes, "/health/domain/{name}", DomainAnswer, summary="One source's database answers",
-                description="`twin` is the twin store; `finance`, `training`, `pantry` the sources.")
-    def domain(name: Domain) -> JSONResponse:
-        database = "twin_store" if name == "twin" else f"{name}_database"
-        engine = databases.get(database)
-        result = probe(engine) if engine is not None else "not configured for this API (`twin api` probes it)"
-        if result != "ok":
-            message = f"{name} database {result}"
-            return JSONResponse({**error_answer(message, message), "domain": name, "database": database,
-                                 "status": "down"}, 503)
-        return JSONResponse(enveloped(f"✅ {name} database answers at {where(engine)}",
-                                      domain=name, database=database, status="ok"))
+router = APIRouter(tags=["probes"])
 
-    @read_route(routes, "/metrics", summary="Prometheus metrics", response_class=Response,
-                responses={200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format"}})
-    def prometheus() -> Response:
-        return Response(metrics.exposition(), media_type=CONTENT_TYPE)
 
-    return routes
+def databases(api: TwinApi) -> dict[str, Engine]:
+    """What /health/ready probes: the twin store and the source databases `twin api` was given."""
+    return {"twin_store": api.reader.engine, **api.probes}
+
+
+@read_route(router, "/health/ready", ReadyAnswer, summary="Every database answers, and the history keeps up",
+            description="503 `down` naming a database that does not answer; 503 `behind` when the stored "
+            "history is behind (the newest stored day older than yesterday after 06:30 in TWIN_TIMEZONE, "
+            "or no Dagster daemon heartbeat for over two minutes), naming what to start.")
+def ready(api: TwinApiDep) -> JSONResponse:
+    results = {name: probe(engine) for name, engine in databases(api).items()}
+    down = [f"{name} {result}" for name, result in results.items() if result != "ok"]
+    if down:
+        message = "not ready: " + "; ".join(down)
+        return JSONResponse({**error_answer(message, message), "status": "down", "databases": results}, 503)
+    look = api.history_look()
+    history = {} if look is None else {"history": {
+        "behind": look.behind, "newest_day": look.newest_day, "newest_age_days": look.newest_age_days,
+        "daemon_heartbeat_age_seconds": look.heartbeat_age_seconds, "reasons": list(look.reasons)}}
+    if look is not None and look.behind:
+        return JSONResponse({**error_answer(look.message, look.message), "status": "behind",
+                             "databases": results, **history}, 503)
+    return JSONResponse(enveloped("✅ every database answers", status="ok", databases=results, **history))
+
+
+@read_route(router, "/health/domain/{name}", DomainAnswer, summary="One source's database answers",
+            description="`twin` is the twin store; `finance`, `training`, `pantry` the sources.")
+def domain(api: TwinApiDep, name: Domain) -> JSONResponse:
+    database = "twin_store" if name == "twin" else f"{name}_database"
+    engine = databases(api).get(database)
+    result = probe(engine) if engine is not None else "not configured for this API (`twin api` probes it)"
+    if result != "ok":
+        message = f"{name} database {result}"
+        return JSONResponse({**error_answer(message, message), "domain": name, "database": database,
+                             "status": "down"}, 503)
+    return JSONResponse(enveloped(f"✅ {name} database answers at {where(engine)}",
+                                  domain=name, database=database, status="ok"))
+
+
+@read_route(router, "/metrics", summary="Prometheus metrics", response_class=Response,
+            responses={200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format"}})
+def prometheus(metrics: ApiMetricsDep) -> Response:
+    return Response(metrics.exposition(), media_type=CONTENT_TYPE)

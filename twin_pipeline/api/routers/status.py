@@ -9,28 +9,26 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from twin_pipeline.api.answers import StatusAnswer, enveloped, with_old_names
-from twin_pipeline.api.context import TEXT, TwinApi
+from twin_pipeline.api.context import TEXT, TwinApiDep
 from twin_pipeline.api.freshness import DayView
 from twin_pipeline.api.routers import DAY_QUERY, read_route
 
 
-def router(api: TwinApi) -> APIRouter:
-    routes = APIRouter(tags=["status"])
+router = APIRouter(tags=["status"])
 
-    @read_route(routes, "/status", StatusAnswer, summary="The status text and the whole state of a day",
-                description="`format=text` answers the text as text/plain (the status workflow reads it). "
-                "JSON carries the text under `report`, `response_text` and `content`, the documents under "
-                "`data`, and under `state` the same with the old names the Obsidian dashboard reads. "
-                "Today (no `date`, or today's) reflects every source change committed before the request: "
-                "`freshness` says whether it was read live from the sources or is the stored state.")
-    async def status(day: date | None = DAY_QUERY, format: Literal["json", "text"] = "json") -> Response:
-        if format == "text":
-            return api.day_answer("status-text", day, lambda view: view.text, TEXT)
 
-        def document(view: DayView) -> dict:
-            state = {name: with_old_names(name, doc) for name, doc in view.entities.items()}
-            return enveloped(view.text, as_of=view.as_of, data=view.entities, state=state, **view.fields())
+@read_route(router, "/status", StatusAnswer, summary="The status text and the whole state of a day",
+            description="`format=text` answers the text as text/plain (the status workflow reads it). "
+            "JSON carries the text under `report`, `response_text` and `content`, the documents under "
+            "`data`, and under `state` the same with the old names the Obsidian dashboard reads. "
+            "Today (no `date`, or today's) reflects every source change committed before the request: "
+            "`freshness` says whether it was read live from the sources or is the stored state.")
+async def status(api: TwinApiDep, day: date | None = DAY_QUERY, format: Literal["json", "text"] = "json") -> Response:
+    if format == "text":
+        return api.day_answer("status-text", day, lambda view: view.text, TEXT)
 
-        return api.day_answer("status", day, document)
+    def document(view: DayView) -> dict:
+        state = {name: with_old_names(name, doc) for name, doc in view.entities.items()}
+        return enveloped(view.text, as_of=view.as_of, data=view.entities, state=state, **view.fields())
 
-    return routes
+    return api.day_answer("status", day, document)

@@ -1,4 +1,5 @@
-"""Writing the daily status into an Obsidian vault: `twin note` and the daily_note asset."""
+"""A day's note file in an Obsidian vault, written atomically with the twin's block (core/note_block.py):
+for `twin note` and the daily_note asset (defs/daily_note.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from twin_pipeline.core.note import with_twin_block
+from twin_pipeline.core.note_block import with_twin_block
 
 
 def write_daily_note(vault: Path, as_of: str, summary: str) -> str:

@@ -1,0 +1,49 @@
+"""`twin api`: the read API assembled from the settings (the twin store, the source databases
+it probes, today's live view, the history watch) and served by uvicorn."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+from fastapi import FastAPI
+
+from twin_pipeline.api.app import create_app
+from twin_pipeline.api.freshness import LiveToday
+from twin_pipeline.api.history_lag import HistoryWatch
+from twin_pipeline.database import Database
+from twin_pipeline.preflight import require_current_store
+from twin_pipeline.reader import TwinReader
+from twin_pipeline.settings import TwinSettings
+from twin_pipeline.sources import SOURCES
+
+
+def app_from_settings(settings: TwinSettings) -> FastAPI:
+    """The API over the configured twin store, probing every source's database, reading today fresh from the sources (read-only sessions), and watching the
+    history's lag in the store and the daemon's heartbeat in Dagster's storage (read only)."""
+    require_current_store(settings)
+    probes = {f"{role}_database": Database.for_role(settings, role).engine() for role in SOURCES}
+    dagster = Database.for_role(settings, "dagster", read_only=True).engine()
+    return create_app(
+        TwinReader(settings=settings), token=settings.api_key, auth_mode=settings.api_auth,
+        probes=probes, weekly_workout_target=settings.weekly_workout_target,
+        live=LiveToday(settings), history=HistoryWatch(settings.timezone, dagster),
+    )
+
+
+def key_policy(settings: TwinSettings) -> str:
+    """How the served API treats the key, as `twin api` announces it."""
+    if settings.api_key is None:
+        return "no key (loopback only)"
+    if settings.api_auth == "warn":
+        return "key checked, requests without it let through and logged (TWIN_API_AUTH=warn)"
+    return "key required in X-API-KEY or as a bearer token"
+
+
+def serve(settings: TwinSettings, host: str, port: int) -> None:
+    """Build the API and serve it until interrupted, announcing where and how."""
+    # uvicorn configures only its own loggers; the security warnings of warn mode need a handler.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = app_from_settings(settings)
+    print(f"twin API on http://{host}:{port} ({key_policy(settings)}); docs at /docs", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
