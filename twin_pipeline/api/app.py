@@ -52,12 +52,13 @@ def create_app(
     today from the sources when they changed (None: every day as stored); `history` makes
     /health/ready and /metrics say when the stored history is behind."""
     guard = key_guard(token, auth_mode)
+    # First, so the answer cache's poller starts reading the store's version while the app is built.
+    api = TwinApi(reader, AnswerCache(reader.version, recheck_seconds), weekly_workout_target, dict(probes or {}),
+                  live, history)
     metrics = ApiMetrics(reader, history)
     app = FastAPI(title="twin-pipeline read API", version="2", description=DESCRIPTION)
     # What the endpoints receive through Depends (context.TwinApiDep, metrics.ApiMetricsDep).
-    app.state.twin_api = TwinApi(reader, AnswerCache(reader.version, recheck_seconds), weekly_workout_target,
-                                 dict(probes or {}), live, history)
-    app.state.metrics = metrics
+    app.state.twin_api, app.state.metrics = api, metrics
     app.add_middleware(MeasureRequests, metrics=metrics)
     install_error_handlers(app, describe_url(reader.engine.url.render_as_string(hide_password=True)))
     app.include_router(probe_routes.live_router)

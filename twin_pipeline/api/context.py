@@ -40,6 +40,8 @@ class AnswerCache:
         self._seen: tuple | None = None
         self._lock = threading.Lock()
         if recheck_seconds > 0:
+            # The first look before any request, so none races the poller's first query.
+            self._refresh_quietly()
             threading.Thread(target=self._poll, name="twin-api-store-version", daemon=True).start()
 
     def _refresh(self) -> None:
@@ -49,13 +51,16 @@ class AnswerCache:
                 self._answers = {}
                 self._seen = current
 
+    def _refresh_quietly(self) -> None:
+        try:
+            self._refresh()
+        except (SQLAlchemyError, StoreError):
+            pass  # the requests themselves report the store being down
+
     def _poll(self) -> None:
         while True:
-            try:
-                self._refresh()
-            except (SQLAlchemyError, StoreError):
-                pass  # the requests themselves report the store being down
             time.sleep(self._recheck)
+            self._refresh_quietly()
 
     def version(self) -> tuple | None:
         """The store version the cached answers belong to."""
