@@ -8,9 +8,8 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine
 
@@ -24,7 +23,7 @@ def _say(message: str) -> None:
 
 
 def _today(settings: TwinSettings) -> date:
-    return datetime.now(ZoneInfo(settings.timezone)).date()
+    return settings.today()
 
 
 def _day(text: str) -> date:

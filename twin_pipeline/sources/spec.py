@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import Connection, TextClause
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,7 +20,7 @@ from twin_pipeline.core.changes import CURRENT, StaleRule
 from twin_pipeline.core.sections import Unavailable
 from twin_pipeline.database import Database
 from twin_pipeline.faults import describe, kind_of, with_retries
-from twin_pipeline.settings import TwinSettings
+from twin_pipeline.settings import TwinSettings, today_in
 from twin_pipeline.sources.contract import ContractGap, ContractObject, SchemaDrift, require_contract
 from twin_pipeline.sqlfiles import load
 from twin_pipeline.store import Fingerprints
@@ -50,7 +49,7 @@ class Rules:
         )
 
     def today(self) -> date:
-        return datetime.now(ZoneInfo(self.timezone)).date()
+        return today_in(self.timezone)
 
 
 @dataclass(frozen=True)
