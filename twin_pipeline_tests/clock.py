@@ -18,6 +18,8 @@ from twin_pipeline import settings
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
+# In the past: Dagster's partitions end at the real today (its own clock, not frozen here),
+# so a run of a later day would be refused.
 MOMENTS: dict[str, datetime | None] = {
     "now": None,  # the real clock, read once when the clock is first used
     "first-of-month": datetime(2026, 11, 1, 0, 30, tzinfo=WARSAW),
