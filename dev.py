@@ -2,7 +2,8 @@
 """The two quick-start commands, from a fresh clone with nothing but Python 3.11:
 
     python3.11 dev.py up      # virtualenv + packages + embedded PostgreSQL + demo + UI
-    python3.11 dev.py test    # the same environment, then the whole test suite
+    python3.11 dev.py test    # the same environment, then the whole test suite (two workers)
+    python3.11 dev.py test --fast   # only the pure tests (twin_pipeline_tests/pure/), seconds
 
 Anything after the command goes to `twin up` or to pytest.
 """
@@ -48,7 +49,14 @@ def main() -> int:
     ensure_environment()
     if command == "up":
         return subprocess.call([str(BIN / "twin"), "up", *rest], cwd=ROOT)
-    return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT)
+    return subprocess.call([str(BIN / "python"), "-m", "pytest", *_workers(rest), *rest], cwd=ROOT)
+
+
+def _workers(args: list[str]) -> list[str]:
+    """Two pytest-xdist workers, a module (and the `dg dev` server's tests) to each, unless
+    the caller chose (-n, --dist) or runs only the pure tests, which one process runs faster."""
+    chosen = any(arg.startswith(("-n", "--numprocesses", "--dist")) for arg in args)
+    return [] if chosen or "--fast" in args else ["-n", "2", "--dist", "loadgroup"]
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from twin_pipeline.internals.pydantic import MappingEnvSettingsSource
 from twin_pipeline.paths import EXAMPLES, source_names
 from twin_pipeline.urls import ConfigurationError, normalise_url
+
+# The moment it is now, for `today`: the system clock, replaced only by the tests
+# (twin_pipeline_tests/clock.py) to live any day of the year. Deliberately not a setting:
+# no environment variable can move a person's days.
+_clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def today_in(timezone: str) -> date:
+    """Today's date in an IANA time zone, by the package's one clock."""
+    return _clock().astimezone(ZoneInfo(timezone)).date()
 
 
 def source_url_variable(source: str) -> str:
@@ -266,8 +276,8 @@ class TwinSettings(BaseSettings):
         return str(EXAMPLES / "home_assistant_states.json") if self.embedded_sources else None
 
     def today(self) -> date:
-        """Today in the person's time zone (TWIN_TIMEZONE): every part of the twin asks here."""
-        return datetime.now(ZoneInfo(self.timezone)).date()
+        """Today in the person's time zone (TWIN_TIMEZONE)."""
+        return today_in(self.timezone)
 
 
 @cache

@@ -17,32 +17,69 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine, text
 
-# Before anything imports the definitions: keep the suite away from the repo's own .twin/.
-_SESSION_HOME = Path(tempfile.mkdtemp(prefix="twin-tests-"))
-os.environ["TWIN_HOME"] = str(_SESSION_HOME / "default-home")
-for variable in [name for name in os.environ if name.startswith("TWIN_") and name not in ("TWIN_HOME", "TWIN_UPDATE_SNAPSHOTS")] + [
-    "FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL", "DAGSTER_PG_URL", "DAGSTER_HOME",
-    "DIGITAL_TWIN_API_KEY",
-]:
-    os.environ.pop(variable, None)
-
-from sqlalchemy import Engine, create_engine, text  # noqa: E402
-
-from twin_pipeline.embedded import EmbeddedPostgres  # noqa: E402
+from twin_pipeline.embedded import EmbeddedPostgres
+from twin_pipeline.migrations import migrate
+from twin_pipeline_tests.clock import MOMENTS, Clock
+from twin_pipeline_tests.clock import clock as named_clock
 
 # The roles the person applies as the owner (documented, not shipped in the package).
 ROLES = Path(__file__).resolve().parents[1] / "sql" / "roles"
-from twin_pipeline.migrations import migrate  # noqa: E402
+PURE = Path(__file__).resolve().parent / "pure"
+# The caller's configuration, which must not reach the suite (TWIN_HOME is set per session):
+# every TWIN_* and DAGSTER_* variable, and these.
+CALLER_VARIABLES = ("FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL", "DIGITAL_TWIN_API_KEY")
+SESSION_HOME = pytest.StashKey[Path]()  # this session's temporary home (pytest_configure)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fast", action="store_true",
+                     help=f"only the pure tests ({PURE.name}/: no database, server, browser or subprocess)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any test module imports the definitions: a home of its own for this session
+    (never the repository's .twin/), and none of the caller's TWIN_*/DAGSTER_* settings."""
+    home = Path(tempfile.mkdtemp(prefix="twin-tests-"))
+    config.stash[SESSION_HOME] = home
+    for variable in list(os.environ):
+        ours = variable == "TWIN_UPDATE_SNAPSHOTS"  # the suite's own switch (test_asset_specs.py)
+        if not ours and (variable.startswith(("TWIN_", "DAGSTER_")) or variable in CALLER_VARIABLES):
+            os.environ.pop(variable)
+    os.environ["TWIN_HOME"] = str(home / "default-home")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = config.stash.get(SESSION_HOME, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """--fast: only the files under pure/ (the others are not even imported)."""
+    if config.getoption("fast") and collection_path.suffix == ".py" and PURE not in collection_path.parents:
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """For two workers (`-n 2 --dist loadgroup`, as dev.py runs the suite): a module's tests
+    stay on one worker (they share its databases), and so do all the tests of the one
+    `dg dev` server (a worker starts its own, 15 s or more)."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        group = "dagster_dev" if "dagster_dev" in item.fixturenames else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
-def pg_server():
-    server = EmbeddedPostgres(_SESSION_HOME / "server")
+def pg_server(pytestconfig):
+    server = EmbeddedPostgres(pytestconfig.stash[SESSION_HOME] / "server")
     server.start()
     yield server
     server.stop()
-    shutil.rmtree(_SESSION_HOME, ignore_errors=True)
 
 
 @dataclass
@@ -115,8 +152,23 @@ def settings_for_tests(**env: str):
 
 
 def today():
-    """Today in the test settings' time zone."""
+    """Today in the test settings' time zone (by the clock a test froze, if any)."""
     return settings_for_tests().today()
+
+
+@pytest.fixture(scope="module", params=list(MOMENTS))
+def clock(request) -> Clock:
+    """A date-sensitive module runs once at each moment of clock.MOMENTS (a month's first
+    day, February's end, the DST days, New Year's Eve, now); freeze it with `clock.frozen()`
+    or use `frozen_today`."""
+    return named_clock(request.param)
+
+
+@pytest.fixture
+def frozen_today(clock: Clock):
+    """The test runs at its module's clock; this is its today."""
+    with clock.frozen() as day:
+        yield day
 
 
 def daily_assets():

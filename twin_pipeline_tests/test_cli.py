@@ -5,16 +5,14 @@ import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from twin_pipeline.settings import TwinSettings
-from twin_pipeline_tests.conftest import count_state_rows, execute
+from twin_pipeline_tests.conftest import count_state_rows, execute, today
 
 URL_VARIABLES = ("FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL",
                  "TWIN_DATABASE_URL", "DAGSTER_PG_URL", "TWIN_PERSON_ID", "DAGSTER_HOME")
@@ -45,14 +43,13 @@ def embedded_home(tmp_path_factory):
 def test_twin_up_builds_the_embedded_twin_and_prints_todays_summary(embedded_home):
     done = twin("up", "--no-serve", "--days", "3", "--demo-days", "90", home=embedded_home)
     assert done.returncode == 0, done.stdout + done.stderr
-    today = datetime.now(ZoneInfo(TwinSettings.from_env({}).timezone)).date()
-    assert f"📊 AUTONOMOUS LIVING STATUS · {today.isoformat()}" in done.stdout
+    assert f"📊 AUTONOMOUS LIVING STATUS · {today().isoformat()}" in done.stdout
     assert "💰 Finance:" in done.stdout and "💪 Health:" in done.stdout and "🛒 Pantry:" in done.stdout
     assert (embedded_home / "pgdata" / "PG_VERSION").exists()
 
 
 def test_snapshot_prints_a_summary_whose_numbers_match_the_rows(embedded_home):
-    day = date.today() - timedelta(days=20)
+    day = today() - timedelta(days=20)
     done = twin("snapshot", "--date", day.isoformat(), home=embedded_home)
     assert done.returncode == 0, done.stdout + done.stderr
     summary = done.stdout
@@ -132,7 +129,7 @@ def test_concurrent_processes_materializing_one_day_write_one_set_of_rows(source
 
 
 def test_backfill_restates_a_range_in_one_run_with_progress(embedded_home):
-    end = date.today() - timedelta(days=1)
+    end = today() - timedelta(days=1)
     start = end - timedelta(days=44)
     done = twin("backfill", "--start", start.isoformat(), "--end", end.isoformat(), home=embedded_home)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -17,6 +17,7 @@ from twin_pipeline.embedded import EmbeddedPostgres
 from twin_pipeline.migrations import migrate
 from twin_pipeline.defs.resources import PostgresDatabase, TwinStore
 from twin_pipeline_tests.conftest import ROLES, create_sources, daily_assets, execute, states_of
+from twin_pipeline_tests.conftest import today as today_in_warsaw
 
 D = date(2025, 9, 15)
 
@@ -198,7 +199,7 @@ def test_a_source_server_stopped_mid_suite_and_started_again(twin, tmp_path):
     migrate(engine, "pantry")
     engine.dispose()
     execute(create_engine(url), "INSERT INTO pantry_inventory (category, current_quantity, critical_threshold) VALUES ('Salt', 0, 1)")
-    today = date.today()
+    today = today_in_warsaw()  # the pantry is live: only the person's today has it
     own_pantry = database(twin, "pantry", url, retry_backoff_s=0.05)
     run(twin, day=today, pantry_db=own_pantry)
     separate.stop()

@@ -2,7 +2,7 @@
 down never hiding a stored usable state, and readiness saying when the history is behind."""
 
 import socket
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +13,9 @@ from twin_pipeline.api import create_app
 from twin_pipeline.api.freshness import LiveToday, merge_live_and_stored
 from twin_pipeline.api.history_lag import HistoryWatch
 from twin_pipeline.reader import DayState, TwinReader
-from twin_pipeline_tests.conftest import count_state_rows, execute, materialize_days, settings_for_tests, today
+from twin_pipeline_tests.conftest import (
+    count_state_rows, create_sources, execute, materialize_days, settings_for_tests, today,
+)
 
 TODAY = today()
 YESTERDAY = TODAY - timedelta(days=1)
@@ -52,24 +54,41 @@ def live_today(sources, **urls: str) -> LiveToday:
 
 @pytest.fixture(scope="module")
 def store(sources):
+    return fill(sources, TODAY)
+
+
+@pytest.fixture(scope="module")
+def store_at_clock(pg_server, clock, tmp_path_factory):
+    """As `store`, at each clock of conftest (databases of their own per clock)."""
+    name = f"freshness_{clock.name.replace('-', '_')}"
+    sources = create_sources(pg_server, name, tmp_path_factory.mktemp(name))
+    with clock.frozen():
+        fill(sources, clock.today)
+    yield sources
+    sources.dispose()
+
+
+def fill(sources, today: date):
     """Yesterday and today materialized: money this month, a workout and a measurement, a pantry."""
+    yesterday = today - timedelta(days=1)
     execute(sources.finance, "INSERT INTO categories (category_id, category_name, subcategory_name, category_type) "
             "VALUES (1, 'Food', 'Groceries', 'Expense'), (2, 'Income', 'Salary', 'Income')")
     execute(sources.finance, "INSERT INTO transactions (transaction_id, transaction_date, type, amount, "
-            "merchant_source, category_id) VALUES ('S', :d, 'Income', 8000, 'employer', 2)", {"d": TODAY})
+            "merchant_source, category_id) VALUES ('S', :d, 'Income', 8000, 'employer', 2)", {"d": today})
     execute(sources.training, "INSERT INTO workout_templates (template_id, template_name, workout_type) "
             "VALUES ('LOW', 'Lower', 'HIT Lower')")
     execute(sources.training, "INSERT INTO workouts (workout_date, template_id, duration_min) VALUES (:d, 'LOW', 30)",
-            {"d": YESTERDAY})
+            {"d": yesterday})
     execute(sources.training, "INSERT INTO measurements (measurement_date, bodyweight_kg, bodyfat_pct) "
-            "VALUES (:d, 80.40, 18.50)", {"d": YESTERDAY})
+            "VALUES (:d, 80.40, 18.50)", {"d": yesterday})
     execute(sources.pantry, "INSERT INTO pantry_inventory (category, current_quantity, critical_threshold) "
             "VALUES ('Rice', 0.5, 1), ('Oil', 5, 1)")
-    materialize_days(sources, YESTERDAY, TODAY)
+    materialize_days(sources, yesterday, today)
     return sources
 
 
-def test_a_committed_row_shows_on_the_next_request_with_no_run(store):
+def test_a_committed_row_shows_on_the_next_request_with_no_run(store_at_clock, frozen_today):
+    store, today, yesterday = store_at_clock, frozen_today, frozen_today - timedelta(days=1)
     live = live_today(store)
     reads = []
     original = live._read
@@ -77,12 +96,12 @@ def test_a_committed_row_shows_on_the_next_request_with_no_run(store):
     client = TestClient(create_app(TwinReader(store.finance_url), recheck_seconds=0, live=live))
 
     before = client.get("/status").json()
-    assert (before["as_of"], before["freshness"]) == (TODAY.isoformat(), "stored")
+    assert (before["as_of"], before["freshness"]) == (today.isoformat(), "stored")
     assert before["section_freshness"] == {"finance": "stored", "health": "stored", "pantry": "stored"}
     assert "+8,000.00 PLN MTD" in before["report"]
     rows = count_state_rows(store)
 
-    execute(store.finance, EXPENSE, {"id": "FRESH-1", "d": TODAY, "a": 42.50})
+    execute(store.finance, EXPENSE, {"id": "FRESH-1", "d": today, "a": 42.50})
     fresh = client.get("/status")
     body = fresh.json()
     assert (body["freshness"], body["data"]["finance"]["mtd_expense"]) == ("live", 42.5)
@@ -90,11 +109,11 @@ def test_a_committed_row_shows_on_the_next_request_with_no_run(store):
     assert "+7,957.50 PLN MTD" in body["report"] and body["report"] == body["response_text"]
     assert body["computed_at"] and "live_errors" not in body
     assert client.get("/status", params={"format": "text"}).text == body["report"]
-    finance = client.get("/finance", params={"date": TODAY.isoformat()}).json()
+    finance = client.get("/finance", params={"date": today.isoformat()}).json()
     assert (finance["mtd_net"], finance["freshness"]) == (7957.5, "live")
     assert client.get("/health").json()["freshness"] == "stored"
     # Past days are the stored history.
-    past = client.get("/finance", params={"date": YESTERDAY.isoformat()}).json()
+    past = client.get("/finance", params={"date": yesterday.isoformat()}).json()
     assert (past["freshness"], past["mtd_net"]) == ("stored", 0.0)
     assert count_state_rows(store) == rows  # nothing written
 
@@ -103,11 +122,11 @@ def test_a_committed_row_shows_on_the_next_request_with_no_run(store):
     assert reads_again == 0  # and the sources were not read again
 
     # A run over the same rows stores exactly the text the live answer showed.
-    materialize_days(store, TODAY)
+    materialize_days(store, today)
     stored = client.get("/status").json()
     assert (stored["freshness"], stored["report"]) == ("stored", body["report"])
     assert stored["data"] == body["data"]
-    assert TwinReader(store.finance_url).summary(TODAY) == body["report"]
+    assert TwinReader(store.finance_url).summary(today) == body["report"]
 
 
 def test_a_source_down_never_hides_a_stored_usable_state(store):
@@ -138,7 +157,7 @@ def test_a_dropped_connection_to_a_source_server_is_replaced(store):
     execute(store.finance, EXPENSE, {"id": "FRESH-3", "d": TODAY, "a": 1.00})
     body = client.get("/status").json()
     assert (body["freshness"], "live_errors" in body) == ("live", False)
-    assert body["data"]["finance"]["mtd_expense"] == 51.0  # 42.50 + 7.50 + 1.00
+    assert body["data"]["finance"]["mtd_expense"] == 8.5  # 7.50 (the test above) + 1.00
 
 
 def test_a_source_down_without_a_stored_state_degrades_the_section_as_a_run_would():

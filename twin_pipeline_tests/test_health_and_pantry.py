@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from twin_pipeline_tests.conftest import execute, materialize_days, settings_for_tests, states_of
+from twin_pipeline_tests.conftest import execute, materialize_days, states_of
 
 D = date(2025, 6, 20)
 
@@ -81,8 +81,10 @@ def test_a_day_before_any_data_is_degraded_and_says_why(health):
     assert "no body measurement on or before" in first["error"]
 
 
-def test_pantry_thresholds_and_expiry_window_today(sources):
-    today = settings_for_tests().today()
+@pytest.fixture(scope="module")
+def pantry(sources, clock):
+    """The inventory around the clock's today (each clock of the module replaces it)."""
+    today = clock.today
     items = [
         ("Rice", "1", "2", None),  # low
         ("Eggs", "2", "2", None),  # low: at the threshold counts
@@ -92,28 +94,33 @@ def test_pantry_thresholds_and_expiry_window_today(sources):
         ("Pasta", "5", "1", today + timedelta(days=4)),  # outside the window
         ("Coffee", "5", "1", today - timedelta(days=1)),  # expired
     ]
+    execute(sources.pantry, "DELETE FROM pantry_inventory")
     execute(
         sources.pantry,
         "INSERT INTO pantry_inventory (category, current_quantity, critical_threshold, next_expiry) "
         "VALUES (:c, :q, :t, :e)",
         [{"c": c, "q": q, "t": t, "e": e} for c, q, t, e in items],
     )
-    materialize_days(sources, today - timedelta(days=1), today)
-    states = states_of(sources, [today, today - timedelta(days=1)])
-    pantry = states[("pantry", today.isoformat())]
-    assert pantry["status"] == "ok"
-    assert pantry["categories"] == 7
-    assert (pantry["low_stock_count"], pantry["low_stock"]) == (2, ["Eggs", "Rice"])
-    assert (pantry["expiring_soon_count"], pantry["expiring_soon"]) == (2, ["Milk", "Salt"])
-    assert (pantry["expired_count"], pantry["expired"]) == (1, ["Coffee"])
+    return sources
+
+
+def test_pantry_thresholds_and_expiry_window_today(pantry, frozen_today):
+    today = frozen_today
+    materialize_days(pantry, today - timedelta(days=1), today)
+    states = states_of(pantry, [today, today - timedelta(days=1)])
+    pantry_state = states[("pantry", today.isoformat())]
+    assert pantry_state["status"] == "ok"
+    assert pantry_state["categories"] == 7
+    assert (pantry_state["low_stock_count"], pantry_state["low_stock"]) == (2, ["Eggs", "Rice"])
+    assert (pantry_state["expiring_soon_count"], pantry_state["expiring_soon"]) == (2, ["Milk", "Salt"])
+    assert (pantry_state["expired_count"], pantry_state["expired"]) == (1, ["Coffee"])
 
     yesterday = states[("pantry", (today - timedelta(days=1)).isoformat())]
     assert yesterday["status"] == "unavailable"  # today's inventory is never labelled as a past day
     assert today.isoformat() in yesterday["error"]
 
 
-def test_expiry_window_is_configurable(sources):
-    today = settings_for_tests().today()
-    materialize_days(sources, today, expiry_window_days=4)
-    pantry = states_of(sources, [today])[("pantry", today.isoformat())]
-    assert pantry["expiring_soon"] == ["Milk", "Pasta", "Salt"]
+def test_expiry_window_is_configurable(pantry, frozen_today):
+    materialize_days(pantry, frozen_today, expiry_window_days=4)
+    state = states_of(pantry, [frozen_today])[("pantry", frozen_today.isoformat())]
+    assert state["expiring_soon"] == ["Milk", "Pasta", "Salt"]

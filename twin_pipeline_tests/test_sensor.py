@@ -1,4 +1,5 @@
-"""source_change_sensor on real PostgreSQL: inserts, updates and deletes, today and in the past."""
+"""source_change_sensor on real PostgreSQL: inserts, updates and deletes, today and in the past,
+on each of the clock's days (conftest `clock`): the restated days never pass today."""
 
 import json
 import time
@@ -12,46 +13,70 @@ from sqlalchemy.pool import NullPool
 from twin_pipeline.defs.sensors import build_source_change_sensor
 from twin_pipeline.migrations import migrate
 from twin_pipeline.defs.resources import PostgresDatabase
-from twin_pipeline_tests.conftest import materialize_days, settings_for_tests, today
+from twin_pipeline_tests.conftest import create_sources, materialize_days, settings_for_tests
 
-TODAY = today()
 source_change_sensor = build_source_change_sensor(settings_for_tests())
-START = (TODAY.replace(day=1) - timedelta(days=1)).replace(day=1)  # the first of last month
 
 
-def write(url: str, sql: str, params: dict | None = None) -> None:
+def first_of_last_month(day: date) -> date:
+    return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def write(url: str, sql: str, params: dict | None = None, *, pause: bool = True) -> None:
     """A change as another tool makes it: its own session, ended at once (so its statistics
-    reach the server's counters, as they do for any session that commits and goes idle)."""
+    reach the server's counters, as they do for any session that commits and goes idle).
+    `pause=False` when the next step is no sensor evaluation (setting up takes longer)."""
     engine = create_engine(url, poolclass=NullPool)
     with engine.begin() as conn:
         conn.execute(text(sql), params or {})
     engine.dispose()
-    time.sleep(0.6)
+    if pause:
+        time.sleep(0.6)
 
 
 @pytest.fixture(scope="module")
-def twin(sources):
+def twin(pg_server, clock, tmp_path_factory):
+    """Sources written from the first of last month to the clock's today, and the twin of
+    those days; databases of their own per clock."""
+    name = f"sensor_{clock.name.replace('-', '_')}"
+    sources = create_sources(pg_server, name, tmp_path_factory.mktemp(name))
+    with clock.frozen():
+        fill(sources, clock.today)
+    yield sources
+    sources.dispose()
+
+
+@pytest.fixture
+def days(twin, frozen_today):
+    """(the first of last month, today) at the clock of this run, frozen during the test."""
+    return first_of_last_month(frozen_today), frozen_today
+
+
+def fill(sources, today: date):
+    """Transactions every day, a workout every third, a weight every second, from the first
+    of last month to today; then the twin of those days (a run, seconds: no pause needed)."""
+    start = first_of_last_month(today)
     migrate(sources.pantry, "pantry_history")
     write(sources.finance_url, "INSERT INTO categories (category_id, category_name, subcategory_name, category_type) "
-          "VALUES (1, 'Food', 'Groceries', 'Expense'), (2, 'Income', 'Salary', 'Income')")
+          "VALUES (1, 'Food', 'Groceries', 'Expense'), (2, 'Income', 'Salary', 'Income')", pause=False)
     write(sources.finance_url,
           "INSERT INTO transactions (transaction_id, transaction_date, type, amount, merchant_source, category_id) "
           "SELECT 'T' || i, CAST(:start AS date) + i, CASE WHEN i % 10 = 0 THEN 'Income' ELSE 'Expense' END, "
           "10 + i, 'shop', CASE WHEN i % 10 = 0 THEN 2 ELSE 1 END FROM generate_series(0, :n) AS i",
-          {"start": START, "n": (TODAY - START).days})
+          {"start": start, "n": (today - start).days}, pause=False)
     write(sources.training_url, "INSERT INTO workout_templates (template_id, template_name, workout_type) "
-          "VALUES ('A', 'Full', 'HIT Full Body')")
+          "VALUES ('A', 'Full', 'HIT Full Body')", pause=False)
     write(sources.training_url,
           "INSERT INTO workouts (workout_date, template_id, duration_min) "
           "SELECT CAST(:start AS date) + i, 'A', 30 FROM generate_series(0, :n, 3) AS i",
-          {"start": START, "n": (TODAY - START).days})
+          {"start": start, "n": (today - start).days}, pause=False)
     write(sources.training_url,
           "INSERT INTO measurements (measurement_date, bodyweight_kg) "
           "SELECT CAST(:start AS date) + i, 80 + i % 3 FROM generate_series(0, :n, 2) AS i",
-          {"start": START, "n": (TODAY - START).days})
+          {"start": start, "n": (today - start).days}, pause=False)
     write(sources.pantry_url, "INSERT INTO pantry_inventory (category, current_quantity, critical_threshold) "
-          "VALUES ('Rice', 5, 1), ('Eggs', 2, 4)")
-    materialize_days(sources, START, TODAY)
+          "VALUES ('Rice', 5, 1), ('Eggs', 2, 4)", pause=False)
+    materialize_days(sources, start, today)
     return sources
 
 
@@ -76,7 +101,7 @@ def settle(twin, result):
         materialize_days(twin, date.fromisoformat(first), date.fromisoformat(last))
 
 
-def test_no_change_is_a_skip_with_a_reason(twin):
+def test_no_change_is_a_skip_with_a_reason(twin, frozen_today):
     result = evaluate(twin)
     assert result.run_requests == []
     assert "no change the twin depends on" in result.skip_reason.skip_message
@@ -84,67 +109,73 @@ def test_no_change_is_a_skip_with_a_reason(twin):
     assert again.skip_reason.skip_message == "no source table changed since the last check"
 
 
-def test_a_row_logged_today_refreshes_today_only(twin):
+def test_a_row_logged_today_refreshes_today_only(twin, days):
+    start, today = days
     cursor = evaluate(twin).cursor
     write(twin.finance_url, "INSERT INTO transactions (transaction_id, transaction_date, type, amount, "
-          "merchant_source, category_id) VALUES ('NOW', :d, 'Expense', 12.5, 'bakery', 1)", {"d": TODAY})
+          "merchant_source, category_id) VALUES ('NOW', :d, 'Expense', 12.5, 'bakery', 1)", {"d": today})
     result = evaluate(twin, cursor=cursor)
-    assert ranges(result) == [(TODAY.isoformat(), TODAY.isoformat())]
+    assert ranges(result) == [(today.isoformat(), today.isoformat())]
     assert result.run_requests[0].tags["twin/changed_sources"] == "finance.transactions"
     settle(twin, result)
     assert evaluate(twin).run_requests == []
 
 
-def test_a_past_update_restates_that_day_to_the_end_of_its_month_and_the_forecasts_reading_it(twin):
+def test_a_past_update_restates_that_day_to_the_end_of_its_month_and_the_forecasts_reading_it(twin, days):
+    start, today = days
     cursor = evaluate(twin).cursor
-    changed = START + timedelta(days=9)
+    changed = start + timedelta(days=9)
     write(twin.finance_url, "UPDATE transactions SET amount = amount + 1 WHERE transaction_date = :d", {"d": changed})
     result = evaluate(twin, cursor=cursor)
     # Month-to-date to month end; the 30-day spending windows 59 days on, and "last month's
     # income" through the end of the next month: here that reaches today.
     reach = max(changed + timedelta(days=59), (changed.replace(day=28) + timedelta(days=35)).replace(day=1) - timedelta(days=1))
-    assert ranges(result) == [(changed.isoformat(), min(reach, TODAY).isoformat())]
+    assert ranges(result) == [(changed.isoformat(), min(reach, today).isoformat())]
     replay = evaluate(twin, cursor=cursor)  # the same change, evaluated again
     assert [r.run_key for r in replay.run_requests] == [r.run_key for r in result.run_requests]
     settle(twin, result)
     assert evaluate(twin, cursor=cursor).run_requests == []
 
 
-def test_a_deleted_workout_restates_its_week_and_every_streak_reading_it(twin):
+def test_a_deleted_workout_restates_its_week_and_every_streak_reading_it(twin, days):
+    start, today = days
     cursor = evaluate(twin).cursor
-    deleted = START + timedelta(days=3)  # workouts every third day: the next is 3 days later
+    deleted = start + timedelta(days=3)  # workouts every third day: the next is 3 days later
     write(twin.training_url, "DELETE FROM workouts WHERE workout_date = :d", {"d": deleted})
     result = evaluate(twin, cursor=cursor)
     # The 7-day count reaches a week on; the weekly-target streak of every day within 52 weeks.
-    assert ranges(result) == [(deleted.isoformat(), TODAY.isoformat())]
+    assert ranges(result) == [(deleted.isoformat(), today.isoformat())]
     settle(twin, result)
 
 
-def test_a_corrected_weight_restates_the_days_of_its_28_day_trend(twin):
+def test_a_corrected_weight_restates_the_days_of_its_28_day_trend(twin, days):
+    start, today = days
     cursor = evaluate(twin).cursor
-    corrected = START + timedelta(days=10)  # measured every second day
+    corrected = start + timedelta(days=10)  # measured every second day
     write(twin.training_url, "UPDATE measurements SET bodyweight_kg = 79 WHERE measurement_date = :d", {"d": corrected})
     result = evaluate(twin, cursor=cursor)
-    # The latest measurement until the second after it (3 days), inside the 28-day weight trend.
-    assert ranges(result) == [(corrected.isoformat(), (corrected + timedelta(days=27)).isoformat())]
+    # The latest measurement until the second after it (3 days), inside the 28-day weight trend;
+    # never past today.
+    assert ranges(result) == [(corrected.isoformat(), min(corrected + timedelta(days=27), today).isoformat())]
     settle(twin, result)
 
 
-def test_a_change_while_a_run_is_pending_gets_its_own_run(twin):
+def test_a_change_while_a_run_is_pending_gets_its_own_run(twin, days):
+    start, today = days
     cursor = evaluate(twin).cursor
     write(twin.pantry_url, "UPDATE pantry_inventory SET current_quantity = 1 WHERE category = 'Rice'")
     first = evaluate(twin, cursor=cursor)
-    assert ranges(first) == [(TODAY.isoformat(), TODAY.isoformat())]
+    assert ranges(first) == [(today.isoformat(), today.isoformat())]
     # The run has not happened yet when the next change lands: a new key, not lost.
     write(twin.pantry_url, "UPDATE pantry_inventory SET current_quantity = 0 WHERE category = 'Rice'")
     second = evaluate(twin, cursor=first.cursor)
-    assert ranges(second) == [(TODAY.isoformat(), TODAY.isoformat())]
+    assert ranges(second) == [(today.isoformat(), today.isoformat())]
     assert second.run_requests[0].run_key != first.run_requests[0].run_key
     settle(twin, second)
     assert evaluate(twin).run_requests == []
 
 
-def test_a_down_source_is_a_skip_naming_the_database(twin):
+def test_a_down_source_is_a_skip_naming_the_database(twin, frozen_today):
     down = PostgresDatabase(role="training", url="postgresql://twin@127.0.0.1:1/autonomous_training",
                             twin_home=twin.twin_home)
     result = evaluate(twin, training_db=down)
@@ -159,11 +190,12 @@ def test_with_the_daemon_running_a_new_row_reaches_the_summary_by_itself(dagster
     from twin_pipeline_tests.conftest import graphql
 
     sources = dagster_dev.sources
+    today = settings_for_tests().today()  # the real one: the daemon runs in its own process, on the system clock
     write(sources.finance_url, "INSERT INTO categories (category_id, category_name, subcategory_name, category_type) "
           "VALUES (7, 'Income', 'Gift', 'Income')")
-    materialize_days(sources, TODAY)  # the twin has computed today once
+    materialize_days(sources, today)  # the twin has computed today once
     write(sources.finance_url, "INSERT INTO transactions (transaction_id, transaction_date, type, amount, "
-          "merchant_source, category_id) VALUES ('GIFT', :d, 'Income', 4321.09, 'aunt', 7)", {"d": TODAY})
+          "merchant_source, category_id) VALUES ('GIFT', :d, 'Income', 4321.09, 'aunt', 7)", {"d": today})
     deadline = time.monotonic() + 150
     summary = ""
     while "+4,321.09 PLN" not in summary:
@@ -171,7 +203,7 @@ def test_with_the_daemon_running_a_new_row_reaches_the_summary_by_itself(dagster
         time.sleep(2)
         with sources.twin.connect() as conn:
             summary = conn.execute(
-                text("SELECT summary_text FROM twin_daily_summary WHERE as_of = :d"), {"d": TODAY}
+                text("SELECT summary_text FROM twin_daily_summary WHERE as_of = :d"), {"d": today}
             ).scalar() or ""
     runs = graphql(
         dagster_dev.port,

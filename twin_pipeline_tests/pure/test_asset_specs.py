@@ -7,7 +7,7 @@ asset; TWIN_START_DATE, TWIN_TIMEZONE and TWIN_SENSOR_INTERVAL_SECONDS change pa
 schedules and the sensor) must be unset, so it is the default graph, without `daily_note`.
 After a deliberate change, regenerate and commit the snapshot:
 
-    TWIN_UPDATE_SNAPSHOTS=1 pytest twin_pipeline_tests/test_asset_specs.py
+    TWIN_UPDATE_SNAPSHOTS=1 pytest twin_pipeline_tests/pure/test_asset_specs.py
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def load_defs() -> Definitions:
     return defs()
 
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_specs.json"
+SNAPSHOT = Path(__file__).parents[1] / "snapshots" / "asset_specs.json"
 UPDATE_VARIABLE = "TWIN_UPDATE_SNAPSHOTS"
 GRAPH_SHAPING_VARIABLES = ("TWIN_NOTES_DIR", "TWIN_START_DATE", "TWIN_TIMEZONE", "TWIN_SENSOR_INTERVAL_SECONDS")
 
@@ -134,7 +134,7 @@ def test_the_asset_graph_matches_the_committed_snapshot():
         return
     assert SNAPSHOT.exists(), (
         f"no snapshot at {SNAPSHOT.name}: create it with "
-        f"{UPDATE_VARIABLE}=1 pytest twin_pipeline_tests/test_asset_specs.py, review it and commit it"
+        f"{UPDATE_VARIABLE}=1 pytest twin_pipeline_tests/pure/test_asset_specs.py, review it and commit it"
     )
     committed = SNAPSHOT.read_text()
     if current != committed:
@@ -146,6 +146,6 @@ def test_the_asset_graph_matches_the_committed_snapshot():
             "the Dagster graph differs from the committed snapshot:\n"
             f"{diff}\n"
             "If the change is deliberate, regenerate and commit the snapshot: "
-            f"{UPDATE_VARIABLE}=1 pytest twin_pipeline_tests/test_asset_specs.py",
+            f"{UPDATE_VARIABLE}=1 pytest twin_pipeline_tests/pure/test_asset_specs.py",
             pytrace=False,
         )
