@@ -53,10 +53,10 @@ def main() -> int:
 
 
 def _workers(args: list[str]) -> list[str]:
-    """Two pytest-xdist workers, a module (and the `dg dev` server's tests) to each, unless
+    """Two pytest-xdist workers, each running whole modules (their tests share databases), unless
     the caller chose (-n, --dist) or runs only the pure tests, which one process runs faster."""
     chosen = any(arg.startswith(("-n", "--numprocesses", "--dist")) for arg in args)
-    return [] if chosen or "--fast" in args else ["-n", "2", "--dist", "loadgroup"]
+    return [] if chosen or "--fast" in args else ["-n", "2", "--dist", "loadfile"]
 
 
 if __name__ == "__main__":

@@ -63,17 +63,6 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """For two workers (`-n 2 --dist loadgroup`, as dev.py runs the suite): a module's tests
-    stay on one worker (they share its databases), and so do all the tests of the one
-    `dg dev` server (a worker starts its own, 15 s or more)."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        group = "dagster_dev" if "dagster_dev" in item.fixturenames else item.module.__name__
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture(scope="session")
 def pg_server(pytestconfig):
     server = EmbeddedPostgres(pytestconfig.stash[SESSION_HOME] / "server")
