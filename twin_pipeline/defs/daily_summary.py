@@ -10,6 +10,9 @@ from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_SOURCES
 from twin_pipeline.store import home_row, newest_states, resolve_person, upsert_summaries
 
+# Days whose states are read and rendered at once (a quarter).
+STATES_PER_READ = 92
+
 
 def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
     @dg.asset(
@@ -29,23 +32,30 @@ def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
         days = run_days(context)
         with twin_store.engine().begin() as conn, cyclic_gc_paused():
             person_id = resolve_person(conn, twin_config.person_id)
-            states = newest_states(conn, person_id, days)
             # The home is only ever known as it is now: it belongs in today's text alone.
             today = twin_config.today()
             home_now = home_row(conn, person_id) if today in days else None
-            summaries = []
-            for day in days:
-                as_of = day.isoformat()
-                day_states = {e: states[(e, as_of)] for e in ENTITY_SOURCES if (e, as_of) in states}
-                summary_text = render_summary(
-                    as_of,
-                    {e: s.document for e, s in day_states.items()},
-                    weekly_workout_target=twin_config.weekly_workout_target,
-                    home=home_now if day == today else None,
-                    forecasts=True,
-                )
-                summaries.append((as_of, summary_text, [s.id for s in day_states.values()]))
-            changed = upsert_summaries(conn, person_id, summaries)
+            summaries, changed = [], 0
+            # A block of days at a time: a decade's states are 50 MiB of JSON, several times
+            # that as Python objects, and only the texts are needed afterwards.
+            for first in range(0, len(days), STATES_PER_READ):
+                block = days[first:first + STATES_PER_READ]
+                states = newest_states(conn, person_id, block)
+                rendered = []
+                for day in block:
+                    as_of = day.isoformat()
+                    day_states = {e: states[(e, as_of)] for e in ENTITY_SOURCES if (e, as_of) in states}
+                    summary_text = render_summary(
+                        as_of,
+                        {e: s.document for e, s in day_states.items()},
+                        weekly_workout_target=twin_config.weekly_workout_target,
+                        home=home_now if day == today else None,
+                        forecasts=True,
+                    )
+                    rendered.append((as_of, summary_text, [s.id for s in day_states.values()]))
+                del states  # freed before the next block is read
+                changed += upsert_summaries(conn, person_id, rendered)
+                summaries += rendered
 
         counts = {"run_days": len(summaries), "summaries_changed": changed, "dagster/row_count": len(summaries)}
         as_of, summary_text, _ = summaries[0]

@@ -169,11 +169,17 @@ def upsert_home(conn: Connection, person_id: str, snapshot) -> None:
 # --- day sections and states --------------------------------------------------------------
 
 
+# Sections per statement: few writes, and a decade's pantry sections (36 MiB of JSON) are not
+# copied whole into one parameter (its text, its quoting, its bytes) beside the documents.
+SECTIONS_PER_STATEMENT = 366
+
+
 def upsert_sections(conn: Connection, entity_type: str, documents: Iterable[dict]) -> int:
-    """Store each day's section (one statement for any number of days)."""
+    """Store each day's section (a statement per year of days)."""
     documents = list(documents)
-    if documents:
-        conn.execute(sql("upsert_sections"), {"e": entity_type, "docs": json.dumps(documents, ensure_ascii=False)})
+    for first in range(0, len(documents), SECTIONS_PER_STATEMENT):
+        batch = json.dumps(documents[first:first + SECTIONS_PER_STATEMENT], ensure_ascii=False)
+        conn.execute(sql("upsert_sections"), {"e": entity_type, "docs": batch})
     return len(documents)
 
 
