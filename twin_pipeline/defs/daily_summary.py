@@ -36,7 +36,7 @@ def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
             today = twin_config.today()
             home_now = home_row(conn, person_id) if today in days else None
             summaries, changed = [], 0
-            # A block of days at a time: a decade's states are 50 MiB of JSON, several times
+            # A block of days at a time: a decade's states are 54 MiB of JSON, several times
             # that as Python objects, and only the texts are needed afterwards.
             for first in range(0, len(days), STATES_PER_READ):
                 block = days[first:first + STATES_PER_READ]
