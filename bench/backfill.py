@@ -423,6 +423,9 @@ def _report(results: dict) -> None:
         rows.append(("(f) stock Dagster, empty graph, one day", f"{stock_day['seconds']:.2f} s", "",
                      f"vs twin one day {twin_day['seconds']:.2f} s: {stock_day['seconds'] / twin_day['seconds']:.1f}x"
                      "  target >= 3x" if twin_day else ""))
+    if not rows:
+        print("nothing to compare: (c) and (f) are compared with (a), so add the ab group")
+        return
     width = max(len(r[0]) for r in rows)
     print()
     print(f"{'case':<{width}}  {'time':>12}  {'peak':>9}  comparison")
