@@ -1,6 +1,6 @@
 """Backfill benchmarks on ten years of generated data, side by side in one invocation.
 
-    .venv/bin/python bench/backfill.py            # everything (about 10 minutes on 2 cores)
+    .venv/bin/python bench/backfill.py            # everything (about 12 minutes on 2 cores, idle)
     .venv/bin/python bench/backfill.py --quick    # skip the ten-year backfills (e)
     .venv/bin/python bench/backfill.py --only ab,reads --baseline /path/to/other/checkout
                                                   # some groups; (a) of another checkout beside it
