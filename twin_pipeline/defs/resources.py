@@ -12,12 +12,11 @@ from pydantic import Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline import store
-from twin_pipeline.core.history import PlannedRow
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import SOURCES
 from twin_pipeline.sources.spec import Fingerprints
-from twin_pipeline.store import StoredState
+from twin_pipeline.store import StateDecision, StoredState
 
 
 class PostgresDatabase(dg.ConfigurableResource, Database):
@@ -55,14 +54,13 @@ class TwinStore(PostgresDatabase):
             self.engine().dispose()
             raise
 
-    def sections(self, days: list[date]) -> dict[tuple[str, str], dict]:
+    def write_day_states(
+        self, person_id: str, days: list[date], fallbacks: Mapping[str, dict]
+    ) -> list[StateDecision]:
+        """Append the states of the run's stored sections that say something new (decided in
+        PostgreSQL); what became of each (entity, day) comes back."""
         with self.engine().begin() as conn:
-            return store.load_sections(conn, days)
-
-    def append_states(self, person_id: str, computed: Mapping[tuple[str, str], dict]) -> list[PlannedRow]:
-        """Append the states that say something new; the plan says what became of each."""
-        with self.engine().begin() as conn:
-            return store.write_states(conn, person_id, computed)
+            return store.write_day_states(conn, person_id, days, fallbacks)
 
     def newest_states(self, person_id: str, days: list[date]) -> dict[tuple[str, str], StoredState]:
         with self.engine().begin() as conn:

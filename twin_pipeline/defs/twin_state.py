@@ -10,7 +10,7 @@ from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, da
 from twin_pipeline.defs.resources import TwinConfig, TwinStore
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_SOURCES
-from twin_pipeline.store import StoreError
+from twin_pipeline.store import StateDecision, StoreError
 
 
 def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
@@ -35,15 +35,14 @@ def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
             except StoreError as exc:
                 # The one line (what is missing or pending, the owner's command) heads the run's failure.
                 raise dg.Failure(description=str(exc)) from None
-            sections = twin_store.sections(days)
-            computed = {}
-            for day in days:
-                for entity, spec in ENTITY_SOURCES.items():
-                    key = (entity, day.isoformat())
-                    computed[key] = sections.get(key) or Unavailable(
-                        entity, day, f"the {spec.name} asset has not been materialized for this day"
-                    ).to_json()
-            plan = twin_store.append_states(person_id, computed)
+            # A section missing on a day is stated unavailable, with why.
+            fallbacks = {
+                entity: Unavailable(
+                    entity, days[0], f"the {spec.name} asset has not been materialized for this day"
+                ).to_json()
+                for entity, spec in ENTITY_SOURCES.items()
+            }
+            plan = twin_store.write_day_states(person_id, days, fallbacks)
 
         decisions = Counter(row.decision for row in plan)
         written = sum(1 for row in plan if row.writes)
@@ -60,8 +59,8 @@ def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
             "corrections": decisions["correction"],
             "unchanged": decisions["unchanged"],
             "kept_previous": decisions["kept"],
-            "degraded_sections": sum(1 for d in computed.values() if d["status"] == "degraded"),
-            "unavailable_sections": sum(1 for d in computed.values() if d["status"] == "unavailable"),
+            "degraded_sections": sum(1 for row in plan if row.status == "degraded"),
+            "unavailable_sections": sum(1 for row in plan if row.status == "unavailable"),
         }
         add_day_metadata(context, day_written(plan))
         return dg.MaterializeResult(metadata=counts)
@@ -69,7 +68,7 @@ def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
     return twin_state
 
 
-def day_written(plan: list) -> dict[str, dict]:
+def day_written(plan: list[StateDecision]) -> dict[str, dict]:
     """What was written for each day: per entity new, correction, unchanged or kept (an
     unavailable recomputation did not bury the earlier state), the rows appended, and each
     entity's status as written."""
@@ -77,7 +76,7 @@ def day_written(plan: list) -> dict[str, dict]:
     for row in plan:
         day = per_day.setdefault(row.as_of, {"rows_written": 0})
         day[f"{row.entity_type}_written"] = row.decision
-        day[f"{row.entity_type}_status"] = row.document["status"]
+        day[f"{row.entity_type}_status"] = row.status
         day["rows_written"] += int(row.writes)
     return per_day
 

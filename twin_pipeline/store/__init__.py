@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlalchemy import Connection, TextClause
 
-from twin_pipeline.core.history import PlannedRow, plan_rows
+from twin_pipeline.core.history import Decision
 from twin_pipeline.migrations import MigrationError, pending, pending_line
 from twin_pipeline.sources import ENTITY_SOURCES
 from twin_pipeline.sources.spec import Fingerprints
@@ -167,17 +167,18 @@ def upsert_home(conn: Connection, person_id: str, snapshot) -> None:
 # --- day sections and states --------------------------------------------------------------
 
 
+# Sections per statement: few writes, and a decade's pantry sections (36 MiB of JSON) are not
+# copied whole into one parameter (its text, its quoting, its bytes) beside the documents.
+SECTIONS_PER_STATEMENT = 366
+
+
 def upsert_sections(conn: Connection, entity_type: str, documents: Iterable[dict]) -> int:
-    """Store each day's section (one statement for any number of days)."""
+    """Store each day's section (a statement per year of days)."""
     documents = list(documents)
-    if documents:
-        conn.execute(sql("upsert_sections"), {"e": entity_type, "docs": json.dumps(documents, ensure_ascii=False)})
+    for first in range(0, len(documents), SECTIONS_PER_STATEMENT):
+        batch = json.dumps(documents[first:first + SECTIONS_PER_STATEMENT], ensure_ascii=False)
+        conn.execute(sql("upsert_sections"), {"e": entity_type, "docs": batch})
     return len(documents)
-
-
-def load_sections(conn: Connection, days: list[date]) -> dict[tuple[str, str], dict]:
-    rows = conn.execute(sql("sections_of_days"), {"days": [d.isoformat() for d in days]})
-    return {(entity, as_of): section for entity, as_of, section in rows}
 
 
 @dataclass(frozen=True)
@@ -208,19 +209,37 @@ def latest_state_day(conn: Connection, person_id: str) -> str | None:
     return conn.execute(sql("latest_state_day"), _filters(person_id)).scalar()
 
 
-def write_states(
-    conn: Connection, person_id: str, computed: Mapping[tuple[str, str], dict]
-) -> list[PlannedRow]:
-    """Append the states that say something new, inside the caller's transaction, with
-    the person's writers taking turns."""
+@dataclass(frozen=True)
+class StateDecision:
+    """What a run did with one (entity, day): core/history.py's decision, and the status of
+    the state it computed."""
+
+    entity_type: str
+    as_of: str
+    decision: Decision
+    status: str | None
+
+    @property
+    def writes(self) -> bool:
+        return self.decision in ("new", "correction")
+
+
+def write_day_states(
+    conn: Connection, person_id: str, days: list[date], fallbacks: Mapping[str, dict]
+) -> list[StateDecision]:
+    """Append the day states of the run's stored sections that say something new, inside the
+    caller's transaction, with the person's writers taking turns; in (day, entity) order.
+
+    One statement decides and writes in PostgreSQL (plan_rows' rule, compared as jsonb), so
+    only the decisions come back. `fallbacks`: entity -> the Unavailable document to state
+    on a day without its section (any day's; the statement sets its as_of)."""
     conn.execute(sql("lock_state_writers"), {"p": person_id})
-    days = sorted({date.fromisoformat(as_of) for _, as_of in computed})
-    newest = {key: state.document for key, state in newest_states(conn, person_id, days).items()}
-    plan = plan_rows(computed, newest)
-    rows = [{"entity_type": row.entity_type, "document": row.document} for row in plan if row.writes]
-    if rows:
-        conn.execute(sql("append_states"), {**_filters(person_id), "rows": json.dumps(rows, ensure_ascii=False)})
-    return plan
+    params = {
+        **_filters(person_id),
+        "days": [d.isoformat() for d in days],
+        "fallbacks": json.dumps(fallbacks, ensure_ascii=False),
+    }
+    return [StateDecision(*row) for row in conn.execute(sql("write_day_states"), params)]
 
 
 def state_history(
