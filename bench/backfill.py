@@ -90,18 +90,18 @@ def _reads_decade() -> dict:
     from twin_pipeline.defs.partitions import cyclic_gc_paused
     from twin_pipeline.settings import current_settings
     from twin_pipeline.sources import SOURCES
-    from twin_pipeline.sources.spec import Rules, read_section
+    from twin_pipeline.sources.reading import read_section
 
     urls = json.loads(os.environ["BENCH_URLS"])
     end = date.fromisoformat(os.environ["BENCH_END"])
     days = [end - timedelta(days=i) for i in range(TEN_YEARS - 1, -1, -1)]
-    rules = Rules.from_settings(current_settings())
+    settings = current_settings()
     per_source = {}
     for name, spec in SOURCES.items():
         database = Database(role=name, url=urls[f"y{TEN_YEARS}_{name}"], twin_home=os.environ["TWIN_HOME"])
         began = time.perf_counter()
         with cyclic_gc_paused():
-            outcome = read_section(spec, database, days, rules)
+            outcome = read_section(spec, database, days, settings)
         per_source[name] = time.perf_counter() - began
         assert outcome.failure is None, outcome.failure
     return {"seconds": sum(per_source.values()), "days": TEN_YEARS, "per_source": per_source}
