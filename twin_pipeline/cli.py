@@ -251,12 +251,12 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.sources import SOURCES
 
     probes = {
-        f"{role}_database": create_engine(urls.source(role), connect_args={"connect_timeout": 2})
+        f"{role}_database": create_engine(urls.source(role), pool_pre_ping=True, connect_args={"connect_timeout": 2})
         for role in SOURCES
     }
     # Today fresh from the sources (read-only sessions); the history's lag from the store and
     # the daemon's heartbeat in Dagster's storage (read only).
-    dagster = create_engine(urls.dagster, pool_size=1, connect_args={
+    dagster = create_engine(urls.dagster, pool_size=1, pool_pre_ping=True, connect_args={
         "connect_timeout": 2, "options": "-c default_transaction_read_only=on"})
     app = create_app(
         TwinReader(urls.twin, person_id=settings.person_id), token=settings.api_key, auth_mode=settings.api_auth,

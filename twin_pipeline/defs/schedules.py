@@ -27,7 +27,8 @@ def build_daily_job(settings: TwinSettings):
         selection=dg.AssetSelection.groups("sources", "twin", "outputs"),
         partitions_def=daily_partitions(settings),
         description="Sources -> twin_state -> daily_summary for the selected day(s).",
-        run_tags=DAILY_RUN_TAGS,
+        # As `tags`, not `run_tags`: GraphQL launches (the UI, a retry of one) copy only these.
+        tags=DAILY_RUN_TAGS,
     )
 
 
