@@ -13,7 +13,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -164,16 +165,17 @@ def undisturbed(pg_server, tmp_path_factory, demo_end):
     sources.dispose()
 
 
-@pytest.fixture(scope="module")
-def services(pg_server, tmp_path_factory, demo_end):
-    """code-server, webserver, daemon and api, each `twin serve ROLE` in its own process."""
-    home = tmp_path_factory.mktemp("services") / ".twin"
-    sources = demo_sources(pg_server, "services", home, demo_end)
+@contextmanager
+def serving(pg_server, home: Path, end: date) -> Iterator[Services]:
+    """code-server, webserver, daemon and api, each `twin serve ROLE` in its own process, on a
+    year of demo data in fresh databases (also used by bench/recovery.py)."""
+    home.mkdir(parents=True, exist_ok=True)
+    sources = demo_sources(pg_server, "services", home, end)
     pg_server.ensure_databases(["services_dagster"])
     ports = {role: free_port() for role in ("code-server", "webserver", "api")}
     env = environment(
         sources, home, pg_server.url("services_dagster"),
-        TWIN_START_DATE=(demo_end - timedelta(days=DEMO_DAYS - 1)).isoformat(),
+        TWIN_START_DATE=(end - timedelta(days=DEMO_DAYS - 1)).isoformat(),
         TWIN_CODE_SERVER=f"127.0.0.1:{ports['code-server']}", TWIN_SENSOR_INTERVAL_SECONDS="5",
     )
     running = Services(sources, env, ports)
@@ -200,6 +202,12 @@ def services(pg_server, tmp_path_factory, demo_end):
     finally:
         stop_services(running)
         sources.dispose()
+
+
+@pytest.fixture(scope="module")
+def services(pg_server, tmp_path_factory, demo_end):
+    with serving(pg_server, tmp_path_factory.mktemp("services") / ".twin", demo_end) as running:
+        yield running
 
 
 def run_workers(services: Services) -> list[psutil.Process]:
