@@ -313,3 +313,33 @@ def test_a_postgres_restart_is_survived_by_every_service(services, pg_server):
         return bool(ticks) and ticks[0]["timestamp"] > stopped_at and ticks[0]["status"] in ("SKIPPED", "SUCCESS")
 
     wait_until(sensor_ticked_since_restart, "a sensor tick after the restart", timeout=90)
+
+
+def test_a_twin_backfill_killed_mid_run_is_marked_failed_by_the_next_twin_command(pg_server, undisturbed, demo_end):
+    """No code server knows an in-process run: the next `twin` command fails it, with the reason."""
+    home = Path(undisturbed.twin_home)
+    env = environment(undisturbed, home, pg_server.url("services_undisturbed_dagster"),
+                      TWIN_START_DATE=(demo_end - timedelta(days=DEMO_DAYS - 1)).isoformat())
+    dagster = create_engine(env["DAGSTER_PG_URL"])
+    unfinished = text("SELECT run_id FROM runs WHERE status = 'STARTED'")
+    backfill = subprocess.Popen(
+        [sys.executable, "-m", "twin_pipeline.cli", "backfill", "--start", env["TWIN_START_DATE"]],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        # Killed once its run has begun its first step (the progress lines come per step).
+        assert "backfill" in backfill.stdout.readline()
+        with dagster.connect() as conn:
+            (run_id,) = wait_until(lambda: conn.execute(unfinished).scalars().all(), "the backfill's run started")
+        backfill.send_signal(signal.SIGKILL)
+        backfill.wait(10)
+        with dagster.connect() as conn:
+            assert conn.execute(text("SELECT status FROM runs WHERE run_id = :id"), {"id": run_id}).scalar() == "STARTED"
+        status = subprocess.run([sys.executable, "-m", "twin_pipeline.cli", "pantry-history", "status"],
+                                env=env, capture_output=True, text=True, timeout=120)
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert f"run {run_id} marked failed: the process that ran this run in-process (pid {backfill.pid}" in status.stdout
+        with dagster.connect() as conn:
+            assert conn.execute(text("SELECT status FROM runs WHERE run_id = :id"), {"id": run_id}).scalar() == "FAILURE"
+    finally:
+        backfill.kill()
+        dagster.dispose()
