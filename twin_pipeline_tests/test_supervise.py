@@ -40,7 +40,10 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
+    """No process listens there: a new server could bind it (as servers do, with SO_REUSEADDR,
+    which passes over the closed connections still in TIME_WAIT)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

@@ -14,7 +14,7 @@ from pathlib import Path
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 # docker stop and systemd wait 10 s before their own SIGKILL; ours comes first, so the
 # tree is gone (and the port free) within their window.
-GRACE_SECONDS = 7.0
+GRACE_SECONDS = 5.0
 
 
 def _signal_group(group: int, signum: int) -> None:
