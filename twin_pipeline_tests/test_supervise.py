@@ -102,8 +102,13 @@ def test_sigterm_to_twin_up_stops_the_webserver_the_daemon_and_the_code_server(p
         while not any("daemon" in " ".join(p.cmdline()) for p in psutil.Process(parent.pid).children(recursive=True)):
             assert time.monotonic() < deadline, "twin up's daemon did not start in 180 s"
             time.sleep(0.5)
+        tree = psutil.Process(parent.pid).children(recursive=True)
         stop_and_check(parent, signal.SIGTERM, port, within=10)
     finally:
-        if parent.poll() is None:
-            parent.kill()
+        # On a failure, nothing of the tree may outlive the test.
+        for process in [psutil.Process(parent.pid), *locals().get("tree", [])]:
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
         sources.dispose()
