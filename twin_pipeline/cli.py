@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from twin_pipeline.dagster_home import prepare_dagster_home
 from twin_pipeline.database import Database
 from twin_pipeline.migrations import MigrationError
 from twin_pipeline.settings import ConfigurationError, TwinSettings
@@ -256,6 +257,23 @@ def cmd_up(settings: TwinSettings, args: argparse.Namespace) -> int:
     return serve_dagster(settings, args.host, args.port)
 
 
+def cmd_serve(settings: TwinSettings, args: argparse.Namespace) -> int:
+    if args.role == "api":
+        return cmd_api(settings, args)
+    from twin_pipeline.serve.roles import serve
+
+    return serve(settings, args, prepare_dagster_home(settings))
+
+
+def fail_ghost_runs(settings: TwinSettings) -> None:
+    """Runs left unfinished by a killed in-process `twin` command: failed, and said, before anything else."""
+    from twin_pipeline.serve.ghosts import fail_ghost_runs as fail
+
+    prepare_dagster_home(settings)
+    for ghost in fail(Database.for_role(settings, "dagster")):
+        _say(f"run {ghost.run_id} marked failed: {ghost.reason}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="twin",
@@ -390,6 +408,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow writing into databases given by *_DATABASE_URL (scratch databases only)",
     )
     demo.set_defaults(handler=cmd_demo_data)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run one service of a deployment: code-server, webserver, daemon or api",
+        description=(
+            "One long-running service each, for containers or systemd: Dagster's gRPC code server, "
+            "the webserver and the daemon (both load the code from TWIN_CODE_SERVER, default "
+            "127.0.0.1:4266), or the read API (as `twin api`). Logs go to stdout; SIGTERM stops it whole."
+        ),
+    )
+    roles = serve.add_subparsers(dest="role", required=True, metavar="ROLE")
+    for role, help_text, default_port in (
+        ("code-server", "Dagster's gRPC code server with the twin's definitions", "4266"),
+        ("webserver", "Dagster's UI and GraphQL (no login of its own: keep it on loopback)", "3000"),
+        ("api", "the read API and the dashboard, as `twin api`", "TWIN_API_PORT or 5677"),
+    ):
+        served = roles.add_parser(role, help=help_text, description=help_text)
+        served.add_argument("--host", help="default 127.0.0.1" + (" (TWIN_API_HOST)" if role == "api" else ""))
+        served.add_argument("--port", type=int, help=f"default {default_port}")
+        if role == "api":
+            served.add_argument("--allow-remote-without-token", action="store_true",
+                                help="serve a non-loopback address with no key (not recommended)")
+    roles.add_parser("daemon", help="Dagster's daemon: schedules, the sensor, the run queue, retries, monitoring",
+                     description="Dagster's daemon: schedules, the sensor, the run queue, run retries and monitoring.")
+    serve.set_defaults(handler=cmd_serve)
     return parser
 
 
@@ -397,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = TwinSettings.from_env()
+        if args.handler is not cmd_db_stop:  # stopping the server must not start it
+            fail_ghost_runs(settings)
         return args.handler(settings, args)
     except ConfigurationError as exc:
         _say(f"configuration error: {exc}")

@@ -4,9 +4,6 @@ on the instance dagster.yaml configures, so every run shows in the UI like a sch
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 import uuid
 from collections.abc import Callable
@@ -17,23 +14,13 @@ from dagster import DagsterEventType, DagsterInstance, EventLogEntry, JobDefinit
 
 from twin_pipeline.definitions import defs
 from twin_pipeline.preflight import require_current_store
-from twin_pipeline.paths import DAGSTER_YAML, WORKSPACE_YAML
+from twin_pipeline.dagster_home import prepare_dagster_home
+from twin_pipeline.paths import WORKSPACE_YAML
+from twin_pipeline.serve.ghosts import in_process_tags
+from twin_pipeline.serve.supervise import run_supervised
 from twin_pipeline.settings import ConfigurationError, TwinSettings
 
 Say = Callable[[str], None]
-
-
-def prepare_dagster_home(settings: TwinSettings) -> Path:
-    """DAGSTER_HOME if set; else <TWIN_HOME>/dagster holding a copy of the package's dagster.yaml."""
-    if settings.dagster_home is not None:
-        home = settings.dagster_home
-    else:
-        home = settings.twin_home / "dagster"
-        home.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(DAGSTER_YAML, home / "dagster.yaml")
-    os.environ["DAGSTER_HOME"] = str(home)
-    os.environ["TWIN_HOME"] = str(settings.twin_home)
-    return home
 
 
 def materialize_days(settings: TwinSettings, start: date, end: date, trigger: str, say: Say | None = None) -> bool:
@@ -74,11 +61,9 @@ def serve_dagster(settings: TwinSettings, host: str, port: int) -> int:
     # `dg dev` (Dagster's own dev server since 1.13) with the package's workspace file, so it
     # runs the same from a checkout and from an installed wheel, as the location twin_pipeline.
     command = [str(Path(sys.executable).with_name("dg")), "dev", "-w", str(WORKSPACE_YAML), "-h", host, "-p", str(port)]
-    try:
-        # cwd = DAGSTER_HOME, so Dagster reads its dagster.yaml there and nowhere else.
-        return subprocess.call(command, cwd=home)
-    except KeyboardInterrupt:
-        return 0
+    # cwd = DAGSTER_HOME, so Dagster reads its dagster.yaml there and nowhere else. Supervised:
+    # SIGTERM, SIGINT or SIGHUP stops the whole tree (webserver, daemon, code server, runs).
+    return run_supervised(command, cwd=home)
 
 
 def _step_progress(job: JobDefinition, days: int, say: Say) -> Callable[[EventLogEntry], None]:
@@ -107,6 +92,8 @@ def _execute(job: JobDefinition, tags: dict, listener: Callable[[EventLogEntry],
     """Run a job in this process on the configured instance; say which steps failed and why."""
     # The run id is chosen here so the listener is registered before the run's first event.
     run_id = str(uuid.uuid4())
+    # Named for the ghost-run check: if this process dies, the next `twin` command fails the run.
+    tags = {**tags, **in_process_tags()}
     with DagsterInstance.get() as instance:
         if listener is not None:
             instance.add_event_listener(run_id, listener)

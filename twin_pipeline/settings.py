@@ -104,6 +104,8 @@ class TwinSettings(BaseSettings):
     goals_dir_configured: Path | None = _env("TWIN_GOALS_DIR")
     home_states_configured: str | None = _env("TWIN_HOME_STATES")
     home_states_token: str | None = _env("TWIN_HOME_STATES_TOKEN", repr=False)
+    # The gRPC code server `twin serve webserver` and `twin serve daemon` load the code from.
+    code_server: str = _env("TWIN_CODE_SERVER", "127.0.0.1:4266")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
@@ -184,6 +186,22 @@ class TwinSettings(BaseSettings):
         except ValueError:
             variable = cls.model_fields[info.field_name].validation_alias
             raise ConfigurationError(f"{variable}={value!r} is not a whole number") from None
+
+    @field_validator("code_server", mode="after")
+    @classmethod
+    def _code_server(cls, value: str) -> str:
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigurationError(
+                f"TWIN_CODE_SERVER={value!r} is not host:port; use e.g. code-server:4266 or 127.0.0.1:4266"
+            )
+        return value.strip()
+
+    @property
+    def code_server_address(self) -> tuple[str, int]:
+        """TWIN_CODE_SERVER as (host, port)."""
+        host, _, port = self.code_server.rpartition(":")
+        return host, int(port)
 
     @field_validator("currency", mode="after")
     @classmethod

@@ -10,12 +10,25 @@ from twin_pipeline.defs.partitions import daily_partitions
 from twin_pipeline.settings import TwinSettings, current_settings
 
 
+# On every run of the job, however it starts (schedule, sensor, backfill, launchpad, a
+# retry): at most 2 retries, each restating every step of the same days, so a retry reads
+# the sources afresh rather than reusing half a run; and one run at a time (the queue's
+# tag_concurrency_limits in dagster.yaml), so two runs of the same days never overlap.
+DAILY_RUN_TAGS = {
+    "dagster/max_retries": "2",
+    "dagster/retry_strategy": "ALL_STEPS",
+    "twin/serial": "twin_daily_job",
+}
+
+
 def build_daily_job(settings: TwinSettings):
     return dg.define_asset_job(
         "twin_daily_job",
         selection=dg.AssetSelection.groups("sources", "twin", "outputs"),
         partitions_def=daily_partitions(settings),
         description="Sources -> twin_state -> daily_summary for the selected day(s).",
+        # As `tags`, not `run_tags`: GraphQL launches (the UI, a retry of one) copy only these.
+        tags=DAILY_RUN_TAGS,
     )
 
 

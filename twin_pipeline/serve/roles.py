@@ -1,0 +1,68 @@
+"""`twin serve ROLE`: the four long-running services of a deployment, one process tree each.
+
+Dagster's production shape: a gRPC code server holding the twin's definitions; a webserver
+and a daemon that load the code location from it (TWIN_CODE_SERVER) through a workspace
+file written here; and the read API. Each prepares DAGSTER_HOME like `twin up`, fails runs
+left behind by a killed `twin` process, logs to stdout and stops whole on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+from twin_pipeline.serve.supervise import run_supervised
+from twin_pipeline.settings import ConfigurationError, TwinSettings
+
+LOCATION_NAME = "twin_pipeline"
+DEFINITIONS_MODULE = "twin_pipeline.definitions"
+DEFAULT_PORTS = {"code-server": 4266, "webserver": 3000}
+
+
+def _executable(name: str) -> str:
+    """A console script installed beside this interpreter (dagster, dagster-webserver, ...)."""
+    path = Path(sys.executable).with_name(name)
+    if not path.exists():
+        raise ConfigurationError(f"{path} is missing: install the package with its dependencies (dagster-webserver)")
+    return str(path)
+
+
+def write_workspace(dagster_home: Path, settings: TwinSettings) -> Path:
+    """A workspace file loading the twin's code location from the code server TWIN_CODE_SERVER names."""
+    host, port = settings.code_server_address
+    workspace = dagster_home / "workspace-code-server.yaml"
+    workspace.write_text(yaml.safe_dump(
+        {"load_from": [{"grpc_server": {"host": host, "port": port, "location_name": LOCATION_NAME}}]}
+    ))
+    return workspace
+
+
+def role_command(role: str, settings: TwinSettings, args: argparse.Namespace, dagster_home: Path) -> list[str]:
+    """The command line of a Dagster role (code-server, webserver, daemon)."""
+    if role == "code-server":
+        return [
+            _executable("dagster"), "api", "grpc", "--module-name", DEFINITIONS_MODULE,
+            "--location-name", LOCATION_NAME, "--host", args.host or "127.0.0.1",
+            "--port", str(args.port or DEFAULT_PORTS[role]),
+        ]
+    workspace = str(write_workspace(dagster_home, settings))
+    if role == "webserver":
+        return [
+            _executable("dagster-webserver"), "-w", workspace, "-h", args.host or "127.0.0.1",
+            "-p", str(args.port or DEFAULT_PORTS[role]),
+        ]
+    return [_executable("dagster-daemon"), "run", "-w", workspace]
+
+
+def serve(settings: TwinSettings, args: argparse.Namespace, dagster_home: Path) -> int:
+    """Run a Dagster role in the foreground until it exits or a stop signal arrives."""
+    command = role_command(args.role, settings, args, dagster_home)
+    where = "" if args.role == "daemon" else f" on {args.host or '127.0.0.1'}:{args.port or DEFAULT_PORTS[args.role]}"
+    source = "" if args.role == "code-server" else f", code from {settings.code_server}"
+    print(f"twin serve {args.role}{where}{source} (DAGSTER_HOME={dagster_home})", flush=True)
+    # cwd = DAGSTER_HOME, so Dagster reads its dagster.yaml there and nowhere else.
+    return run_supervised(command, cwd=dagster_home, env=os.environ)
