@@ -23,6 +23,8 @@ Finance (`forecast`, in the primary currency; other currencies are neither conve
     reached it; else at the month-to-date pace (actual / day_of_month a day) it reaches the
     amount on day n = ceil(amount * day_of_month / actual): `runs_out` on that day when
     n <= days_in_month, otherwise `lasts` (runs_out_on null; also when nothing is spent yet).
+    A `Fixed` budget (budget_type; rent) is a lump sum paid once, never spent at a pace:
+    `paid` when actual >= amount, else `due` (runs_out_on null for both).
 
 Health (`trends`)
   * weight_trend_kg_per_week = round(7 * least-squares slope, 2) of bodyweight_kg against
@@ -62,7 +64,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import ClassVar, Literal
 
-from twin_pipeline.core.finance import ZERO, Budget, DailyFlow
+from twin_pipeline.core.finance import FIXED, ZERO, Budget, DailyFlow
 from twin_pipeline.core.health import Measurement, WorkoutDay
 from twin_pipeline.core.pantry import PantryVersion
 from twin_pipeline.core.sections import iso, money, numeric_div, round2
@@ -126,7 +128,7 @@ class BudgetRunout:
     category_path: str | None
     budget_amount: Decimal
     actual_amount: Decimal
-    status: Literal["over", "runs_out", "lasts"]
+    status: Literal["over", "runs_out", "lasts", "paid", "due"]
     runs_out_on: date | None
     reason: str | None = None
 
@@ -148,6 +150,12 @@ def budget_runout(day: date, budget: Budget, actual: Decimal, reached_on: date |
     def runout(status: str, on: date | None, reason: str | None = None) -> BudgetRunout:
         return BudgetRunout(budget.budget_id, budget.category_path, budget.amount, actual, status, on, reason)
 
+    if budget.budget_type == FIXED:
+        # A lump sum (rent) reaching its amount is the bill paid, not an overspend, and a
+        # part of it paid early says nothing about a pace.
+        if actual >= budget.amount:
+            return runout("paid", None, f"fixed budget paid in full on {iso(reached_on)}")
+        return runout("due", None, "fixed budget not paid in full yet (paid once, not at a pace)")
     if actual >= budget.amount:
         return runout("over", reached_on)
     if actual <= 0:
