@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import Connection, TextClause
 
@@ -29,6 +30,7 @@ REQUIRED_TABLES = (
     "twin_source_coverage",
     "goal",
     "home",
+    "twin_forecast_review",
 )
 
 
@@ -263,6 +265,59 @@ def latest_summary(conn: Connection, person_id: str, as_of: date | None = None) 
 def summaries_between(conn: Connection, person_id: str, first: date, last: date) -> dict[str, str]:
     """as_of -> status text for the days first..last that have one."""
     return dict(conn.execute(sql("summaries_between"), {"p": person_id, "a": first, "b": last}).all())
+
+
+# --- the forecasts' reviews (core/forecast_review.py) -------------------------------------
+
+REVIEW_FIELDS = ("outcome_on", "predicted", "actual", "error", "accuracy_pct", "accuracy_reason")
+
+
+def review_states(conn: Connection, person_id: str, first: date, last: date) -> dict[str, dict[date, dict]]:
+    """entity -> day -> what the reviews read of the day's state, for the days first..last
+    (one statement for any range)."""
+    params = {**_filters(person_id), "a": first.isoformat(), "b": last.isoformat()}
+    states: dict[str, dict[date, dict]] = {"finance": {}, "health": {}, "pantry": {}}
+    for entity, as_of, document in conn.execute(sql("review_states"), params):
+        states[entity][date.fromisoformat(as_of)] = document
+    return states
+
+
+def write_reviews(conn: Connection, person_id: str, reviews: list[dict]) -> list[dict]:
+    """Append the reviews (Review.to_json()) that differ from their forecast's newest row,
+    under the states' lock; returns the rows appended. A review no longer computed (its
+    outcome state went unavailable) keeps its row, like a state."""
+    if not reviews:
+        return []
+    conn.execute(sql("lock_state_writers"), {"p": person_id})
+    made = sorted(review["made_on"] for review in reviews)
+    stored = {
+        (row.kind, row.subject, row.made_on.isoformat()): _review_values(row._mapping)
+        for row in conn.execute(sql("newest_reviews"), {"p": person_id, "a": made[0], "b": made[-1]})
+    }
+    new = [r for r in reviews if stored.get((r["kind"], r["subject"], r["made_on"])) != _review_values(r)]
+    if new:
+        conn.execute(sql("append_reviews"), {"p": person_id, "rows": json.dumps(new)})
+    return new
+
+
+def _review_values(row: Mapping) -> tuple:
+    """A review's figures compared by value (numeric 1.50 equals the text "1.5")."""
+    def value(field: str):
+        found = row[field]
+        if found is None or field == "accuracy_reason":
+            return found
+        return str(found) if field == "outcome_on" else Decimal(str(found)).normalize()
+
+    return tuple(value(field) for field in REVIEW_FIELDS)
+
+
+def reviews_between(
+    conn: Connection, person_id: str, *, kind: str | None = None, made_from: date | None = None,
+    made_to: date | None = None, outcome_from: date | None = None, outcome_to: date | None = None,
+) -> list[Mapping]:
+    """The current review (newest row) of each forecast in the ranges, by made_on."""
+    params = {"p": person_id, "kind": kind, "a": made_from, "b": made_to, "oa": outcome_from, "ob": outcome_to}
+    return list(conn.execute(sql("reviews_between"), params).mappings())
 
 
 # --- what the twin computed from (for source_change_sensor) -------------------------------

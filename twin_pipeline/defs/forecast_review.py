@@ -1,0 +1,109 @@
+"""forecast_review: each day, score every forecast whose outcome that day made known."""
+
+from collections import Counter
+from datetime import date, timedelta
+
+import dagster as dg
+
+from twin_pipeline.core.forecast_review import KINDS, READ_BACK_DAYS, THRESHOLD_PCT, review_forecasts, summarize
+from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, run_days
+from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
+from twin_pipeline.settings import TwinSettings, current_settings
+from twin_pipeline.store import resolve_person, review_states, reviews_between, write_reviews
+
+TOLERANCE_WINDOW_DAYS = 365
+CHECK = "forecasts_within_tolerance"
+
+
+def build_forecast_review(settings: TwinSettings) -> dg.AssetsDefinition:
+    @dg.asset(
+        deps=["twin_state"],
+        kinds={"postgres", "python"},
+        description=(
+            "The twin grading its own forecasts: partition E scores every forecast (month-end net, "
+            "budget run-out, 28-day weight, pantry threshold day) whose outcome became known on E, "
+            "from the states dated up to E only, into twin_forecast_review (append-only: a rerun "
+            "writes nothing, a correction adds a row)."
+        ),
+        check_specs=[dg.AssetCheckSpec(
+            CHECK, asset="forecast_review",
+            description=(
+                "Over the 12 months ending the run's last day, each kind's mean accuracy reaches the "
+                "person's threshold (finance 80 %, health 85 %)."
+            ),
+        )],
+        **daily_asset_options(settings, "twin"),
+    )
+    def forecast_review(
+        context: dg.AssetExecutionContext, twin_store: PostgresDatabase, twin_config: TwinConfig
+    ) -> dg.MaterializeResult:
+        days = run_days(context)
+        first, last = days[0], days[-1]
+        with twin_store.engine().begin() as conn, cyclic_gc_paused():
+            person_id = resolve_person(conn, twin_config.person_id)
+            states = review_states(conn, person_id, first - timedelta(days=READ_BACK_DAYS), last)
+            reviews = [r.to_json() for r in review_forecasts(days, states["finance"], states["health"], states["pantry"])]
+            written = write_reviews(conn, person_id, reviews)
+            trailing = reviews_between(
+                conn, person_id,
+                made_from=last - timedelta(days=TOLERANCE_WINDOW_DAYS + READ_BACK_DAYS),
+                outcome_from=last - timedelta(days=TOLERANCE_WINDOW_DAYS - 1), outcome_to=last,
+            )
+
+        add_day_metadata(context, day_scored(days, reviews))
+        kinds = Counter(r["kind"] for r in reviews)
+        context.log.info(f"{len(days)} day(s): {len(reviews)} forecast(s) scored, {len(written)} row(s) appended")
+        return dg.MaterializeResult(
+            metadata={
+                "run_days": len(days), "scored": len(reviews), "rows_written": len(written),
+                "dagster/row_count": len(written), **{f"scored_{kind}": kinds[kind] for kind in KINDS},
+            },
+            check_results=[tolerance_check(trailing, last)],
+        )
+
+    return forecast_review
+
+
+def day_scored(days: list[date], reviews: list[dict]) -> dict[str, dict]:
+    """What each day scored: how many forecasts, per kind, and the reviews as a table."""
+    by_day: dict[str, list[dict]] = {day.isoformat(): [] for day in days}
+    for review in reviews:
+        by_day[review["outcome_on"]].append(review)
+    per_day = {}
+    for day, found in by_day.items():
+        per_day[day] = {"scored": len(found), **Counter(r["kind"] for r in found)}
+        if found:
+            per_day[day]["reviews"] = dg.MetadataValue.md(_table(found))
+    return per_day
+
+
+def tolerance_check(rows: list, last: date) -> dg.AssetCheckResult:
+    """WARN when a kind's mean accuracy over the trailing 12 months is below its threshold."""
+    summaries = summarize(rows)
+    below = [k for k, s in summaries.items() if s.mean_accuracy_pct is not None and s.mean_accuracy_pct < s.threshold_pct]
+    metadata = {"window": f"{(last - timedelta(days=TOLERANCE_WINDOW_DAYS - 1)).isoformat()}..{last.isoformat()}",
+                "below_threshold": ", ".join(below) or "none"}
+    for kind, summary in summaries.items():
+        if summary.mean_accuracy_pct is not None:
+            metadata[f"{kind}_mean_accuracy_pct"] = float(summary.mean_accuracy_pct)
+        metadata[f"{kind}_threshold_pct"] = THRESHOLD_PCT[kind]
+        metadata[f"{kind}_count"] = summary.count
+    return dg.AssetCheckResult(
+        asset_key="forecast_review", check_name=CHECK, passed=bool(summaries) and not below,
+        severity=dg.AssetCheckSeverity.WARN, metadata=metadata if summaries else {**metadata, "scored": 0},
+    )
+
+
+def _table(reviews: list[dict]) -> str:
+    rows = [
+        f"| {r['kind']} | {r['subject'] or '—'} | {r['made_on']} | {r['predicted']} | {r['actual'] or '—'} "
+        f"| {r['error'] or '—'} | {r['accuracy_pct'] or r['accuracy_reason']} |"
+        for r in reviews[:50]
+    ]
+    more = f"\n\n+{len(reviews) - 50} more" if len(reviews) > 50 else ""
+    return "| kind | subject | made on | predicted | actual | error | accuracy % |\n|---|---|---|---|---|---|---|\n" + "\n".join(rows) + more
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[build_forecast_review(current_settings())])

@@ -1,0 +1,24 @@
+-- The twin grading its own forecasts (core/forecast_review.py): one row per forecast scored,
+-- append-only like digital_twin_updates. The review of (person, kind, subject, made_on) is
+-- its newest row; a rerun appends nothing, a corrected source appends a row and keeps the old.
+CREATE TABLE IF NOT EXISTS twin_forecast_review (
+    review_id       bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    person_id       uuid        NOT NULL CONSTRAINT forecast_review_person_is_a_person REFERENCES person (person_id),
+    kind            text        NOT NULL CONSTRAINT forecast_review_kind_valid
+                                CHECK (kind IN ('month_end_net', 'budget_run_out', 'weight_28d', 'pantry_threshold')),
+    subject         text        NOT NULL DEFAULT '',
+    made_on         date        NOT NULL,
+    outcome_on      date        NOT NULL CONSTRAINT forecast_review_outcome_not_before_made CHECK (outcome_on >= made_on),
+    predicted       numeric     NOT NULL,
+    actual          numeric,
+    error           numeric,
+    accuracy_pct    numeric,
+    accuracy_reason text,
+    created_at      timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+-- The newest review of each forecast, by the day it was made (the API's range) ...
+CREATE INDEX IF NOT EXISTS twin_forecast_review_made
+    ON twin_forecast_review (person_id, made_on, kind, subject, created_at DESC);
+-- ... and by the day it was scored (the asset, the check, the status text on the 1st).
+CREATE INDEX IF NOT EXISTS twin_forecast_review_outcome ON twin_forecast_review (person_id, outcome_on);
