@@ -1,0 +1,88 @@
+"""forecast_review in a real store on demo data: scored on the outcome day and never before,
+the figures the rules give from the stored states, append-only (a rerun writes nothing, a
+correction adds rows and keeps the old), per-day metadata and the tolerance check."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from dagster import AssetKey, DagsterInstance
+from sqlalchemy import text
+
+from twin_pipeline.demo import load_demo_data
+from twin_pipeline.migrations import migrate
+from twin_pipeline.reader import TwinReader
+from twin_pipeline_tests.conftest import execute, materialize_days, states_of
+
+FEB_END = date(2026, 2, 28)
+
+
+def review_rows(sources, **where) -> list[dict]:
+    clause = " AND ".join(f"{column} = :{column}" for column in where) or "true"
+    with sources.twin.connect() as conn:
+        return [dict(row) for row in conn.execute(text(
+            f"SELECT * FROM twin_forecast_review WHERE {clause} ORDER BY made_on, kind, subject, created_at"
+        ), where).mappings()]
+
+
+@pytest.fixture(scope="module")
+def demo(sources):
+    migrate(sources.pantry, "pantry_history")
+    load_demo_data(sources.finance, sources.training, sources.pantry, days=150, seed=7, end=date(2026, 3, 31))
+    return sources
+
+
+def test_a_run_that_stops_on_the_20th_scores_none_of_the_months_month_end_forecasts(demo):
+    materialize_days(demo, date(2026, 1, 1), date(2026, 2, 20))
+    rows = review_rows(demo)
+    assert rows, "January's month end, weights and pantry days are known by 20 Feb"
+    assert max(row["outcome_on"] for row in rows) <= date(2026, 2, 20)
+    assert not [row for row in rows if row["kind"] == "month_end_net" and row["made_on"] >= date(2026, 2, 1)]
+    january = [row for row in rows if row["kind"] == "month_end_net"]
+    assert {row["outcome_on"] for row in january} == {date(2026, 1, 31)} and len(january) == 31
+
+
+def test_month_end_forecasts_scored_on_the_last_day_from_the_stored_states(demo):
+    instance = DagsterInstance.ephemeral()
+    materialize_days(demo, date(2026, 2, 21), date(2026, 3, 10), instance=instance)
+    states = states_of(demo, [date(2026, 2, 1) + timedelta(days=n) for n in range(28)])
+    rows = review_rows(demo, kind="month_end_net", outcome_on=FEB_END)
+    assert [row["made_on"] for row in rows] == [date(2026, 2, 1) + timedelta(days=n) for n in range(28)]
+    actual = Decimal(str(states[("finance", "2026-02-28")]["mtd_net"]))
+    for row in rows:
+        predicted = Decimal(str(states[("finance", row["made_on"].isoformat())]["forecast"]["month_end_net_projected"]))
+        error = predicted - actual
+        assert (row["subject"], row["predicted"], row["actual"], row["error"]) == ("PLN", predicted, actual, error)
+        assert row["accuracy_pct"] == (100 - 100 * abs(error) / abs(actual)).quantize(Decimal("0.01"))
+    # The day's metadata says what it scored.
+    scored = instance.get_latest_materialization_event(AssetKey("forecast_review"))
+    assert scored is not None
+    events = instance.fetch_materializations(AssetKey("forecast_review"), limit=100).records
+    by_day = {e.asset_materialization.partition: e.asset_materialization.metadata for e in events}
+    assert by_day["2026-02-28"]["month_end_net"].value == 28
+    assert by_day["2026-02-28"]["scored"].value == len(review_rows(demo, outcome_on=FEB_END))
+    assert by_day["2026-02-27"].get("month_end_net") is None
+
+
+def test_a_rerun_writes_nothing_and_a_correction_adds_rows_and_keeps_the_old(demo):
+    before = review_rows(demo)
+    result = materialize_days(demo, date(2026, 2, 21), date(2026, 3, 10))
+    assert review_rows(demo) == before
+    checks = result.get_asset_check_evaluations()
+    assert [c.check_name for c in checks if c.asset_key == AssetKey("forecast_review")] == ["forecasts_within_tolerance"]
+
+    # 100 PLN spent late on the 28th: every February month-end forecast's actual is 100 lower.
+    execute(demo.finance, "INSERT INTO transactions (transaction_id, transaction_date, type, amount, currency, "
+            "merchant_source, category_id) VALUES ('LATE-1', '2026-02-28', 'Expense', 100, 'PLN', 'test', NULL)")
+    materialize_days(demo, FEB_END)
+    month_end = review_rows(demo, kind="month_end_net", outcome_on=FEB_END)
+    assert len(month_end) == 2 * 28
+    for made_on in {row["made_on"] for row in month_end}:
+        old, new = [row for row in month_end if row["made_on"] == made_on]
+        assert new["actual"] == old["actual"] - 100 and new["created_at"] > old["created_at"]
+    # Nothing else on that day changed (the budgets' days did not: the category is none).
+    assert len(review_rows(demo)) == len(before) + 28
+
+    frame = TwinReader(engine=demo.twin).frame("forecast_review", "2026-02-01", "2026-02-28")
+    february = frame[frame["kind"] == "month_end_net"]
+    assert len(february) == 28 and (february["actual"] == float(month_end[-1]["actual"])).all()
