@@ -86,3 +86,30 @@ def test_a_rerun_writes_nothing_and_a_correction_adds_rows_and_keeps_the_old(dem
     frame = TwinReader(engine=demo.twin).frame("forecast_review", "2026-02-01", "2026-02-28")
     february = frame[frame["kind"] == "month_end_net"]
     assert len(february) == 28 and (february["actual"] == float(month_end[-1]["actual"])).all()
+
+
+def test_the_api_answers_rows_and_a_summary_get_and_post_with_the_key(demo):
+    from fastapi.testclient import TestClient
+
+    from twin_pipeline.api import create_app
+
+    token = "a-long-random-token"
+    client = TestClient(create_app(TwinReader(demo.finance_url), token=token, recheck_seconds=0))
+    key = {"X-API-KEY": token}
+    params = {"kind": "month_end_net", "start": "2026-02-01", "end": "2026-02-28"}
+    assert client.get("/forecasts/review", params=params).status_code == 401
+    body = client.get("/forecasts/review", params=params, headers=key).json()
+    assert client.post("/forecasts/review", params=params, headers=key).json() == body
+    rows = body["rows"]
+    assert len(rows) == 28 and {row["outcome_on"] for row in rows} == {"2026-02-28"}
+    accuracies = [Decimal(str(row["accuracy_pct"])) for row in rows]
+    summary = body["summary"]["month_end_net"]
+    assert summary["count"] == 28 and summary["threshold_pct"] == 80
+    assert Decimal(str(summary["mean_accuracy_pct"])) == (sum(accuracies) / 28).quantize(Decimal("0.01"))
+    assert summary["within_threshold"] == sum(1 for a in accuracies if a >= 80)
+    assert body["report"].startswith("Forecasts made from 2026-02-01 to 2026-02-28: 28 scored")
+    # Every kind by default, over the whole history.
+    assert set(client.get("/forecasts/review", headers=key).json()["summary"]) >= {"month_end_net", "budget_run_out"}
+    for bad in ({"kind": "lottery"}, {"start": "2026-02-30"}, {"start": "2026-03-01", "end": "2026-02-01"}):
+        answer = client.get("/forecasts/review", params=bad, headers=key)
+        assert answer.status_code == 422 and answer.json()["report"].startswith("❌ Error:")

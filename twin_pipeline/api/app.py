@@ -11,7 +11,7 @@ from twin_pipeline.api.context import AnswerCache, TwinApi
 from twin_pipeline.api.freshness import LiveToday
 from twin_pipeline.api.errors import install_error_handlers
 from twin_pipeline.api.metrics import ApiMetrics, MeasureRequests
-from twin_pipeline.api.routers import clients, dashboard, entities, people, status
+from twin_pipeline.api.routers import clients, dashboard, entities, forecasts, people, status
 from twin_pipeline.api.routers import history as history_routes
 from twin_pipeline.api.routers import probes as probe_routes
 from twin_pipeline.reader import TwinReader
@@ -61,7 +61,7 @@ def create_app(
     app.include_router(probe_routes.live_router())
     app.include_router(dashboard.page_router())
     for routes in (status.router(api), clients.router(api), entities.router(api), history_routes.router(api),
-                   people.router(api), probe_routes.router(api, metrics), dashboard.router(api)):
+                   people.router(api), probe_routes.router(api, metrics), dashboard.router(api), forecasts.router(api)):
         app.include_router(routes, dependencies=[Depends(guard)] if guard else [])
     if guard:
         document_keys(app)
