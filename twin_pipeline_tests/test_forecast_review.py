@@ -3,7 +3,7 @@ the figures the rules give from the stored states, append-only (a rerun writes n
 correction adds rows and keeps the old), per-day metadata and the tolerance check."""
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from dagster import AssetKey, DagsterInstance
@@ -113,3 +113,28 @@ def test_the_api_answers_rows_and_a_summary_get_and_post_with_the_key(demo):
     for bad in ({"kind": "lottery"}, {"start": "2026-02-30"}, {"start": "2026-03-01", "end": "2026-02-01"}):
         answer = client.get("/forecasts/review", params=bad, headers=key)
         assert answer.status_code == 422 and answer.json()["report"].startswith("❌ Error:")
+
+
+def test_the_dashboard_shows_month_end_accuracy_by_day_of_month_and_the_runout_errors(demo):
+    from fastapi.testclient import TestClient
+
+    from twin_pipeline.api import create_app
+
+    client = TestClient(create_app(TwinReader(demo.finance_url), recheck_seconds=0))
+    forecasts = client.get("/dashboard/data", params={"range": "all", "date": "2026-03-10"}).json()["data"]["forecasts"]
+    current = {}
+    for row in review_rows(demo):
+        current[(row["kind"], row["subject"], row["made_on"])] = row  # oldest first: the newest stays
+    month_end = [r for r in current.values() if r["kind"] == "month_end_net"]
+    by_day: dict[int, list[Decimal]] = {}
+    for row in month_end:
+        by_day.setdefault(row["made_on"].day, []).append(row["accuracy_pct"])
+    assert forecasts["day_of_month"] == sorted(by_day)
+    assert forecasts["month_end_accuracy_pct"] == [
+        float((sum(by_day[d]) / len(by_day[d])).quantize(Decimal("0.01"), ROUND_HALF_UP)) for d in sorted(by_day)]
+    assert forecasts["threshold_pct"] == 80
+    runouts = {r["category_path"]: r for r in forecasts["runouts"]}
+    errors = [r["error"] for r in current.values() if r["kind"] == "budget_run_out" and r["subject"] in runouts]
+    assert sum(r["scored"] for r in runouts.values()) == len(errors) > 0
+    assert [r["mean_absolute_error_days"] for r in forecasts["runouts"]] == sorted(
+        (r["mean_absolute_error_days"] for r in forecasts["runouts"]), reverse=True)

@@ -423,5 +423,18 @@ def budgets_of_day(conn: Connection, person_id: str, as_of: date) -> list[Mappin
     return list(conn.execute(sql("dashboard_budgets"), {**_filters(person_id), "d": as_of.isoformat()}).mappings())
 
 
+def month_end_accuracy(conn: Connection, person_id: str, days: DayRange) -> list[tuple]:
+    """(day of month, mean accuracy %, scored) of the month-end projections made in the days."""
+    params = {"p": person_id, "a": days.first, "b": days.last}
+    return [tuple(row) for row in conn.execute(sql("dashboard_month_end_accuracy"), params)]
+
+
+def runout_errors(conn: Connection, person_id: str, days: DayRange) -> list[Mapping]:
+    """Per budget category: subject, mean_error_days, mean_absolute_error_days, scored, of
+    the run-out forecasts made in the days."""
+    params = {"p": person_id, "a": days.first, "b": days.last}
+    return list(conn.execute(sql("dashboard_runout_error"), params).mappings())
+
+
 def _iso_or_none(day: date | None) -> str | None:
     return None if day is None else day.isoformat()

@@ -110,6 +110,17 @@
         { label: "expired", stroke: "#c53030", points: { show: false } }],
     }, pantry.missing, present(pantry.low_stock) + present(pantry.expiring_soon) + present(pantry.expired));
 
+    const forecasts = data.forecasts || { day_of_month: [], month_end_accuracy_pct: [], runouts: [], threshold_pct: 80 };
+    chart("forecasts", [forecasts.day_of_month, forecasts.month_end_accuracy_pct, forecasts.day_of_month.map(() => forecasts.threshold_pct)], {
+      scales: { x: { time: false } },
+      series: [{ label: "day of month" },
+        { label: "mean accuracy %", stroke: COLORS[0], width: 2, points: { show: true, size: 4, fill: COLORS[0] },
+          value: (u, v) => v == null ? "—" : `${v.toFixed(1)} %` },
+        { label: `good at ${forecasts.threshold_pct} %`, stroke: "#c53030", dash: [6, 4], points: { show: false } }],
+      axes: [{ label: "day of the month the projection was made" }, { values: (u, ticks) => ticks.map((v) => `${v} %`), size: 50 }],
+    }, forecasts.missing, present(forecasts.month_end_accuracy_pct));
+    runouts(forecasts);
+
     document.body.dataset.drawn = "true";
     window.twinDashboardDrawnAt = performance.now();
   }
@@ -154,6 +165,32 @@
       const text = document.createElement("span");
       text.textContent = `${budget.utilization_pct}%` + (budget.alert_severity ? ` · ${budget.alert_severity}` : "");
       track.append(fill, full, text);
+      item.append(label, track);
+      return item;
+    }));
+  }
+
+  // Each budget's mean run-out error in days: the bar its mean absolute error, the text
+  // the signed mean (negative: it ran out later than predicted, or not at all).
+  function runouts(forecasts) {
+    const card = $('[data-chart="runouts"]');
+    const rows = forecasts.runouts || [];
+    $(".note", card).textContent = rows.length ? "" : (forecasts.missing || "no budget run-out forecast scored in the range");
+    card.dataset.points = String(rows.length);
+    const top = Math.max(1, ...rows.map((r) => r.mean_absolute_error_days));
+    $(".bars", card).replaceChildren(...rows.map((row) => {
+      const item = document.createElement("li");
+      const label = document.createElement("span");
+      label.textContent = row.category_path;
+      const track = document.createElement("div");
+      track.className = "track";
+      const fill = document.createElement("div");
+      fill.className = "fill";
+      fill.style.width = `${row.mean_absolute_error_days / top * 100}%`;
+      const text = document.createElement("span");
+      const signed = row.mean_error_days > 0 ? `ran out ${row.mean_error_days} d sooner` : `${-row.mean_error_days} d later`;
+      text.textContent = `±${row.mean_absolute_error_days} d · ${signed} · ${row.scored} forecasts`;
+      track.append(fill, text);
       item.append(label, track);
       return item;
     }));
