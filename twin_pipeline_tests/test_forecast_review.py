@@ -138,3 +138,19 @@ def test_the_dashboard_shows_month_end_accuracy_by_day_of_month_and_the_runout_e
     assert sum(r["scored"] for r in runouts.values()) == len(errors) > 0
     assert [r["mean_absolute_error_days"] for r in forecasts["runouts"]] == sorted(
         (r["mean_absolute_error_days"] for r in forecasts["runouts"]), reverse=True)
+
+
+def test_reviews_keep_any_subject_and_compare_by_value(demo):
+    from twin_pipeline.store import resolve_person, write_reviews
+
+    odd = {"kind": "pantry_threshold", "subject": 'Rice, "white" \\ {1}', "made_on": "2021-01-01",
+           "outcome_on": "2021-01-09", "predicted": "10", "actual": "8", "error": "2", "accuracy_pct": "75.00",
+           "accuracy_reason": None}
+    with demo.twin.begin() as conn:
+        person = resolve_person(conn, None)
+        assert write_reviews(conn, person, [odd]) == 1
+        # The same figures spelled otherwise (75 against 75.00) are the same review.
+        assert write_reviews(conn, person, [{**odd, "accuracy_pct": "75"}]) == 0
+        assert write_reviews(conn, person, [{**odd, "actual": "9", "error": "1", "accuracy_pct": "88.89"}]) == 1
+    (first, second) = review_rows(demo, made_on=date(2021, 1, 1))
+    assert (first["subject"], first["actual"], second["actual"]) == (odd["subject"], 8, 9)

@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import Connection, TextClause
 
@@ -269,9 +268,6 @@ def summaries_between(conn: Connection, person_id: str, first: date, last: date)
 
 # --- the forecasts' reviews (core/forecast_review.py) -------------------------------------
 
-REVIEW_FIELDS = ("outcome_on", "predicted", "actual", "error", "accuracy_pct", "accuracy_reason")
-
-
 def review_states(conn: Connection, person_id: str, first: date, last: date) -> dict[str, dict[date, dict]]:
     """entity -> day -> what the reviews read of the day's state, for the days first..last
     (one statement for any range)."""
@@ -282,33 +278,29 @@ def review_states(conn: Connection, person_id: str, first: date, last: date) -> 
     return states
 
 
-def write_reviews(conn: Connection, person_id: str, reviews: list[dict]) -> list[dict]:
+def write_reviews(conn: Connection, person_id: str, reviews: list[dict]) -> int:
     """Append the reviews (Review.to_json()) that differ from their forecast's newest row,
-    under the states' lock; returns the rows appended. A review no longer computed (its
-    outcome state went unavailable) keeps its row, like a state."""
+    under the states' lock, in one statement; returns how many were appended. A review no
+    longer computed (its outcome state went unavailable) keeps its row, like a state."""
     if not reviews:
-        return []
+        return 0
     conn.execute(sql("lock_state_writers"), {"p": person_id})
-    made = sorted(review["made_on"] for review in reviews)
-    stored = {
-        (row.kind, row.subject, row.made_on.isoformat()): _review_values(row._mapping)
-        for row in conn.execute(sql("newest_reviews"), {"p": person_id, "a": made[0], "b": made[-1]})
-    }
-    new = [r for r in reviews if stored.get((r["kind"], r["subject"], r["made_on"])) != _review_values(r)]
-    if new:
-        conn.execute(sql("append_reviews"), {"p": person_id, "rows": json.dumps(new)})
-    return new
+    columns = {column: _array_literal([review[column] for review in reviews]) for column in REVIEW_COLUMNS}
+    return conn.execute(sql("append_reviews"), {"p": person_id, **columns}).rowcount
 
 
-def _review_values(row: Mapping) -> tuple:
-    """A review's figures compared by value (numeric 1.50 equals the text "1.5")."""
-    def value(field: str):
-        found = row[field]
-        if found is None or field == "accuracy_reason":
-            return found
-        return str(found) if field == "outcome_on" else Decimal(str(found)).normalize()
+REVIEW_COLUMNS = ("kind", "subject", "made_on", "outcome_on", "predicted", "actual", "error", "accuracy_pct",
+                  "accuracy_reason")
 
-    return tuple(value(field) for field in REVIEW_FIELDS)
+
+def _array_literal(values: list[str | None]) -> str:
+    """PostgreSQL's array input for text values ('{"a","b\\"c",NULL}'), every element quoted."""
+    def element(value: str | None) -> str:
+        if value is None:
+            return "NULL"
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return "{" + ",".join(map(element, values)) + "}"
 
 
 def reviews_between(

@@ -17,8 +17,9 @@ CREATE TABLE IF NOT EXISTS twin_forecast_review (
     created_at      timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 
--- The newest review of each forecast, by the day it was made (the API's range) ...
+-- The newest review of each forecast, by the day it was made: a new review's comparison
+-- (one probe), the API's range, and the outcome-day reads, which bound made_on too (an
+-- outcome lies at most 42 days after its forecast). One index: a decade's backfill
+-- appends ~150,000 rows.
 CREATE INDEX IF NOT EXISTS twin_forecast_review_made
     ON twin_forecast_review (person_id, made_on, kind, subject, created_at DESC);
--- ... and by the day it was scored (the asset, the check, the status text on the 1st).
-CREATE INDEX IF NOT EXISTS twin_forecast_review_outcome ON twin_forecast_review (person_id, outcome_on);
