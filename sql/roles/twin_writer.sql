@@ -18,6 +18,7 @@ GRANT USAGE ON SCHEMA public TO twin_writer;
 GRANT SELECT, INSERT ON digital_twin_updates TO twin_writer;
 -- twin_forecast_review is append-only like the states.
 GRANT SELECT, INSERT ON twin_forecast_review TO twin_writer;
+GRANT SELECT ON twin_forecast_review_current TO twin_writer;
 GRANT SELECT ON twin_schema_migrations TO twin_writer;
 GRANT SELECT, INSERT, UPDATE
     ON person, home, goal, twin_section_day, twin_daily_summary, twin_source_coverage

@@ -4,12 +4,8 @@
 SELECT CAST(extract(day FROM made_on) AS integer) AS day_of_month,
        round(avg(accuracy_pct), 2) AS mean_accuracy_pct,
        count(*) AS scored
-FROM (
-    SELECT DISTINCT ON (subject, made_on) made_on, accuracy_pct
-    FROM twin_forecast_review
-    WHERE person_id = CAST(:p AS uuid) AND kind = 'month_end_net'
-      AND made_on BETWEEN CAST(:a AS date) AND CAST(:b AS date)
-    ORDER BY subject, made_on, created_at DESC, review_id DESC
-) AS newest
+FROM twin_forecast_review_current
+WHERE person_id = CAST(:p AS uuid) AND kind = 'month_end_net'
+  AND made_on BETWEEN CAST(:a AS date) AND CAST(:b AS date)
 GROUP BY 1
 ORDER BY 1

@@ -3,12 +3,8 @@
 -- predicted, or never), the mean absolute error, and how many.
 SELECT subject, round(avg(error), 2) AS mean_error_days, round(avg(abs(error)), 2) AS mean_absolute_error_days,
        count(*) AS scored
-FROM (
-    SELECT DISTINCT ON (subject, made_on) subject, error
-    FROM twin_forecast_review
-    WHERE person_id = CAST(:p AS uuid) AND kind = 'budget_run_out'
-      AND made_on BETWEEN CAST(:a AS date) AND CAST(:b AS date)
-    ORDER BY subject, made_on, created_at DESC, review_id DESC
-) AS newest
+FROM twin_forecast_review_current
+WHERE person_id = CAST(:p AS uuid) AND kind = 'budget_run_out'
+  AND made_on BETWEEN CAST(:a AS date) AND CAST(:b AS date)
 GROUP BY subject
 ORDER BY mean_absolute_error_days DESC, subject

@@ -23,3 +23,10 @@ CREATE TABLE IF NOT EXISTS twin_forecast_review (
 -- appends ~150,000 rows.
 CREATE INDEX IF NOT EXISTS twin_forecast_review_made
     ON twin_forecast_review (person_id, made_on, kind, subject, created_at DESC);
+
+-- The current review of each forecast: its newest row. Filters on the person, kind, subject
+-- or made_on reach the index through it (they are its DISTINCT ON columns).
+CREATE OR REPLACE VIEW twin_forecast_review_current AS
+SELECT DISTINCT ON (person_id, kind, subject, made_on) *
+FROM twin_forecast_review
+ORDER BY person_id, kind, subject, made_on, created_at DESC, review_id DESC;
