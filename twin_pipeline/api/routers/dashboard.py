@@ -255,21 +255,23 @@ def _pantry(conn, person: str, days: store.DayRange, gap: str | None) -> dict:
 
 def _forecasts(conn, person: str, days: store.DayRange) -> dict:
     """How good the forecasts made in the range were: the month-end projection's mean
-    accuracy by the day of the month it was made, and each budget's run-out error in days."""
+    accuracy by the day of the month it was made, and each budget's run-out error in days.
+    None scored is a `note` on the chart, not a gap of the store: the newest forecasts
+    always wait for their outcome."""
     accuracy = store.month_end_accuracy(conn, person, days)
     runouts = [{"category_path": row["subject"], "mean_error_days": float(row["mean_error_days"]),
                 "mean_absolute_error_days": float(row["mean_absolute_error_days"]), "scored": row["scored"]}
                for row in store.runout_errors(conn, person, days)]
-    missing = None
+    note = None
     if not accuracy and not runouts:
-        missing = f"no forecast made between {days.first} and {days.last} has been scored yet (forecast_review)"
+        note = f"no forecast made between {days.first} and {days.last} has been scored yet (forecast_review)"
     return {
         "day_of_month": [dom for dom, _, _ in accuracy],
         "month_end_accuracy_pct": [None if mean is None else float(mean) for _, mean, _ in accuracy],
         "month_end_scored": [scored for _, _, scored in accuracy],
         "threshold_pct": THRESHOLD_PCT["month_end_net"],
         "runouts": runouts,
-        "missing": missing,
+        "note": note,
     }
 
 

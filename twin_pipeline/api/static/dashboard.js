@@ -118,7 +118,7 @@
           value: (u, v) => v == null ? "—" : `${v.toFixed(1)} %` },
         { label: `good at ${forecasts.threshold_pct} %`, stroke: "#c53030", dash: [6, 4], points: { show: false } }],
       axes: [{ label: "day of the month the projection was made" }, { values: (u, ticks) => ticks.map((v) => `${v} %`), size: 50 }],
-    }, forecasts.missing, present(forecasts.month_end_accuracy_pct));
+    }, forecasts.note, present(forecasts.month_end_accuracy_pct));
     runouts(forecasts);
 
     document.body.dataset.drawn = "true";
@@ -175,7 +175,7 @@
   function runouts(forecasts) {
     const card = $('[data-chart="runouts"]');
     const rows = forecasts.runouts || [];
-    $(".note", card).textContent = rows.length ? "" : (forecasts.missing || "no budget run-out forecast scored in the range");
+    $(".note", card).textContent = rows.length ? "" : (forecasts.note || "no budget run-out forecast scored in the range");
     card.dataset.points = String(rows.length);
     const top = Math.max(1, ...rows.map((r) => r.mean_absolute_error_days));
     $(".bars", card).replaceChildren(...rows.map((row) => {
