@@ -1,11 +1,10 @@
 """forecast_review: each day, score every forecast whose outcome that day made known."""
 
-from collections import Counter
 from datetime import date, timedelta
 
 import dagster as dg
 
-from twin_pipeline.core.forecast_review import KINDS, READ_BACK_DAYS, THRESHOLD_PCT, review_forecasts, summarize
+from twin_pipeline.core.forecast_review import READ_BACK_DAYS, THRESHOLD_PCT, review_forecasts, summarize
 from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, run_days
 from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
 from twin_pipeline.settings import TwinSettings, current_settings
@@ -51,12 +50,11 @@ def build_forecast_review(settings: TwinSettings) -> dg.AssetsDefinition:
             )
 
         add_day_metadata(context, day_scored(days, reviews))
-        kinds = Counter(r["kind"] for r in reviews)
         context.log.info(f"{len(days)} day(s): {len(reviews)} forecast(s) scored, {written} row(s) appended")
         return dg.MaterializeResult(
             metadata={
                 "run_days": len(days), "scored": len(reviews), "rows_written": written,
-                "dagster/row_count": written, **{f"scored_{kind}": kinds[kind] for kind in KINDS},
+                "dagster/row_count": written,
             },
             check_results=[tolerance_check(trailing, last)],
         )
@@ -65,20 +63,14 @@ def build_forecast_review(settings: TwinSettings) -> dg.AssetsDefinition:
 
 
 def day_scored(days: list[date], reviews: list[dict]) -> dict[str, dict]:
-    """What each day scored: how many forecasts, and per kind how many and their mean
-    accuracy. Figures, not the reviews themselves: a decade scores ~150,000, and Dagster
-    stores each day's metadata as an event (the rows are in twin_forecast_review)."""
-    by_day: dict[str, list[dict]] = {day.isoformat(): [] for day in days}
+    """What each day scored: how many forecasts, and how many of each kind. Counts only:
+    Dagster stores each day's metadata as an event, and a decade scores ~150,000 forecasts
+    (the reviews and their accuracy are rows of twin_forecast_review)."""
+    per_day: dict[str, dict] = {day.isoformat(): {"scored": 0} for day in days}
     for review in reviews:
-        by_day[review["outcome_on"]].append(review)
-    per_day = {}
-    for day, found in by_day.items():
-        metadata: dict = {"scored": len(found)}
-        for kind, summary in summarize(found).items():
-            metadata[kind] = summary.count
-            if summary.mean_accuracy_pct is not None:
-                metadata[f"{kind}_mean_accuracy_pct"] = float(summary.mean_accuracy_pct)
-        per_day[day] = metadata
+        counts = per_day[review["outcome_on"]]
+        counts["scored"] += 1
+        counts[review["kind"]] = counts.get(review["kind"], 0) + 1
     return per_day
 
 

@@ -3,7 +3,9 @@
 -- its newest row; a rerun appends nothing, a corrected source appends a row and keeps the old.
 CREATE TABLE IF NOT EXISTS twin_forecast_review (
     review_id       bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    person_id       uuid        NOT NULL CONSTRAINT forecast_review_person_is_a_person REFERENCES person (person_id),
+    -- No foreign key: a per-row check costs a decade's backfill seconds, and only the
+    -- pipeline writes here, for the person it resolved (as digital_twin_updates).
+    person_id       uuid        NOT NULL,
     kind            text        NOT NULL CONSTRAINT forecast_review_kind_valid
                                 CHECK (kind IN ('month_end_net', 'budget_run_out', 'weight_28d', 'pantry_threshold')),
     subject         text        NOT NULL DEFAULT '',
