@@ -151,23 +151,30 @@
     card.dataset.points = String(day.budgets.length);
     const top = Math.min(200, Math.max(100, ...day.budgets.map((b) => b.utilization_pct || 0)));
     list.replaceChildren(...day.budgets.map((budget) => {
-      const item = document.createElement("li");
-      const label = document.createElement("span");
-      label.textContent = budget.category_path;
-      const track = document.createElement("div");
-      track.className = "track";
-      const fill = document.createElement("div");
-      fill.className = `fill ${budget.alert_severity || ""}`;
-      fill.style.width = `${Math.min(100, (budget.utilization_pct || 0) / top * 100)}%`;
       const full = document.createElement("div");
       full.className = "full";
       full.style.left = `${100 / top * 100}%`;
-      const text = document.createElement("span");
-      text.textContent = `${budget.utilization_pct}%` + (budget.alert_severity ? ` · ${budget.alert_severity}` : "");
-      track.append(fill, full, text);
-      item.append(label, track);
-      return item;
+      return bar(budget.category_path, Math.min(100, (budget.utilization_pct || 0) / top * 100),
+        `${budget.utilization_pct}%` + (budget.alert_severity ? ` · ${budget.alert_severity}` : ""),
+        `fill ${budget.alert_severity || ""}`, full);
     }));
+  }
+
+  // One row of a bar list: its label, and a track filled to `width` % with `text` on it.
+  function bar(labelText, width, text, fillClass, ...marks) {
+    const item = document.createElement("li");
+    const label = document.createElement("span");
+    label.textContent = labelText;
+    const track = document.createElement("div");
+    track.className = "track";
+    const fill = document.createElement("div");
+    fill.className = fillClass;
+    fill.style.width = `${width}%`;
+    const caption = document.createElement("span");
+    caption.textContent = text;
+    track.append(fill, ...marks, caption);
+    item.append(label, track);
+    return item;
   }
 
   // Each budget's mean run-out error in days: the bar its mean absolute error, the text
@@ -179,20 +186,9 @@
     card.dataset.points = String(rows.length);
     const top = Math.max(1, ...rows.map((r) => r.mean_absolute_error_days));
     $(".bars", card).replaceChildren(...rows.map((row) => {
-      const item = document.createElement("li");
-      const label = document.createElement("span");
-      label.textContent = row.category_path;
-      const track = document.createElement("div");
-      track.className = "track";
-      const fill = document.createElement("div");
-      fill.className = "fill";
-      fill.style.width = `${row.mean_absolute_error_days / top * 100}%`;
-      const text = document.createElement("span");
       const signed = row.mean_error_days > 0 ? `ran out ${row.mean_error_days} d sooner` : `${-row.mean_error_days} d later`;
-      text.textContent = `±${row.mean_absolute_error_days} d · ${signed} · ${row.scored} forecasts`;
-      track.append(fill, text);
-      item.append(label, track);
-      return item;
+      return bar(row.category_path, row.mean_absolute_error_days / top * 100,
+        `±${row.mean_absolute_error_days} d · ${signed} · ${row.scored} forecasts`, "fill");
     }));
   }
 
