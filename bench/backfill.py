@@ -11,6 +11,7 @@
 (e) the full ten-year backfill, and with empty bodies    (f) stock Dagster doing nothing
 (g) per-day metadata against none                       (h) the sources' reads alone, ten years
     (the physical floor of the twin's own work: read_section for 3,650 days, no Dagster, no writes)
+(i) scoring the forecasts of (e): the forecast_review step's share of the run (<= 10 %)
 
 Each case runs in a fresh process (its wall time excludes imports; peak memory is the
 process's maximum RSS). The twin cases use this repo's dagster.yaml (pooled connections,
@@ -43,7 +44,8 @@ SEED = 4
 # Inside a case process
 
 
-def _execute(job_fn_name: str, start: date, end: date) -> float:
+def _execute(job_fn_name: str, start: date, end: date, steps: dict | None = None) -> float:
+    """The run's wall time; `steps`, when given, gets each step's own seconds."""
     from dagster import DagsterInstance, execute_job, reconstructable
 
     import graphs
@@ -57,7 +59,11 @@ def _execute(job_fn_name: str, start: date, end: date) -> float:
         began = time.perf_counter()
         with execute_job(job, instance=instance, tags=tags) as result:
             assert result.success, f"{job_fn_name} {start}..{end} failed"
-        return time.perf_counter() - began
+            run_id = result.run_id
+        seconds = time.perf_counter() - began
+        if steps is not None:
+            steps.update({s.step_key: s.end_time - s.start_time for s in instance.get_run_step_stats(run_id)})
+        return seconds
 
 
 def _one_day_compute(days: int) -> dict:
@@ -109,9 +115,9 @@ def _reads_decade() -> dict:
 
 def _without_day_metadata() -> None:
     """(g)'s baseline: the same twin with its per-day metadata calls made no-ops."""
-    from twin_pipeline.defs import daily_summary, sources, twin_state
+    from twin_pipeline.defs import daily_summary, forecast_review, sources, twin_state
 
-    for module in (daily_summary, sources, twin_state):
+    for module in (daily_summary, forecast_review, sources, twin_state):
         module.add_day_metadata = lambda context, per_day: None
 
 
@@ -133,7 +139,9 @@ def run_case(case: str) -> dict:
         day = date.fromisoformat(case.removeprefix("twin-run-"))
         return {"seconds": _execute("twin_job", day, day), "days": 1}
     if case == "twin-decade":
-        return {"seconds": _execute("twin_job", end - timedelta(days=TEN_YEARS - 1), end), "days": TEN_YEARS}
+        steps: dict[str, float] = {}
+        seconds = _execute("twin_job", end - timedelta(days=TEN_YEARS - 1), end, steps)
+        return {"seconds": seconds, "days": TEN_YEARS, "steps": steps}
     if case == "empty-decade":
         return {"seconds": _execute("empty_job_in_process", end - timedelta(days=TEN_YEARS - 1), end),
                 "days": TEN_YEARS}
@@ -205,7 +213,7 @@ def _reset_twin_store(url: str) -> None:
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE digital_twin_updates, twin_section_day, twin_daily_summary"))
+        conn.execute(text("TRUNCATE digital_twin_updates, twin_section_day, twin_daily_summary, twin_forecast_review"))
     engine.dispose()
 
 
@@ -304,7 +312,6 @@ def main() -> None:
     prepared = _prepare(home)
     twin_env, stock_env = _case_env(home, prepared, False), _case_env(home, prepared, True)
     store = prepared["urls"]["y3650_finance"]
-
     def run(case: str, env: dict = twin_env, checkout: Path = ROOT, note: str = "") -> dict:
         if case.startswith("twin"):
             _reset_twin_store(store)
@@ -405,6 +412,9 @@ def _report(results: dict) -> None:
              f"(e)/(e') = {e['seconds'] / e_empty['seconds']:.2f}  {_verdict(e['seconds'] / e_empty['seconds'], 1.25)}; "
              f"(e) - (e') = {e['seconds'] - e_empty['seconds']:.2f} s"
              + (f", {(e['seconds'] - e_empty['seconds']) / floor['seconds']:.1f}x the floor (h)" if floor else "")),
+            ("(i) of which scoring the forecasts (the forecast_review step)",
+             f"{e['steps'].get('forecast_review', 0.0):.2f} s", "",
+             f"{100 * e['steps'].get('forecast_review', 0.0) / e['seconds']:.1f} % of (e)  target <= 10 %"),
             ("(g) ten years with per-day metadata vs without", f"{e['seconds']:.2f} s", "",
              f"without {e_none['seconds']:.2f} s: {e['seconds'] / e_none['seconds']:.2f}  target <= 1.15"),
         ]

@@ -2,6 +2,7 @@
 
 from dagster import (
     AssetCheckResult,
+    AssetCheckSpec,
     AssetSelection,
     BackfillPolicy,
     Definitions,
@@ -13,6 +14,7 @@ from dagster import (
 )
 
 from twin_pipeline.definitions import defs as twin_defs
+from twin_pipeline.defs.forecast_review import CHECK as REVIEW_CHECK
 from twin_pipeline.defs.partitions import daily_partitions as partitions_of
 from twin_pipeline.defs.sources import check_specs
 from twin_pipeline.settings import current_settings
@@ -52,12 +54,18 @@ def empty_twin_state() -> MaterializeResult:
     return MaterializeResult()
 
 
-@asset(name="daily_summary", deps=[empty_twin_state], group_name="outputs", **_common)
+@asset(name="forecast_review", deps=[empty_twin_state], group_name="twin",
+       check_specs=[AssetCheckSpec(REVIEW_CHECK, asset="forecast_review")], **_common)
+def empty_forecast_review() -> MaterializeResult:
+    return MaterializeResult(check_results=[AssetCheckResult(check_name=REVIEW_CHECK, passed=True)])
+
+
+@asset(name="daily_summary", deps=[empty_twin_state, empty_forecast_review], group_name="outputs", **_common)
 def empty_daily_summary() -> MaterializeResult:
     return MaterializeResult()
 
 
-_empty_assets = [empty_finance, empty_training, empty_pantry, empty_twin_state, empty_daily_summary]
+_empty_assets = [empty_finance, empty_training, empty_pantry, empty_twin_state, empty_forecast_review, empty_daily_summary]
 _empty_in_process = Definitions(
     assets=_empty_assets,
     jobs=[define_asset_job("empty_job", AssetSelection.all(), partitions_def=daily_partitions)],

@@ -6,6 +6,7 @@
     twin.state("2026-03-01")                 # {"finance": {...}, "health": {...}, "pantry": {...}}
     twin.history(limit=20, entity_type="finance")
     twin.frame("health", "2025-01-01")      # a pandas DataFrame, one row a day
+    twin.frame("forecast_review")            # each forecast as scored, by the day it was made
 
 It only reads what the pipeline persisted; it never recomputes anything.
 """
@@ -23,6 +24,9 @@ from sqlalchemy import Engine
 from twin_pipeline import store
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings, current_settings
+
+# frame()'s name for the forecasts' reviews (twin_forecast_review), beside the entities.
+REVIEWS = "forecast_review"
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -136,9 +140,13 @@ class TwinReader:
         missing value (an unavailable day) are float64 too, as pandas does."""
         import pandas as pd
 
-        if entity_type not in (entities := store.day_entities()):
-            raise ValueError(f"no entity {entity_type!r}: the twin's day states are {', '.join(entities)}")
         first, last = (None if day is None else date.fromisoformat(str(day)) for day in (start, end))
+        if entity_type == REVIEWS:
+            return self._reviews_frame(first, last)
+        if entity_type not in (entities := store.day_entities()):
+            raise ValueError(
+                f"no entity {entity_type!r}: the twin's day states are {', '.join(entities)} (and {REVIEWS})"
+            )
         with self.engine.connect() as conn:
             rows = store.states_between(conn, self.person_id, entity_type, first, last)
         index = pd.DatetimeIndex([as_of for as_of, _ in rows], name="as_of", dtype="datetime64[ns]")
@@ -147,6 +155,22 @@ class TwinReader:
         documents = pd.json_normalize([{k: v for k, v in document.items() if k != "as_of"} for _, document in rows])
         documents.index = index
         return documents
+
+    def _reviews_frame(self, first: date | None, last: date | None) -> pd.DataFrame:
+        """The current review of each forecast made from first to last, indexed by `made_on`
+        (datetime64; several rows a day), figures as float64 (NaN where null)."""
+        import pandas as pd
+
+        with self.engine.connect() as conn:
+            rows = store.reviews_between(conn, self.person_id, made_from=first, made_to=last)
+        columns = ["kind", "subject", "outcome_on", "predicted", "actual", "error", "accuracy_pct",
+                   "accuracy_reason", "created_at"]
+        frame = pd.DataFrame([{c: row[c] for c in columns} for row in rows], columns=columns)
+        frame.index = pd.DatetimeIndex([row["made_on"] for row in rows], name="made_on", dtype="datetime64[ns]")
+        frame["outcome_on"] = pd.to_datetime(frame["outcome_on"])
+        for column in ("predicted", "actual", "error", "accuracy_pct"):
+            frame[column] = pd.to_numeric(frame[column].map(lambda v: None if v is None else float(v)))
+        return frame
 
     def export(self, entity_type: str, out: Path, file_format: FileFormat,
                start: date | str | None = None, end: date | str | None = None) -> int:
@@ -164,7 +188,8 @@ class TwinReader:
             frame[name] = frame[name].map(
                 lambda value: json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value)
         table = frame.reset_index()
-        table["as_of"] = table["as_of"].dt.date if file_format == "parquet" else table["as_of"].dt.strftime("%Y-%m-%d")
+        day = table.columns[0]  # as_of, or made_on of the reviews
+        table[day] = table[day].dt.date if file_format == "parquet" else table[day].dt.strftime("%Y-%m-%d")
         if file_format == "csv":
             table.to_csv(out, index=False)
         else:

@@ -178,6 +178,8 @@ def test_the_writer_appends_and_keeps_the_twins_tables_and_nothing_more(person, 
     owner.dispose()
     assert granted == {
         "digital_twin_updates": "INSERT SELECT",
+        "twin_forecast_review": "INSERT SELECT",
+        "twin_forecast_review_current": "SELECT",
         "twin_schema_migrations": "SELECT",
         **dict.fromkeys(
             ("person", "home", "goal", "twin_section_day", "twin_daily_summary", "twin_source_coverage"),

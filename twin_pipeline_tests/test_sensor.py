@@ -10,6 +10,7 @@ from dagster import DagsterInstance, build_sensor_context
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from twin_pipeline.core.forecast_review import review_reach
 from twin_pipeline.defs.sensors import build_source_change_sensor
 from twin_pipeline.migrations import migrate
 from twin_pipeline.defs.resources import PostgresDatabase
@@ -130,7 +131,8 @@ def test_a_past_update_restates_that_day_to_the_end_of_its_month_and_the_forecas
     # Month-to-date to month end; the 30-day spending windows 59 days on, and "last month's
     # income" through the end of the next month: here that reaches today.
     reach = max(changed + timedelta(days=59), (changed.replace(day=28) + timedelta(days=35)).replace(day=1) - timedelta(days=1))
-    assert ranges(result) == [(changed.isoformat(), min(reach, today).isoformat())]
+    # And the outcome days those states can change (forecast_review): 42 days on, or month end.
+    assert ranges(result) == [(changed.isoformat(), min(review_reach(min(reach, today)), today).isoformat())]
     replay = evaluate(twin, cursor=cursor)  # the same change, evaluated again
     assert [r.run_key for r in replay.run_requests] == [r.run_key for r in result.run_requests]
     settle(twin, result)
@@ -154,9 +156,10 @@ def test_a_corrected_weight_restates_the_days_of_its_28_day_trend(twin, days):
     corrected = start + timedelta(days=10)  # measured every second day
     write(twin.training_url, "UPDATE measurements SET bodyweight_kg = 79 WHERE measurement_date = :d", {"d": corrected})
     result = evaluate(twin, cursor=cursor)
-    # The latest measurement until the second after it (3 days), inside the 28-day weight trend;
+    # The latest measurement until the second after it (3 days), inside the 28-day weight
+    # trend; and the outcome days the restated states can change (42 days on, or month end);
     # never past today.
-    assert ranges(result) == [(corrected.isoformat(), min(corrected + timedelta(days=27), today).isoformat())]
+    assert ranges(result) == [(corrected.isoformat(), min(review_reach(corrected + timedelta(days=27)), today).isoformat())]
     settle(twin, result)
 
 

@@ -6,7 +6,8 @@
 --   psql -d autonomous_finance -f sql/roles/twin_writer.sql
 --   psql -d postgres -c "\password twin_writer"
 --
--- digital_twin_updates is append-only for this role: SELECT and INSERT, no UPDATE or DELETE.
+-- digital_twin_updates and twin_forecast_review are append-only for this role: SELECT and
+-- INSERT, no UPDATE or DELETE.
 -- twin_schema_migrations is read only: the pipeline checks that nothing is pending.
 
 SELECT 'CREATE ROLE twin_writer LOGIN'
@@ -15,12 +16,15 @@ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'twin_writer') \gexec
 GRANT CONNECT ON DATABASE :"DBNAME" TO twin_writer;
 GRANT USAGE ON SCHEMA public TO twin_writer;
 GRANT SELECT, INSERT ON digital_twin_updates TO twin_writer;
+-- twin_forecast_review is append-only like the states.
+GRANT SELECT, INSERT ON twin_forecast_review TO twin_writer;
+GRANT SELECT ON twin_forecast_review_current TO twin_writer;
 GRANT SELECT ON twin_schema_migrations TO twin_writer;
 GRANT SELECT, INSERT, UPDATE
     ON person, home, goal, twin_section_day, twin_daily_summary, twin_source_coverage
     TO twin_writer;
 GRANT SELECT, INSERT, DELETE ON twin_source_fingerprint TO twin_writer;
 -- Exactly that, also where an earlier version of this file granted more.
-REVOKE UPDATE, DELETE, TRUNCATE ON digital_twin_updates FROM twin_writer;
+REVOKE UPDATE, DELETE, TRUNCATE ON digital_twin_updates, twin_forecast_review FROM twin_writer;
 REVOKE DELETE ON twin_section_day, twin_daily_summary, twin_source_coverage FROM twin_writer;
 REVOKE UPDATE ON twin_source_fingerprint FROM twin_writer;

@@ -141,10 +141,12 @@ def render_summary(
     weekly_workout_target: int = 3,
     home: Mapping | None = None,
     forecasts: bool = False,
+    review: str | None = None,
 ) -> str:
     """The status text for one day from its entity documents (finance, health, pantry),
-    the forecasts' line when asked for and there is one, and the home's line when the home
-    as it is now belongs to that day (today)."""
+    the forecasts' line when asked for and there is one, last month's forecast review on
+    the 1st (core/forecast_review.py review_line), and the home's line when the home as it
+    is now belongs to that day (today)."""
     lines = [
         f"{HEADER} · {as_of}",
         health_line(states.get("health"), weekly_workout_target),
@@ -153,6 +155,8 @@ def render_summary(
     ]
     if forecasts and (line := forecast_line(states)) is not None:
         lines.append(line)
+    if review is not None:
+        lines.append(review)
     if home is not None:
         lines.append(home_line(home))
     degraded = [

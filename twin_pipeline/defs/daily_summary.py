@@ -1,8 +1,11 @@
 """daily_summary: the status text of each day, rendered from its newest states."""
 
 
+from datetime import date, timedelta
+
 import dagster as dg
 
+from twin_pipeline.core.forecast_review import READ_BACK_DAYS, review_line
 from twin_pipeline.core.summary import render_summary
 from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, partition_days
 from twin_pipeline.defs.resources import TwinConfig, TwinStore
@@ -15,7 +18,7 @@ STATES_PER_READ = 92
 
 def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
     @dg.asset(
-        deps=["twin_state"],
+        deps=["twin_state", "forecast_review"],
         kinds={"postgres", "python"},
         description=(
             "The short daily status text sent to Telegram and written into Obsidian daily notes: "
@@ -34,6 +37,7 @@ def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
             # The home is only ever known as it is now: it belongs in today's text alone.
             today = twin_config.today()
             home_now = twin_store.home(person_id) if today in days else None
+            reviews = monthly_reviews(twin_store, person_id, days)
             summaries, changed = [], 0
             # A block of days at a time: a decade's states are 54 MiB of JSON, several times
             # that as Python objects, and only the texts are needed afterwards.
@@ -50,6 +54,7 @@ def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
                         weekly_workout_target=twin_config.weekly_workout_target,
                         home=home_now if day == today else None,
                         forecasts=True,
+                        review=reviews.get(day),
                     )
                     rendered.append((as_of, summary_text, [s.id for s in day_states.values()]))
                 del states  # freed before the next block is read
@@ -70,6 +75,27 @@ def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata=counts)
 
     return daily_summary
+
+
+def monthly_reviews(twin_store: TwinStore, person_id: str, days: list[date]) -> dict[date, str]:
+    """The review line of each 1st among the days: the forecasts scored in the month before
+    (one read for the whole range)."""
+    firsts = [day for day in days if day.day == 1]
+    if not firsts:
+        return {}
+    first_month = (firsts[0] - timedelta(days=1)).replace(day=1)
+    rows = twin_store.reviews_between(person_id, made_from=first_month - timedelta(days=READ_BACK_DAYS),
+                                      outcome_from=first_month, outcome_to=firsts[-1] - timedelta(days=1))
+    by_month: dict[date, list] = {}
+    for row in rows:
+        by_month.setdefault(row["outcome_on"].replace(day=1), []).append(row)
+    lines = {}
+    for first in firsts:
+        month = (first - timedelta(days=1)).replace(day=1)
+        line = review_line(month, by_month.get(month, ()))
+        if line is not None:
+            lines[first] = line
+    return lines
 
 
 @dg.definitions

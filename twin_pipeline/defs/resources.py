@@ -62,6 +62,21 @@ class TwinStore(PostgresDatabase):
         with self.engine().begin() as conn:
             return store.write_day_states(conn, person_id, days, fallbacks)
 
+    def review_states(self, person_id: str, first: date, last: date) -> dict[str, dict[date, dict]]:
+        """The states a forecast review of first..last reads, per entity (set-based)."""
+        with self.engine().begin() as conn:
+            return store.review_states(conn, person_id, first, last)
+
+    def write_reviews(self, person_id: str, reviews: list[dict]) -> int:
+        """Append the reviews that say something new (the states' append-only rules); how many."""
+        with self.engine().begin() as conn:
+            return store.write_reviews(conn, person_id, reviews)
+
+    def reviews_between(self, person_id: str, **ranges) -> list[Mapping]:
+        """The current review of each forecast in the ranges (store.reviews_between's)."""
+        with self.engine().begin() as conn:
+            return store.reviews_between(conn, person_id, **ranges)
+
     def newest_states(self, person_id: str, days: list[date]) -> dict[tuple[str, str], StoredState]:
         with self.engine().begin() as conn:
             return store.newest_states(conn, person_id, days)

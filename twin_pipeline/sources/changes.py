@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline.core.changes import affected_days, changed_buckets
+from twin_pipeline.core.forecast_review import with_outcome_days
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources import SOURCES
@@ -87,6 +88,8 @@ def detect_changes(
             table = spec.watched_table(table_name)
             later = _later(spec, source, table, buckets)
             days = affected_days(table.stale, buckets, today=today, first_day=first_day, later=later)
+            # A restated day can change forecast reviews up to 42 days later (forecast_review).
+            days = with_outcome_days(days, today)
             if days:
                 found.stale[table_name] = days
                 found.triggers[table_name] = {b: now.get(b, "gone") for b in buckets}

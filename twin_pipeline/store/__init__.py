@@ -32,6 +32,7 @@ REQUIRED_TABLES = (
     "twin_source_coverage",
     "goal",
     "home",
+    "twin_forecast_review",
 )
 
 
@@ -282,6 +283,52 @@ def summaries_between(conn: Connection, person_id: str, first: date, last: date)
     return dict(conn.execute(sql("summaries_between"), {"p": person_id, "a": first, "b": last}).all())
 
 
+# --- the forecasts' reviews (core/forecast_review.py) -------------------------------------
+
+def review_states(conn: Connection, person_id: str, first: date, last: date) -> dict[str, dict[date, dict]]:
+    """entity -> day -> what the reviews read of the day's state, for the days first..last
+    (one statement for any range)."""
+    params = {**_filters(person_id), "a": first.isoformat(), "b": last.isoformat()}
+    states: dict[str, dict[date, dict]] = {"finance": {}, "health": {}, "pantry": {}}
+    for entity, as_of, document in conn.execute(sql("review_states"), params):
+        states[entity][date.fromisoformat(as_of)] = document
+    return states
+
+
+def write_reviews(conn: Connection, person_id: str, reviews: list[dict]) -> int:
+    """Append the reviews (Review.to_json()) that differ from their forecast's newest row,
+    under the states' lock, in one statement; returns how many were appended. A review no
+    longer computed (its outcome state went unavailable) keeps its row, like a state."""
+    if not reviews:
+        return 0
+    conn.execute(sql("lock_state_writers"), {"p": person_id})
+    columns = {column: _array_literal([review[column] for review in reviews]) for column in REVIEW_COLUMNS}
+    return conn.execute(sql("append_reviews"), {"p": person_id, **columns}).rowcount
+
+
+REVIEW_COLUMNS = ("kind", "subject", "made_on", "outcome_on", "predicted", "actual", "error", "accuracy_pct",
+                  "accuracy_reason")
+
+
+def _array_literal(values: list[str | None]) -> str:
+    """PostgreSQL's array input for text values ('{"a","b\\"c",NULL}'), every element quoted."""
+    def element(value: str | None) -> str:
+        if value is None:
+            return "NULL"
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return "{" + ",".join(map(element, values)) + "}"
+
+
+def reviews_between(
+    conn: Connection, person_id: str, *, kind: str | None = None, made_from: date | None = None,
+    made_to: date | None = None, outcome_from: date | None = None, outcome_to: date | None = None,
+) -> list[Mapping]:
+    """The current review (newest row) of each forecast in the ranges, by made_on."""
+    params = {"p": person_id, "kind": kind, "a": made_from, "b": made_to, "oa": outcome_from, "ob": outcome_to}
+    return list(conn.execute(sql("reviews_between"), params).mappings())
+
+
 # --- what the twin computed from (for source_change_sensor) -------------------------------
 
 
@@ -373,6 +420,19 @@ def budgets_of_day(conn: Connection, person_id: str, as_of: date) -> list[Mappin
     budget_amount, actual_amount, utilization_pct and alert_severity (None when it is not an
     alert); no row without a state that day, one with category_path None without budgets."""
     return list(conn.execute(sql("dashboard_budgets"), {**_filters(person_id), "d": as_of.isoformat()}).mappings())
+
+
+def month_end_accuracy(conn: Connection, person_id: str, days: DayRange) -> list[tuple]:
+    """(day of month, mean accuracy %, scored) of the month-end projections made in the days."""
+    params = {"p": person_id, "a": days.first, "b": days.last}
+    return [tuple(row) for row in conn.execute(sql("dashboard_month_end_accuracy"), params)]
+
+
+def runout_errors(conn: Connection, person_id: str, days: DayRange) -> list[Mapping]:
+    """Per budget category: subject, mean_error_days, mean_absolute_error_days, scored, of
+    the run-out forecasts made in the days."""
+    params = {"p": person_id, "a": days.first, "b": days.last}
+    return list(conn.execute(sql("dashboard_runout_error"), params).mappings())
 
 
 def _iso_or_none(day: date | None) -> str | None:

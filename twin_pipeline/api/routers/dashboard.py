@@ -18,6 +18,7 @@ from twin_pipeline import store
 from twin_pipeline.api.answers import Envelope, enveloped
 from twin_pipeline.api.context import TwinApi, TwinApiDep
 from twin_pipeline.api.routers import DAY_QUERY, read_route
+from twin_pipeline.core.forecast_review import THRESHOLD_PCT
 from twin_pipeline.reader import NoState
 from twin_pipeline.store import StoreError
 
@@ -160,6 +161,7 @@ def _charts(conn, person: str, days: store.DayRange, selected: date, weekly_targ
         "workouts": _workouts(store.workouts_per_week(conn, person, _week_ends(days.first, days.last)), weekly_target),
         "budgets": _budgets(store.budgets_of_day(conn, person, selected), selected),
         "pantry": _pantry(conn, person, days, gaps["pantry"]),
+        "forecasts": _forecasts(conn, person, days),
         "corrections": {"days": corrected["corrected_days"], "rows": int(corrected["replaced_rows"])},
         "coverage": {entity: {key: row[key] for key in ("days", "stored", "unavailable", "degraded", "first_missing")}
                      for entity, row in covered.items()},
@@ -248,6 +250,28 @@ def _pantry(conn, person: str, days: store.DayRange, gap: str | None) -> dict:
     as_of, low, expiring, expired = (list(column) for column in zip(*rows)) if rows else ([], [], [], [])
     return {"days": as_of, "low_stock": low, "expiring_soon": expiring, "expired": expired,
             "every": "week" if weekly else "day", "missing": gap}
+
+
+def _forecasts(conn, person: str, days: store.DayRange) -> dict:
+    """How good the forecasts made in the range were: the month-end projection's mean
+    accuracy by the day of the month it was made, and each budget's run-out error in days.
+    None scored is a `note` on the chart, not a gap of the store: the newest forecasts
+    always wait for their outcome."""
+    accuracy = store.month_end_accuracy(conn, person, days)
+    runouts = [{"category_path": row["subject"], "mean_error_days": float(row["mean_error_days"]),
+                "mean_absolute_error_days": float(row["mean_absolute_error_days"]), "scored": row["scored"]}
+               for row in store.runout_errors(conn, person, days)]
+    note = None
+    if not accuracy and not runouts:
+        note = f"no forecast made between {days.first} and {days.last} has been scored yet (forecast_review)"
+    return {
+        "day_of_month": [dom for dom, _, _ in accuracy],
+        "month_end_accuracy_pct": [None if mean is None else float(mean) for _, mean, _ in accuracy],
+        "month_end_scored": [scored for _, _, scored in accuracy],
+        "threshold_pct": THRESHOLD_PCT["month_end_net"],
+        "runouts": runouts,
+        "note": note,
+    }
 
 
 def _iso(day: date | None) -> str | None:

@@ -110,6 +110,17 @@
         { label: "expired", stroke: "#c53030", points: { show: false } }],
     }, pantry.missing, present(pantry.low_stock) + present(pantry.expiring_soon) + present(pantry.expired));
 
+    const forecasts = data.forecasts || { day_of_month: [], month_end_accuracy_pct: [], runouts: [], threshold_pct: 80 };
+    chart("forecasts", [forecasts.day_of_month, forecasts.month_end_accuracy_pct, forecasts.day_of_month.map(() => forecasts.threshold_pct)], {
+      scales: { x: { time: false } },
+      series: [{ label: "day of month" },
+        { label: "mean accuracy %", stroke: COLORS[0], width: 2, points: { show: true, size: 4, fill: COLORS[0] },
+          value: (u, v) => v == null ? "—" : `${v.toFixed(1)} %` },
+        { label: `good at ${forecasts.threshold_pct} %`, stroke: "#c53030", dash: [6, 4], points: { show: false } }],
+      axes: [{ label: "day of the month the projection was made" }, { values: (u, ticks) => ticks.map((v) => `${v} %`), size: 50 }],
+    }, forecasts.note, present(forecasts.month_end_accuracy_pct));
+    runouts(forecasts);
+
     document.body.dataset.drawn = "true";
     window.twinDashboardDrawnAt = performance.now();
   }
@@ -140,22 +151,44 @@
     card.dataset.points = String(day.budgets.length);
     const top = Math.min(200, Math.max(100, ...day.budgets.map((b) => b.utilization_pct || 0)));
     list.replaceChildren(...day.budgets.map((budget) => {
-      const item = document.createElement("li");
-      const label = document.createElement("span");
-      label.textContent = budget.category_path;
-      const track = document.createElement("div");
-      track.className = "track";
-      const fill = document.createElement("div");
-      fill.className = `fill ${budget.alert_severity || ""}`;
-      fill.style.width = `${Math.min(100, (budget.utilization_pct || 0) / top * 100)}%`;
       const full = document.createElement("div");
       full.className = "full";
       full.style.left = `${100 / top * 100}%`;
-      const text = document.createElement("span");
-      text.textContent = `${budget.utilization_pct}%` + (budget.alert_severity ? ` · ${budget.alert_severity}` : "");
-      track.append(fill, full, text);
-      item.append(label, track);
-      return item;
+      return bar(budget.category_path, Math.min(100, (budget.utilization_pct || 0) / top * 100),
+        `${budget.utilization_pct}%` + (budget.alert_severity ? ` · ${budget.alert_severity}` : ""),
+        `fill ${budget.alert_severity || ""}`, full);
+    }));
+  }
+
+  // One row of a bar list: its label, and a track filled to `width` % with `text` on it.
+  function bar(labelText, width, text, fillClass, ...marks) {
+    const item = document.createElement("li");
+    const label = document.createElement("span");
+    label.textContent = labelText;
+    const track = document.createElement("div");
+    track.className = "track";
+    const fill = document.createElement("div");
+    fill.className = fillClass;
+    fill.style.width = `${width}%`;
+    const caption = document.createElement("span");
+    caption.textContent = text;
+    track.append(fill, ...marks, caption);
+    item.append(label, track);
+    return item;
+  }
+
+  // Each budget's mean run-out error in days: the bar its mean absolute error, the text
+  // the signed mean (negative: it ran out later than predicted, or not at all).
+  function runouts(forecasts) {
+    const card = $('[data-chart="runouts"]');
+    const rows = forecasts.runouts || [];
+    $(".note", card).textContent = rows.length ? "" : (forecasts.note || "no budget run-out forecast scored in the range");
+    card.dataset.points = String(rows.length);
+    const top = Math.max(1, ...rows.map((r) => r.mean_absolute_error_days));
+    $(".bars", card).replaceChildren(...rows.map((row) => {
+      const signed = row.mean_error_days > 0 ? `ran out ${row.mean_error_days} d sooner` : `${-row.mean_error_days} d later`;
+      return bar(row.category_path, row.mean_absolute_error_days / top * 100,
+        `±${row.mean_absolute_error_days} d · ${signed} · ${row.scored} forecasts`, "fill");
     }));
   }
 

@@ -22,6 +22,8 @@ up to D, and a value that cannot be computed is null beside a short `<key>_reaso
     reached it; else at the month-to-date pace (actual / day_of_month a day) it reaches the
     amount on day n = ceil(amount * day_of_month / actual): `runs_out` on that day when
     n <= days_in_month, otherwise `lasts` (runs_out_on null; also when nothing is spent yet).
+    A `Fixed` budget (budget_type; rent) is a lump sum paid once, never spent at a pace:
+    `paid` when actual >= amount, else `due` (runs_out_on null for both).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from twin_pipeline.core.finance.section import Budget, DailyFlow, days_in_month
+from twin_pipeline.core.finance.section import FIXED, Budget, DailyFlow, days_in_month
 from twin_pipeline.core.forecasting import Implausible, ceil_div, with_reason
 from twin_pipeline.core.sections import ZERO, iso, money, numeric_div, round2
 
@@ -60,7 +62,7 @@ class BudgetRunout:
     category_path: str | None
     budget_amount: Decimal
     actual_amount: Decimal
-    status: Literal["over", "runs_out", "lasts"]
+    status: Literal["over", "runs_out", "lasts", "paid", "due"]
     runs_out_on: date | None
     reason: str | None = None
 
@@ -82,6 +84,12 @@ def budget_runout(day: date, budget: Budget, actual: Decimal, reached_on: date |
     def runout(status: str, on: date | None, reason: str | None = None) -> BudgetRunout:
         return BudgetRunout(budget.budget_id, budget.category_path, budget.amount, actual, status, on, reason)
 
+    if budget.budget_type == FIXED:
+        # A lump sum (rent) reaching its amount is the bill paid, not an overspend, and a
+        # part of it paid early says nothing about a pace.
+        if actual >= budget.amount:
+            return runout("paid", None, f"fixed budget paid in full on {iso(reached_on)}")
+        return runout("due", None, "fixed budget not paid in full yet (paid once, not at a pace)")
     if actual >= budget.amount:
         return runout("over", reached_on)
     if actual <= 0:

@@ -15,6 +15,9 @@ from decimal import Decimal
 
 from twin_pipeline.core.sections import ZERO, iso, money, numeric_div, round2
 
+# budget_type of a lump sum paid once a month (rent): paid, not spent at a pace.
+FIXED = "Fixed"
+
 RECOMMENDED_ACTIONS = {
     "CRITICAL": "Budget exceeded: stop spending in this category for the rest of the month",
     "HIGH": "Alert threshold reached: keep spending under the daily limit remaining",
@@ -45,6 +48,7 @@ class Budget:
     amount: Decimal
     alert_threshold: int | None
     priority: str | None
+    budget_type: str | None = None  # Fixed | Variable | Flexible (CONTRACT.md); None reads as Variable
 
 
 @dataclass(frozen=True, slots=True)

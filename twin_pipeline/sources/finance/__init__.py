@@ -81,7 +81,7 @@ SPEC = SourceSpec(
         ContractObject(
             "table", "budgets",
             ("budget_id", "budget_year", "budget_month", "type", "category_id", "budget_amount",
-             "alert_threshold", "priority", "is_active"), True,
+             "alert_threshold", "priority", "is_active", "budget_type"), True,
         ),
         ContractObject("table", "accounts"),
         ContractObject("table", "merchants"),

@@ -7,7 +7,8 @@ SELECT b.budget_id,
        c.category_name || ' > ' || c.subcategory_name AS category_path,
        b.budget_amount,
        b.alert_threshold,
-       b.priority
+       b.priority,
+       b.budget_type
 FROM budgets b
 JOIN categories c ON c.category_id = b.category_id
 WHERE b.is_active

@@ -1,0 +1,96 @@
+"""forecast_review: each day, score every forecast whose outcome that day made known."""
+
+from datetime import date, timedelta
+
+import dagster as dg
+
+from twin_pipeline.core.forecast_review import READ_BACK_DAYS, THRESHOLD_PCT, review_forecasts, summarize
+from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, partition_days
+from twin_pipeline.defs.resources import TwinConfig, TwinStore
+from twin_pipeline.settings import TwinSettings, current_settings
+
+TOLERANCE_WINDOW_DAYS = 365
+CHECK = "forecasts_within_tolerance"
+
+
+def build_forecast_review(settings: TwinSettings) -> dg.AssetsDefinition:
+    @dg.asset(
+        deps=["twin_state"],
+        kinds={"postgres", "python"},
+        description=(
+            "The twin grading its own forecasts: partition E scores every forecast (month-end net, "
+            "budget run-out, 28-day weight, pantry threshold day) whose outcome became known on E, "
+            "from the states dated up to E only, into twin_forecast_review (append-only: a rerun "
+            "writes nothing, a correction adds a row)."
+        ),
+        check_specs=[dg.AssetCheckSpec(
+            CHECK, asset="forecast_review",
+            description=(
+                "Over the 12 months ending the run's last day, each kind's mean accuracy reaches the "
+                "person's threshold (finance 80 %, health 85 %)."
+            ),
+        )],
+        **daily_asset_options(settings, "twin"),
+    )
+    def forecast_review(
+        context: dg.AssetExecutionContext, twin_store: TwinStore, twin_config: TwinConfig
+    ) -> dg.MaterializeResult:
+        days = partition_days(context)
+        first, last = days[0], days[-1]
+        with cyclic_gc_paused():
+            person_id = twin_store.person(twin_config.person_id)
+            states = twin_store.review_states(person_id, first - timedelta(days=READ_BACK_DAYS), last)
+            reviews = [r.to_json() for r in review_forecasts(days, states["finance"], states["health"], states["pantry"])]
+            written = twin_store.write_reviews(person_id, reviews)
+            trailing = twin_store.reviews_between(
+                person_id,
+                made_from=last - timedelta(days=TOLERANCE_WINDOW_DAYS + READ_BACK_DAYS),
+                outcome_from=last - timedelta(days=TOLERANCE_WINDOW_DAYS - 1), outcome_to=last,
+            )
+
+        add_day_metadata(context, day_scored(days, reviews))
+        context.log.info(f"{len(days)} day(s): {len(reviews)} forecast(s) scored, {written} row(s) appended")
+        return dg.MaterializeResult(
+            metadata={
+                "run_days": len(days), "scored": len(reviews), "rows_written": written,
+                "dagster/row_count": written,
+            },
+            check_results=[tolerance_check(trailing, last)],
+        )
+
+    return forecast_review
+
+
+def day_scored(days: list[date], reviews: list[dict]) -> dict[str, dict]:
+    """What each day scored: how many forecasts, and how many of each kind. Counts only:
+    Dagster stores each day's metadata as an event, and a decade scores ~150,000 forecasts
+    (the reviews and their accuracy are rows of twin_forecast_review)."""
+    per_day: dict[str, dict] = {day.isoformat(): {"scored": 0} for day in days}
+    for review in reviews:
+        counts = per_day[review["outcome_on"]]
+        counts["scored"] += 1
+        counts[review["kind"]] = counts.get(review["kind"], 0) + 1
+    return per_day
+
+
+def tolerance_check(rows: list, last: date) -> dg.AssetCheckResult:
+    """WARN when a kind's mean accuracy over the trailing 12 months is below its threshold."""
+    summaries = summarize(rows)
+    below = [k for k, s in summaries.items() if s.mean_accuracy_pct is not None and s.mean_accuracy_pct < s.threshold_pct]
+    metadata = {"window": f"{(last - timedelta(days=TOLERANCE_WINDOW_DAYS - 1)).isoformat()}..{last.isoformat()}",
+                "below_threshold": ", ".join(below) or "none"}
+    for kind, summary in summaries.items():
+        if summary.mean_accuracy_pct is not None:
+            metadata[f"{kind}_mean_accuracy_pct"] = float(summary.mean_accuracy_pct)
+        metadata[f"{kind}_threshold_pct"] = THRESHOLD_PCT[kind]
+        metadata[f"{kind}_count"] = summary.count
+    return dg.AssetCheckResult(
+        # Nothing scored yet (a first day, a fresh store) is nothing below the bar.
+        asset_key="forecast_review", check_name=CHECK, passed=not below,
+        severity=dg.AssetCheckSeverity.WARN, metadata=metadata if summaries else {**metadata, "scored": 0},
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[build_forecast_review(current_settings())])

@@ -1,0 +1,156 @@
+"""forecast_review in a real store on demo data: scored on the outcome day and never before,
+the figures the rules give from the stored states, append-only (a rerun writes nothing, a
+correction adds rows and keeps the old), per-day metadata and the tolerance check."""
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from dagster import AssetKey, DagsterInstance
+from sqlalchemy import text
+
+from twin_pipeline.demo import load_demo_data
+from twin_pipeline.migrations import migrate
+from twin_pipeline.reader import TwinReader
+from twin_pipeline_tests.conftest import execute, materialize_days, states_of
+
+FEB_END = date(2026, 2, 28)
+
+
+def review_rows(sources, **where) -> list[dict]:
+    clause = " AND ".join(f"{column} = :{column}" for column in where) or "true"
+    with sources.twin.connect() as conn:
+        return [dict(row) for row in conn.execute(text(
+            f"SELECT * FROM twin_forecast_review WHERE {clause} ORDER BY made_on, kind, subject, created_at"
+        ), where).mappings()]
+
+
+@pytest.fixture(scope="module")
+def demo(sources):
+    migrate(sources.pantry, "pantry_history")
+    load_demo_data(sources.finance, sources.training, sources.pantry, days=150, seed=7, end=date(2026, 3, 31))
+    return sources
+
+
+def test_a_run_that_stops_on_the_20th_scores_none_of_the_months_month_end_forecasts(demo):
+    materialize_days(demo, date(2026, 1, 1), date(2026, 2, 20))
+    rows = review_rows(demo)
+    assert rows, "January's month end, weights and pantry days are known by 20 Feb"
+    assert max(row["outcome_on"] for row in rows) <= date(2026, 2, 20)
+    assert not [row for row in rows if row["kind"] == "month_end_net" and row["made_on"] >= date(2026, 2, 1)]
+    january = [row for row in rows if row["kind"] == "month_end_net"]
+    assert {row["outcome_on"] for row in january} == {date(2026, 1, 31)} and len(january) == 31
+
+
+def test_month_end_forecasts_scored_on_the_last_day_from_the_stored_states(demo):
+    instance = DagsterInstance.ephemeral()
+    materialize_days(demo, date(2026, 2, 21), date(2026, 3, 10), instance=instance)
+    states = states_of(demo, [date(2026, 2, 1) + timedelta(days=n) for n in range(28)])
+    rows = review_rows(demo, kind="month_end_net", outcome_on=FEB_END)
+    assert [row["made_on"] for row in rows] == [date(2026, 2, 1) + timedelta(days=n) for n in range(28)]
+    actual = Decimal(str(states[("finance", "2026-02-28")]["mtd_net"]))
+    for row in rows:
+        predicted = Decimal(str(states[("finance", row["made_on"].isoformat())]["forecast"]["month_end_net_projected"]))
+        error = predicted - actual
+        assert (row["subject"], row["predicted"], row["actual"], row["error"]) == ("PLN", predicted, actual, error)
+        assert row["accuracy_pct"] == (100 - 100 * abs(error) / abs(actual)).quantize(Decimal("0.01"))
+    # The day's metadata says what it scored.
+    scored = instance.get_latest_materialization_event(AssetKey("forecast_review"))
+    assert scored is not None
+    events = instance.fetch_materializations(AssetKey("forecast_review"), limit=100).records
+    by_day = {e.asset_materialization.partition: e.asset_materialization.metadata for e in events}
+    assert by_day["2026-02-28"]["month_end_net"].value == 28
+    assert by_day["2026-02-28"]["scored"].value == len(review_rows(demo, outcome_on=FEB_END))
+    assert by_day["2026-02-27"].get("month_end_net") is None
+
+
+def test_a_rerun_writes_nothing_and_a_correction_adds_rows_and_keeps_the_old(demo):
+    before = review_rows(demo)
+    result = materialize_days(demo, date(2026, 2, 21), date(2026, 3, 10))
+    assert review_rows(demo) == before
+    checks = result.get_asset_check_evaluations()
+    assert [c.check_name for c in checks if c.asset_key == AssetKey("forecast_review")] == ["forecasts_within_tolerance"]
+
+    # 100 PLN spent late on the 28th: every February month-end forecast's actual is 100 lower.
+    execute(demo.finance, "INSERT INTO transactions (transaction_id, transaction_date, type, amount, currency, "
+            "merchant_source, category_id) VALUES ('LATE-1', '2026-02-28', 'Expense', 100, 'PLN', 'test', NULL)")
+    materialize_days(demo, FEB_END)
+    month_end = review_rows(demo, kind="month_end_net", outcome_on=FEB_END)
+    assert len(month_end) == 2 * 28
+    for made_on in {row["made_on"] for row in month_end}:
+        old, new = [row for row in month_end if row["made_on"] == made_on]
+        assert new["actual"] == old["actual"] - 100 and new["created_at"] > old["created_at"]
+    # Nothing else on that day changed (the budgets' days did not: the category is none).
+    assert len(review_rows(demo)) == len(before) + 28
+
+    frame = TwinReader(engine=demo.twin).frame("forecast_review", "2026-02-01", "2026-02-28")
+    february = frame[frame["kind"] == "month_end_net"]
+    assert len(february) == 28 and (february["actual"] == float(month_end[-1]["actual"])).all()
+
+
+def test_the_api_answers_rows_and_a_summary_get_and_post_with_the_key(demo):
+    from fastapi.testclient import TestClient
+
+    from twin_pipeline.api import create_app
+
+    token = "a-long-random-token"
+    client = TestClient(create_app(TwinReader(demo.finance_url), token=token, recheck_seconds=0))
+    key = {"X-API-KEY": token}
+    params = {"kind": "month_end_net", "start": "2026-02-01", "end": "2026-02-28"}
+    assert client.get("/forecasts/review", params=params).status_code == 401
+    body = client.get("/forecasts/review", params=params, headers=key).json()
+    assert client.post("/forecasts/review", params=params, headers=key).json() == body
+    rows = body["rows"]
+    assert len(rows) == 28 and {row["outcome_on"] for row in rows} == {"2026-02-28"}
+    accuracies = [Decimal(str(row["accuracy_pct"])) for row in rows]
+    summary = body["summary"]["month_end_net"]
+    assert summary["count"] == 28 and summary["threshold_pct"] == 80
+    assert Decimal(str(summary["mean_accuracy_pct"])) == (sum(accuracies) / 28).quantize(Decimal("0.01"))
+    assert summary["within_threshold"] == sum(1 for a in accuracies if a >= 80)
+    assert body["report"].startswith("Forecasts made from 2026-02-01 to 2026-02-28: 28 scored")
+    # Every kind by default, over the whole history.
+    assert set(client.get("/forecasts/review", headers=key).json()["summary"]) >= {"month_end_net", "budget_run_out"}
+    for bad in ({"kind": "lottery"}, {"start": "2026-02-30"}, {"start": "2026-03-01", "end": "2026-02-01"}):
+        answer = client.get("/forecasts/review", params=bad, headers=key)
+        assert answer.status_code == 422 and answer.json()["report"].startswith("❌ Error:")
+
+
+def test_the_dashboard_shows_month_end_accuracy_by_day_of_month_and_the_runout_errors(demo):
+    from fastapi.testclient import TestClient
+
+    from twin_pipeline.api import create_app
+
+    client = TestClient(create_app(TwinReader(demo.finance_url), recheck_seconds=0))
+    forecasts = client.get("/dashboard/data", params={"range": "all", "date": "2026-03-10"}).json()["data"]["forecasts"]
+    current = {}
+    for row in review_rows(demo):
+        current[(row["kind"], row["subject"], row["made_on"])] = row  # oldest first: the newest stays
+    month_end = [r for r in current.values() if r["kind"] == "month_end_net"]
+    by_day: dict[int, list[Decimal]] = {}
+    for row in month_end:
+        by_day.setdefault(row["made_on"].day, []).append(row["accuracy_pct"])
+    assert forecasts["day_of_month"] == sorted(by_day)
+    assert forecasts["month_end_accuracy_pct"] == [
+        float((sum(by_day[d]) / len(by_day[d])).quantize(Decimal("0.01"), ROUND_HALF_UP)) for d in sorted(by_day)]
+    assert forecasts["threshold_pct"] == 80
+    runouts = {r["category_path"]: r for r in forecasts["runouts"]}
+    errors = [r["error"] for r in current.values() if r["kind"] == "budget_run_out" and r["subject"] in runouts]
+    assert sum(r["scored"] for r in runouts.values()) == len(errors) > 0
+    assert [r["mean_absolute_error_days"] for r in forecasts["runouts"]] == sorted(
+        (r["mean_absolute_error_days"] for r in forecasts["runouts"]), reverse=True)
+
+
+def test_reviews_keep_any_subject_and_compare_by_value(demo):
+    from twin_pipeline.store import resolve_person, write_reviews
+
+    odd = {"kind": "pantry_threshold", "subject": 'Rice, "white" \\ {1}', "made_on": "2021-01-01",
+           "outcome_on": "2021-01-09", "predicted": "10", "actual": "8", "error": "2", "accuracy_pct": "75.00",
+           "accuracy_reason": None}
+    with demo.twin.begin() as conn:
+        person = resolve_person(conn, None)
+        assert write_reviews(conn, person, [odd]) == 1
+        # The same figures spelled otherwise (75 against 75.00) are the same review.
+        assert write_reviews(conn, person, [{**odd, "accuracy_pct": "75"}]) == 0
+        assert write_reviews(conn, person, [{**odd, "actual": "9", "error": "1", "accuracy_pct": "88.89"}]) == 1
+    (first, second) = review_rows(demo, made_on=date(2021, 1, 1))
+    assert (first["subject"], first["actual"], second["actual"]) == (odd["subject"], 8, 9)
