@@ -13,7 +13,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -119,6 +121,18 @@ def create_sources(server: EmbeddedPostgres, prefix: str, twin_home: Path) -> So
         finance_url=urls["finance"], training_url=urls["training"], pantry_url=urls["pantry"],
         twin_home=str(twin_home), **engines,
     )
+
+
+def sources_at_clock(server: EmbeddedPostgres, clock: Clock, tmp_path_factory, prefix: str,
+                     fill: Callable[[Sources, date], None]) -> Iterator[Sources]:
+    """Fresh sources of their own for one clock of a date-sensitive module, filled by
+    `fill(sources, today)` while that clock is frozen (a module fixture yields from it)."""
+    name = f"{prefix}_{clock.name.replace('-', '_')}"
+    sources = create_sources(server, name, tmp_path_factory.mktemp(name))
+    with clock.frozen():
+        fill(sources, clock.today)
+    yield sources
+    sources.dispose()
 
 
 @pytest.fixture(scope="module")

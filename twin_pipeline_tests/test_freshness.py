@@ -14,7 +14,7 @@ from twin_pipeline.api.freshness import LiveToday, merge_live_and_stored
 from twin_pipeline.api.history_lag import HistoryWatch
 from twin_pipeline.reader import DayState, TwinReader
 from twin_pipeline_tests.conftest import (
-    count_state_rows, create_sources, execute, materialize_days, settings_for_tests, today,
+    count_state_rows, execute, materialize_days, settings_for_tests, sources_at_clock, today,
 )
 
 TODAY = today()
@@ -60,12 +60,7 @@ def store(sources):
 @pytest.fixture(scope="module")
 def store_at_clock(pg_server, clock, tmp_path_factory):
     """As `store`, at each clock of conftest (databases of their own per clock)."""
-    name = f"freshness_{clock.name.replace('-', '_')}"
-    sources = create_sources(pg_server, name, tmp_path_factory.mktemp(name))
-    with clock.frozen():
-        fill(sources, clock.today)
-    yield sources
-    sources.dispose()
+    yield from sources_at_clock(pg_server, clock, tmp_path_factory, "freshness", fill)
 
 
 def fill(sources, today: date):

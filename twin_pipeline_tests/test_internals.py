@@ -89,3 +89,22 @@ def test_without_the_registry_nothing_is_forgotten_and_a_warning_says_so(tmp_pat
     with caplog.at_level(logging.WARNING, logger=pgserver_internals.__name__):
         assert not pgserver_internals.forget_server(tmp_path / "pgdata", _Handle())
     assert "start it again from a new process" in caplog.text
+
+
+def test_the_run_launcher_asks_the_code_server_and_says_why_it_could_not(monkeypatch):
+    from dagster import DagsterRun
+
+    from twin_pipeline.internals import run_launcher
+
+    launcher = run_launcher.TwinRunLauncher()
+    assert launcher.supports_check_run_worker_health
+    in_process = launcher.check_run_worker_health(DagsterRun(job_name="twin_daily_job", run_id="a"))
+    assert (in_process.status.value, in_process.msg) == ("RUNNING", "not launched through a code server")
+    # A code server that is not there (a closed port): asked again next round, never failed for it.
+    gone = DagsterRun(job_name="twin_daily_job", run_id="b",
+                      tags={run_launcher.GRPC_INFO_TAG: '{"host": "127.0.0.1", "port": 1}'})
+    unanswered = launcher.check_run_worker_health(gone)
+    assert unanswered.status.value == "RUNNING" and unanswered.msg.startswith("code server 127.0.0.1:1 did not answer")
+    # Dagster's internals moved: the stock launcher, which checks no worker.
+    monkeypatch.setattr(run_launcher, "WORKER_CHECK", False)
+    assert not launcher.supports_check_run_worker_health

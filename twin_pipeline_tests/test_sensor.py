@@ -14,7 +14,7 @@ from twin_pipeline.core.forecast_review import review_reach
 from twin_pipeline.defs.sensors import build_source_change_sensor
 from twin_pipeline.migrations import migrate
 from twin_pipeline.defs.resources import PostgresDatabase
-from twin_pipeline_tests.conftest import create_sources, materialize_days, settings_for_tests
+from twin_pipeline_tests.conftest import materialize_days, settings_for_tests, sources_at_clock
 
 source_change_sensor = build_source_change_sensor(settings_for_tests())
 
@@ -39,12 +39,7 @@ def write(url: str, sql: str, params: dict | None = None, *, pause: bool = True)
 def twin(pg_server, clock, tmp_path_factory):
     """Sources written from the first of last month to the clock's today, and the twin of
     those days; databases of their own per clock."""
-    name = f"sensor_{clock.name.replace('-', '_')}"
-    sources = create_sources(pg_server, name, tmp_path_factory.mktemp(name))
-    with clock.frozen():
-        fill(sources, clock.today)
-    yield sources
-    sources.dispose()
+    yield from sources_at_clock(pg_server, clock, tmp_path_factory, "sensor", fill)
 
 
 @pytest.fixture

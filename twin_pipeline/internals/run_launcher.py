@@ -6,19 +6,34 @@ STARTED run alone however long its worker has been dead. The code server itself 
 run whose worker process exits while it keeps running, but not the runs it was running
 when it was itself killed or restarted. Here the daemon asks the code server that launched
 the run (its address is in the run's tags) whether the run is still executing there.
+
+Private use: the health-check types (`dagster._core.launcher.base`), the run's gRPC address
+tag, Dagster's gRPC client and its cancel-probe request, and its serdes. Fallback, should
+any of them move: the stock launcher (no worker check; a run whose code server died is then
+failed by run monitoring's start timeout or by hand), and a warning saying so.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 
-from dagster import DagsterRun
-from dagster._core.launcher import DefaultRunLauncher
-from dagster._core.launcher.base import CheckRunHealthResult, WorkerStatus
-from dagster._core.storage.tags import GRPC_INFO_TAG
-from dagster._grpc.client import DagsterGrpcClient
-from dagster._grpc.types import CanCancelExecutionRequest, CanCancelExecutionResult
-from dagster._serdes import deserialize_value
+from dagster import DagsterRun, DefaultRunLauncher
+
+try:
+    from dagster._core.launcher.base import CheckRunHealthResult, WorkerStatus
+    from dagster._core.storage.tags import GRPC_INFO_TAG
+    from dagster._grpc.client import DagsterGrpcClient
+    from dagster._grpc.types import CanCancelExecutionRequest, CanCancelExecutionResult
+    from dagster._serdes import deserialize_value
+
+    WORKER_CHECK = True
+except ImportError:  # Dagster's internals moved: the stock launcher, said once
+    WORKER_CHECK = False
+    logging.getLogger(__name__).warning(
+        "Dagster's run-launcher internals changed: runs whose code server died are not noticed "
+        "by run monitoring until its start timeout (twin_pipeline/internals/run_launcher.py)"
+    )
 
 
 class TwinRunLauncher(DefaultRunLauncher):
@@ -26,9 +41,11 @@ class TwinRunLauncher(DefaultRunLauncher):
 
     @property
     def supports_check_run_worker_health(self) -> bool:
-        return True
+        return WORKER_CHECK
 
-    def check_run_worker_health(self, run: DagsterRun) -> CheckRunHealthResult:
+    def check_run_worker_health(self, run: DagsterRun):
+        if not WORKER_CHECK:
+            return super().check_run_worker_health(run)
         info = run.tags.get(GRPC_INFO_TAG)
         if info is None:
             # Not started through a code server (executed in a `twin` process): see serve/ghosts.py.
