@@ -17,7 +17,7 @@ from twin_pipeline.defs.entities import ENTITY_ASSETS
 from twin_pipeline.reader import TwinReader
 from twin_pipeline.paths import EXAMPLES
 from twin_pipeline_tests.conftest import create_sources, execute, materialize_days, today
-from twin_pipeline_tests.test_goals_vault import build_vault, vault_listing
+from twin_pipeline_tests.pure.test_goals_vault import build_vault, vault_listing
 
 TODAY = today()
 
