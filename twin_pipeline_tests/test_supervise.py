@@ -105,7 +105,8 @@ def test_sigterm_to_twin_up_stops_the_webserver_the_daemon_and_the_code_server(p
         stop_and_check(parent, signal.SIGTERM, port, within=10)
     finally:
         # On a failure, nothing of the tree may outlive the test.
-        for process in [psutil.Process(parent.pid), *locals().get("tree", [])]:
+        parent.kill()  # a no-op once it has exited
+        for process in locals().get("tree", []):
             try:
                 process.kill()
             except psutil.NoSuchProcess:
