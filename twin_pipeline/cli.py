@@ -249,7 +249,7 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
 
     probes = {
         f"{role}_database": create_engine(urls.source(role), connect_args={"connect_timeout": 2})
-        for role in SOURCES
+        for role in SOURCES if role in urls.sources
     }
     # Today fresh from the sources (read-only sessions); the history's lag from the store and
     # the daemon's heartbeat in Dagster's storage (read only).
@@ -351,12 +351,14 @@ def cmd_demo_data(settings: TwinSettings, args: argparse.Namespace) -> int:
         return 2
     urls = resolve_urls(settings)
     engines = [create_engine(urls.source(k)) for k in ("finance", "training", "pantry")]
+    health = create_engine(urls.source("biometrics")) if "biometrics" in urls.sources else None
     try:
         counts = load_demo_data(
-            *engines, days=args.days, seed=args.seed, end=args.end or _today(settings), replace=args.replace
+            *engines, days=args.days, seed=args.seed, end=args.end or _today(settings), replace=args.replace,
+            health=health,
         )
     finally:
-        for engine in engines:
+        for engine in [*engines, *([health] if health else [])]:
             engine.dispose()
     _say(f"demo data: {counts}")
     return 0
@@ -378,12 +380,14 @@ def cmd_up(settings: TwinSettings, args: argparse.Namespace) -> int:
     today = _today(settings)
     if settings.embedded_sources:
         engines = [create_engine(urls.source(k)) for k in ("finance", "training", "pantry")]
+        # The embedded health database is ours too; a configured one (HEALTH_DATABASE_URL) is not.
+        health = create_engine(urls.source("biometrics")) if settings.source_url("biometrics") is None else None
         try:
-            if sources_are_empty(*engines):
+            if sources_are_empty(*engines, health):
                 _say(f"filling the embedded sources with {args.demo_days} days of demo data (seed {args.seed})")
-                load_demo_data(*engines, days=args.demo_days, seed=args.seed, end=today)
+                load_demo_data(*engines, days=args.demo_days, seed=args.seed, end=today, health=health)
         finally:
-            for e in engines:
+            for e in [*engines, *([health] if health else [])]:
                 e.dispose()
     start = max(today - timedelta(days=args.days - 1), settings.start_date)
     _say(f"materializing {start} .. {today} in one run")

@@ -27,6 +27,7 @@ class Database:
     statement_timeout_ms: int = 120_000
     retries: int = 2
     retry_backoff_s: float = 0.5
+    configured: bool = True  # False: an optional source with no URL on a configured install
 
     @classmethod
     def for_role(cls, settings: TwinSettings, role: str) -> Database:
@@ -39,6 +40,7 @@ class Database:
             connect_timeout_s=settings.connect_timeout_seconds,
             statement_timeout_ms=settings.statement_timeout_ms,
             retries=settings.source_retries,
+            configured=role == "twin" or settings.source_configured(role),
         )
 
     def resolved_url(self) -> str:

@@ -79,6 +79,13 @@ def source_url_variables() -> dict[str, str]:
     return {name: spec.url_variable for name, spec in SOURCES.items()}
 
 
+def optional_sources() -> frozenset[str]:
+    """The sources a configured install may leave out (their spec says optional)."""
+    from twin_pipeline.sources import SOURCES
+
+    return frozenset(name for name, spec in SOURCES.items() if spec.optional)
+
+
 _ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("twin_environment", default=None)
 
 
@@ -163,7 +170,9 @@ class TwinSettings(BaseSettings):
     @field_validator("source_urls", mode="after")
     @classmethod
     def _source_urls(cls, urls: dict[str, str]) -> dict[str, str]:
-        expected = source_url_variables()
+        # The required sources all or none; an optional one (health) on its own either way.
+        optional = optional_sources()
+        expected = {name: variable for name, variable in source_url_variables().items() if name not in optional}
         missing = [variable for name, variable in expected.items() if name not in urls]
         if 0 < len(missing) < len(expected):
             raise ConfigurationError(
@@ -292,8 +301,14 @@ class TwinSettings(BaseSettings):
 
     @property
     def embedded_sources(self) -> bool:
-        """The embedded server provides the sources (so they are ours to create and fill)."""
-        return not self.source_urls
+        """The embedded server provides the sources (so they are ours to create and fill):
+        none of the required sources' URLs is set."""
+        return not set(self.source_urls) - optional_sources()
+
+    def source_configured(self, name: str) -> bool:
+        """A source the twin reads: its URL is set, or the embedded server provides it; an
+        optional source without its URL on a configured install is not read at all."""
+        return name in self.source_urls or self.embedded_sources
 
     @property
     def uses_embedded(self) -> bool:

@@ -27,8 +27,8 @@ from twin_pipeline.core.summary import render_summary
 from twin_pipeline.database import Database
 from twin_pipeline.reader import DayState
 from twin_pipeline.settings import TwinSettings
-from twin_pipeline.sources import SOURCES
-from twin_pipeline.sources.spec import Rules, read_section, unavailable_outcome
+from twin_pipeline.sources import ENTITY_SOURCES, SOURCES, compose_entity
+from twin_pipeline.sources.spec import Rules, not_configured_outcome, read_section, unavailable_outcome
 from twin_pipeline.sqlfiles import sql_text
 
 Freshness = Literal["live", "stored"]
@@ -157,7 +157,8 @@ class LiveToday:
 
     def __init__(self, settings: TwinSettings, *, down_recheck_seconds: float = 10.0):
         self.rules = Rules.from_settings(settings)
-        self.sources = {name: Database.for_role(settings, name) for name in SOURCES}
+        # An optional source left out of a configured install has no server to watch.
+        self.sources = {name: Database.for_role(settings, name) for name in SOURCES if settings.source_configured(name)}
         self._down_recheck = down_recheck_seconds
         self._servers: dict[str, list[str]] | None = None
         self._marks: dict[str, CommitMark] = {}
@@ -203,12 +204,16 @@ class LiveToday:
                   if server in self._down for name in names}
         sections = {}
         for name, spec in SOURCES.items():
-            database = self.sources[name]
-            outcome = (unavailable_outcome(spec, database, [day], self.rules, failed[name]) if name in failed
-                       else read_section(spec, database, [day], self.rules))
-            # As the store gives documents back (JSON), so a comparison sees only real differences.
-            sections[spec.entity_type] = json.loads(json.dumps(outcome.read.documents[0]))
-        return sections
+            database = self.sources.get(name)
+            if database is None:
+                outcome = not_configured_outcome(spec, [day])
+            elif name in failed:
+                outcome = unavailable_outcome(spec, database, [day], self.rules, failed[name])
+            else:
+                outcome = read_section(spec, database, [day], self.rules)
+            sections[name] = outcome.read.documents[0]
+        # As the store gives documents back (JSON), so a comparison sees only real differences.
+        return {entity: json.loads(json.dumps(compose_entity(entity, sections))) for entity in ENTITY_SOURCES}
 
     def view(
         self,

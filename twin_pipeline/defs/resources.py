@@ -26,6 +26,7 @@ class PostgresDatabase(dg.ConfigurableResource):
     statement_timeout_ms: int = Field(default=120_000, description="Cancel a query after this long")
     retries: int = Field(default=2, description="Retries of a failed connection before giving up")
     retry_backoff_s: float = Field(default=0.5, description="First wait between retries (doubles)")
+    configured: bool = Field(default=True, description="False: an optional source whose URL is not set")
 
     def database(self) -> Database:
         return Database(**self.model_dump())

@@ -73,7 +73,7 @@ def materialize_section(
     documents = outcome.read.documents
     try:
         with twin_store.engine().begin() as conn:
-            upsert_sections(conn, spec.entity_type, documents)
+            upsert_sections(conn, spec.entity_type, documents, spec.name)
             record_fingerprints(conn, outcome.read.fingerprints)
     except SQLAlchemyError as exc:
         # Loud, and nothing half-written (one transaction); the next run writes these days,
@@ -140,6 +140,10 @@ def check_results(spec: SourceSpec, outcome: SectionOutcome, config: TwinConfig)
             asset_key=spec.name, check_name=name, passed=passed, severity=severity, metadata=metadata
         )
 
+    if "not_configured" in outcome.quality:
+        # An optional source left out: nothing to check, and nothing wrong.
+        reason = outcome.quality["not_configured"]
+        return [result(name, True, reason=reason) for name in CHECKS]
     failure = outcome.failure
     blocking = [gap.description for gap in outcome.gaps if gap.used]
     reported = [gap.description for gap in outcome.gaps if not gap.used]

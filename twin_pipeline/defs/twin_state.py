@@ -9,13 +9,13 @@ from twin_pipeline.core.sections import Unavailable
 from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, run_days
 from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig
 from twin_pipeline.settings import TwinSettings, current_settings
-from twin_pipeline.sources import ENTITY_SOURCES
+from twin_pipeline.sources import ENTITY_CONTRIBUTORS, ENTITY_SOURCES, SOURCES, compose_entity
 from twin_pipeline.store import StoreError, check_store, load_sections, resolve_person, write_states
 
 
 def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
     @dg.asset(
-        deps=[spec.name for spec in ENTITY_SOURCES.values()],
+        deps=list(SOURCES),
         kinds={"postgres"},
         description=(
             "The digital twin's state of each day: one document per entity and day (finance, "
@@ -41,7 +41,8 @@ def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
             for day in days:
                 for entity, spec in ENTITY_SOURCES.items():
                     key = (entity, day.isoformat())
-                    computed[key] = sections.get(key) or Unavailable(
+                    parts = {s.name: sections.get((s.name, day.isoformat())) for s in ENTITY_CONTRIBUTORS[entity]}
+                    computed[key] = compose_entity(entity, parts) or Unavailable(
                         entity, day, f"the {spec.name} asset has not been materialized for this day"
                     ).to_json()
             plan = write_states(conn, person_id, computed)

@@ -86,6 +86,9 @@ class CheckOutcome:
 Reader = Callable[["SourceSpec", Connection, list[date], Rules], SourceRead]
 Windows = Callable[[list[date], Rules], list[Window]]
 Reconcile = Callable[["SourceSpec", Connection, list[dict], Rules], CheckOutcome]
+# (the entity's document from its first source, this source's section of the day or None
+# when it has none) -> the entity's document with this source's part joined in.
+Join = Callable[[dict, "dict | None"], dict]
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,16 @@ class SourceSpec:
     migrations: Mapping[str, str] = field(default_factory=dict)  # target -> folder under sql/ (fresh installs)
     reconcile: Reconcile | None = None
     reconcile_description: str | None = None
+    # A second source of an entity (biometrics beside training in health) joins its section
+    # into the first source's document; it may be optional: a configured install may leave
+    # its URL out, and then its section says so instead of being read.
+    join: Join | None = None
+    optional: bool = False
+    url_prefix: str | None = None  # the URL variable's prefix when it is not the name (HEALTH_)
 
     @property
     def url_variable(self) -> str:
-        return f"{self.name.upper()}_DATABASE_URL"
+        return f"{(self.url_prefix or self.name).upper()}_DATABASE_URL"
 
     def sql(self, name: str) -> TextClause:
         return load(self.package, name)
@@ -157,7 +166,10 @@ def read_section(
 ) -> SectionOutcome:
     """Read the source for the days (retrying what may pass). A source that cannot be read
     makes each day unavailable with the reason, and forgets those days' fingerprints, so
-    the sensor restates them once it answers again."""
+    the sensor restates them once it answers again. An optional source that is not
+    configured is not read: each day's section says so."""
+    if not database.configured:
+        return not_configured_outcome(spec, days)
 
     def attempt() -> SectionOutcome:
         # One snapshot for the rows and their fingerprints, so a change committed while
@@ -189,3 +201,14 @@ def unavailable_outcome(
     return SectionOutcome(
         SourceRead(documents, 0, forgotten), failure, [ContractGap(failure, True)] if drift else [], {}, []
     )
+
+
+def not_configured_reason(spec: SourceSpec) -> str:
+    return f"{spec.entity_type} database not configured ({spec.url_variable})"
+
+
+def not_configured_outcome(spec: SourceSpec, days: list[date]) -> SectionOutcome:
+    """An optional source left out of a configured install: nothing read, nothing failed."""
+    reason = not_configured_reason(spec)
+    documents = [{**Unavailable(spec.entity_type, day, reason).to_json(), "not_configured": True} for day in days]
+    return SectionOutcome(SourceRead(documents, 0, []), None, [], {"not_configured": reason}, [])

@@ -169,17 +169,20 @@ def upsert_home(conn: Connection, person_id: str, snapshot) -> None:
 # --- day sections and states --------------------------------------------------------------
 
 
-def upsert_sections(conn: Connection, entity_type: str, documents: Iterable[dict]) -> int:
-    """Store each day's section (one statement for any number of days)."""
+def upsert_sections(conn: Connection, entity_type: str, documents: Iterable[dict], source: str | None = None) -> int:
+    """Store each day's section of one source (one statement for any number of days); the
+    source defaults to the entity's name (finance, pantry), as before sources shared one."""
     documents = list(documents)
     if documents:
-        conn.execute(sql("upsert_sections"), {"e": entity_type, "docs": json.dumps(documents, ensure_ascii=False)})
+        conn.execute(sql("upsert_sections"), {
+            "e": entity_type, "source": source or entity_type, "docs": json.dumps(documents, ensure_ascii=False)})
     return len(documents)
 
 
 def load_sections(conn: Connection, days: list[date]) -> dict[tuple[str, str], dict]:
+    """(source, as_of) -> the section that source computed for the day."""
     rows = conn.execute(sql("sections_of_days"), {"days": [d.isoformat() for d in days]})
-    return {(entity, as_of): section for entity, as_of, section in rows}
+    return {(source, as_of): section for source, as_of, section in rows}
 
 
 @dataclass(frozen=True)

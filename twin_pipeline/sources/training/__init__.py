@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 
 from functools import partial
 
+from twin_pipeline.core.biometrics import weight_readings
 from twin_pipeline.core.changes import measurement_reach, with_reach, workout_reach
 from twin_pipeline.core.forecasts import forecast_problems, forecast_reach, health_lookback_start, health_trends
 from twin_pipeline.core.health import Measurement, WorkoutDay, health_sections
@@ -31,9 +32,12 @@ def read(spec: SourceSpec, conn: Connection, days: list[date], rules: Rules) -> 
     measurements = [Measurement(*row) for row in conn.execute(spec.sql("measurements"), bounds)]
     sections = health_sections(days, workouts, measurements)
     trends = health_trends(days, workouts, measurements, rules.weekly_workout_target)
+    ordered = sorted(measurements, key=lambda m: m.measurement_date)
     first_measurement = min((m.measurement_date for m in measurements), default=None)
     return SourceRead(
-        [{**sections[day].to_json(), "trends": trends[day].to_json()} for day in days],
+        # weight_readings: what core/biometrics.compose_health merges with the scale's readings.
+        [{**sections[day].to_json(), "trends": trends[day].to_json(), "weight_readings": weight_readings(day, ordered)}
+         for day in days],
         len(workouts) + len(measurements),
         spec.fingerprints(conn, windows(days, rules, first_measurement), rules.timezone),
         forecast_problems(trends.values()),

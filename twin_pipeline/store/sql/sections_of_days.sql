@@ -1,2 +1,2 @@
-SELECT entity_type, as_of::text, section FROM twin_section_day
+SELECT source, as_of::text, section FROM twin_section_day
 WHERE as_of = ANY(CAST(:days AS date[]))
