@@ -200,3 +200,19 @@ def test_contract_check_names_a_missing_documented_column(twin, pg_server):
                            Rules.from_settings(settings_for_tests()))
     assert "column biometrics.hrv_ms" in outcome.failure
     assert outcome.read.documents[0]["status"] == "unavailable"
+
+
+def test_status_line_briefing_and_top_level_readings():
+    from twin_pipeline.api.answers import old_names
+    from twin_pipeline.core.briefing import health_lines
+    from twin_pipeline.core.summary import health_line
+
+    section = {"as_of": "2026-04-10", "status": "ok", "error": None, "workouts_last_7_days": 2,
+               "last_workout_date": "2026-04-09", "days_since_last_workout": 1, "body_composition": None,
+               "biometrics": {"days_old": 1, "readiness_score": 87, "sleep_score": None, "hrv_ms": 45.5}}
+    assert health_line(section, 3) == "💪 Health: 2/3 workouts this week · readiness 87 · HRV 45.5 ms"
+    assert health_lines(section, 3)[-2:] == ["- Readiness: 87%", "- HRV: 45.5ms"]
+    top = old_names("health", section)
+    assert (top["readiness_score"], top["sleep_score"], top["hrv_ms"]) == (87, None, 45.5)
+    stale = {**section, "biometrics": {**section["biometrics"], "days_old": 2}}
+    assert health_line(stale, 3) == "💪 Health: 2/3 workouts this week"  # older than a day: not in the status

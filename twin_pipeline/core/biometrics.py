@@ -200,3 +200,34 @@ def compose_health(training: dict, scale: dict | None) -> dict:
     document["status"] = "degraded" if missing else "ok"
     document["error"] = "; ".join(missing) or None
     return document
+
+
+def _shown(value: int | float) -> str:
+    return f"{value:g}"
+
+
+def status_readings(section: Mapping) -> str:
+    """The status line's readings (` · readiness 87 · sleep 81 · HRV 45 ms`), only when the
+    newest row is at most a day old; each reading left out when unknown."""
+    b = section.get("biometrics") or {}
+    if b.get("days_old") is None or b["days_old"] > 1:
+        return ""
+    parts = [f"{label} {_shown(b[key])}{unit}" for key, label, unit in
+             (("readiness_score", "readiness", ""), ("sleep_score", "sleep", ""), ("hrv_ms", "HRV", " ms"))
+             if b.get(key) is not None]
+    return "".join(f" · {part}" for part in parts)
+
+
+def briefing_lines(section: Mapping) -> list[str]:
+    """The morning briefing's HEALTH lines as the person's own workflow writes them
+    (`- Readiness: 87%`, `- Sleep score: 81`, `- HRV: 45ms`), each left out when unknown."""
+    b = section.get("biometrics") or {}
+    formats = (("readiness_score", "- Readiness: {}%"), ("sleep_score", "- Sleep score: {}"), ("hrv_ms", "- HRV: {}ms"))
+    return [text.format(_shown(b[key])) for key, text in formats if b.get(key) is not None]
+
+
+def top_level_readings(document: Mapping) -> dict:
+    """readiness_score, sleep_score and hrv_ms at the health object's top level, where the
+    person's clients (the schedule negotiator, /all) read them."""
+    b = document.get("biometrics") or {}
+    return {key: b.get(key) for key in ("readiness_score", "sleep_score", "hrv_ms")}
