@@ -106,6 +106,8 @@ def writer_resources(person: Person) -> dict:
     return {
         **{f"{name}_db": PostgresDatabase(role=name, url=env[f"{name.upper()}_DATABASE_URL"], twin_home=home)
            for name in DATABASES},
+        # No HEALTH_DATABASE_URL in this install: the optional source is left out.
+        "biometrics_db": PostgresDatabase(role="biometrics", twin_home=home, configured=False),
         "twin_store": TwinStore(url=env["TWIN_DATABASE_URL"], twin_home=home),
         "twin_config": TwinConfig.from_settings(settings_for_tests()),
     }
