@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from twin_pipeline.api.answers import Envelope, enveloped
-from twin_pipeline.api.context import TwinApi
+from twin_pipeline.api.context import TwinApiDep
 from twin_pipeline.api.routers import read_route
 from twin_pipeline.core.forecast_review import LABELS, summarize
 from twin_pipeline.store import reviews_between
@@ -76,26 +76,25 @@ def review_answer(rows: list, kind: str | None, start: date | None, end: date | 
     )
 
 
-def router(api: TwinApi) -> APIRouter:
-    routes = APIRouter(tags=["forecasts"])
+router = APIRouter(tags=["forecasts"])
 
-    @read_route(routes, "/forecasts/review", ReviewAnswer, summary="How good the forecasts were",
-                description="The current review of each forecast made from `start` to `end` (either open), "
-                "of one `kind` or all, and per kind: count, mean accuracy, mean absolute error and the share "
-                "at or above the person's threshold.")
-    async def forecast_review(
-        kind: ReviewKind | None = None,
-        start: date | None = Query(None, description="YYYY-MM-DD: the first made_on"),
-        end: date | None = Query(None, description="YYYY-MM-DD: the last made_on"),
-    ) -> Response:
-        if start is not None and end is not None and start > end:
-            raise HTTPException(422, f"start {start} is after end {end}")
 
-        def compute() -> dict:
-            with api.reader.engine.connect() as conn:
-                rows = reviews_between(conn, api.reader.person_id, kind=kind, made_from=start, made_to=end)
-            return review_answer(rows, kind, start, end)
+@read_route(router, "/forecasts/review", ReviewAnswer, summary="How good the forecasts were",
+            description="The current review of each forecast made from `start` to `end` (either open), "
+            "of one `kind` or all, and per kind: count, mean accuracy, mean absolute error and the share "
+            "at or above the person's threshold.")
+async def forecast_review(
+    api: TwinApiDep,
+    kind: ReviewKind | None = None,
+    start: date | None = Query(None, description="YYYY-MM-DD: the first made_on"),
+    end: date | None = Query(None, description="YYYY-MM-DD: the last made_on"),
+) -> Response:
+    if start is not None and end is not None and start > end:
+        raise HTTPException(422, f"start {start} is after end {end}")
 
-        return api.answer(("forecast_review", kind, start, end), compute)
+    def compute() -> dict:
+        with api.reader.engine.connect() as conn:
+            rows = reviews_between(conn, api.reader.person_id, kind=kind, made_from=start, made_to=end)
+        return review_answer(rows, kind, start, end)
 
-    return routes
+    return api.answer(("forecast_review", kind, start, end), compute)
