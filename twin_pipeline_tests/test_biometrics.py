@@ -200,7 +200,11 @@ def test_contract_check_names_a_missing_documented_column(twin, pg_server):
     engine.dispose()
     outcome = read_section(SOURCES["biometrics"], Database(role="biometrics", url=url, twin_home=twin.twin_home, retries=0),
                            [D], settings_for_tests())
-    assert "column biometrics.hrv_ms" in outcome.failure
+    # The missing documented column, where, and the owner's fix (as every source words it);
+    # the undocumented heart_rate is no gap.
+    assert "lacks column biometrics.hrv_ms, named in" in outcome.failure
+    assert outcome.failure.endswith("restore it or point HEALTH_DATABASE_URL at the right database")
+    assert "heart_rate" not in outcome.failure
     assert outcome.read.documents[0]["status"] == "unavailable"
 
 
@@ -218,3 +222,40 @@ def test_status_line_briefing_and_top_level_readings():
     assert (top["readiness_score"], top["sleep_score"], top["hrv_ms"]) == (87, None, 45.5)
     stale = {**section, "biometrics": {**section["biometrics"], "days_old": 2}}
     assert health_line(stale, 3) == "💪 Health: 2/3 workouts this week"  # older than a day: not in the status
+
+
+def test_the_api_answers_health_history_and_probes_the_health_database(twin, health):
+    from fastapi.testclient import TestClient
+    from sqlalchemy import create_engine
+
+    from twin_pipeline.api.app import create_app
+    from twin_pipeline.reader import TwinReader
+
+    up = create_engine(twin.health_url)
+    down = create_engine("postgresql+psycopg2://twin@127.0.0.1:1/autonomous_health", connect_args={"connect_timeout": 1})
+    try:
+        client = TestClient(create_app(TwinReader(twin.finance_url), probes={"biometrics_database": up}))
+        # 04-09's health: the readings of 04-08's row (a day old), at the top level beside the document's own.
+        posted = client.post("/health/history", json={"target_date": day(9).isoformat()})
+        assert posted.status_code == 200, posted.text
+        body = posted.json()
+        assert (body["readiness_score"], body["sleep_score"], body["hrv_ms"]) == (70, 80, 60)
+        assert body["data"]["biometrics"]["days_old"] == 1
+        assert client.get("/health/history", params={"target_date": day(9).isoformat()}).json() == body
+
+        answers = client.get("/health/domain/biometrics")
+        assert answers.status_code == 200 and answers.json()["status"] == "ok"
+        broken = TestClient(create_app(TwinReader(twin.finance_url), probes={"biometrics_database": down}))
+        refused = broken.get("/health/domain/biometrics")
+        assert refused.status_code == 503 and refused.json()["status"] == "down"
+        assert refused.json()["report"].startswith("❌ Error: biometrics database unreachable at 127.0.0.1:1")
+        # An install without HEALTH_DATABASE_URL: nothing wrong, nothing to probe (a required source
+        # the app does not probe stays 503).
+        left_out = TestClient(create_app(TwinReader(twin.finance_url), probes={}))
+        skipped = left_out.get("/health/domain/biometrics")
+        assert skipped.status_code == 200 and skipped.json()["status"] == "not_configured"
+        assert "HEALTH_DATABASE_URL" in skipped.json()["report"]
+        assert left_out.get("/health/domain/training").status_code == 503
+    finally:
+        up.dispose()
+        down.dispose()

@@ -166,5 +166,5 @@ class ReadyAnswer(Envelope):
 class DomainAnswer(Envelope):
     domain: str
     database: str
-    status: Literal["ok", "down"]
+    status: Literal["ok", "down", "not_configured"]
     detail: str | None = Field(None, description="Why it does not answer (503).")
