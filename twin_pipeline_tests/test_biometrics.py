@@ -259,3 +259,21 @@ def test_the_api_answers_health_history_and_probes_the_health_database(twin, hea
     finally:
         up.dispose()
         down.dispose()
+
+
+def test_the_frame_and_the_export_carry_the_biometrics_columns(twin, health, tmp_path):
+    import pandas as pd
+
+    from twin_pipeline.reader import TwinReader
+
+    reader = TwinReader(twin.finance_url)
+    frame = reader.frame("health", day(9), day(9))
+    row = frame.loc[pd.Timestamp(day(9))]
+    assert (row["biometrics.readiness_score"], row["biometrics.sleep_score"], row["biometrics.hrv_ms"]) == (70, 80, 60)
+    assert row["biometrics.days_old"] == 1
+    assert row["body_composition.source"] == "measurements"
+    out = tmp_path / "health.csv"
+    assert reader.export("health", out, "csv", day(9), day(9)) == 1
+    exported = pd.read_csv(out)
+    assert {"biometrics.readiness_score", "biometrics.hrv_baseline_7d", "body_composition.source"} <= set(exported.columns)
+    assert exported.loc[0, "biometrics.hrv_ms"] == 60
