@@ -277,3 +277,23 @@ def test_the_frame_and_the_export_carry_the_biometrics_columns(twin, health, tmp
     exported = pd.read_csv(out)
     assert {"biometrics.readiness_score", "biometrics.hrv_baseline_7d", "body_composition.source"} <= set(exported.columns)
     assert exported.loc[0, "biometrics.hrv_ms"] == 60
+
+
+def test_the_dashboard_plots_readiness_sleep_and_hrv_at_their_own_dates(twin, health):
+    from fastapi.testclient import TestClient
+
+    from twin_pipeline.api.app import create_app
+    from twin_pipeline.reader import TwinReader
+
+    client = TestClient(create_app(TwinReader(twin.finance_url), recheck_seconds=0))
+    got = client.get("/dashboard/data", params={"range": "all", "date": D.isoformat()})
+    assert got.status_code == 200, got.text
+    chart = got.json()["data"]["readiness"]
+    points = dict(zip(chart["days"], zip(chart["readiness_score"], chart["sleep_score"], chart["hrv_ms"])))
+    # One point per reading's date, inside the stored days (04-02's state repeats 04-01's row,
+    # dated before them: no point); 0 is unknown, a gap.
+    assert points[day(3).isoformat()] == (None, 75, None)
+    assert points[day(5).isoformat()] == (90, None, 50)
+    assert points[day(8).isoformat()] == (70, 80, 60)
+    assert not {day(n).isoformat() for n in (1, 2, 4, 7)} & set(points)
+    assert chart["note"] is None

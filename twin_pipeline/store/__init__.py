@@ -424,6 +424,11 @@ def body_measurements(conn: Connection, person_id: str, days: DayRange) -> list[
     return [tuple(row) for row in conn.execute(sql("dashboard_weight"), days.params(person_id))]
 
 
+def readiness_readings(conn: Connection, person_id: str, days: DayRange) -> list[tuple]:
+    """(measured_on, readiness_score, sleep_score, hrv_ms) of each watch reading the days' states report."""
+    return [tuple(row) for row in conn.execute(sql("dashboard_readiness"), days.params(person_id))]
+
+
 def workouts_per_week(conn: Connection, person_id: str, week_ends: list[date]) -> list[tuple[str, int | None]]:
     """(last day, workouts in the 7 days ending then) of each week; None without a state."""
     params = {**_filters(person_id), "week_ends": [d.isoformat() for d in week_ends]}
