@@ -213,7 +213,7 @@ def _reset_twin_store(url: str) -> None:
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE digital_twin_updates, twin_section_day, twin_daily_summary, twin_forecast_review"))
+        conn.execute(text("TRUNCATE digital_twin_updates, twin_section_day, twin_source_section_day, twin_daily_summary, twin_forecast_review"))
     engine.dispose()
 
 

@@ -59,8 +59,10 @@ def _demo_engines(settings: TwinSettings) -> dict[str, Engine]:
     """An engine on each source database the demo fills, by source name."""
     from twin_pipeline.demo import DEMO_SOURCES
 
+    # An optional source left out of a configured install (no HEALTH_DATABASE_URL) gets none.
     return {
-        name: Database.for_role(settings, name, read_only=False).engine() for name in SOURCES if name in DEMO_SOURCES
+        name: Database.for_role(settings, name, read_only=False).engine()
+        for name in SOURCES if name in DEMO_SOURCES and settings.source_configured(name)
     }
 
 
@@ -235,7 +237,8 @@ def cmd_up(settings: TwinSettings, args: argparse.Namespace) -> int:
         engine.dispose()
     today = settings.today()
     if settings.embedded_sources:
-        engines = _demo_engines(settings)
+        # The embedded databases are ours to fill; a configured one (HEALTH_DATABASE_URL) is the person's.
+        engines = {name: engine for name, engine in _demo_engines(settings).items() if settings.source_url(name) is None}
         try:
             if sources_are_empty(**engines):
                 _say(f"filling the embedded sources with {args.demo_days} days of demo data (seed {args.seed})")

@@ -39,6 +39,7 @@ class Database(BaseModel):
     statement_timeout_ms: int = Field(default=120_000, description="Cancel a query after this long")
     retries: int = Field(default=2, description="Retries of a failed connection before giving up")
     retry_backoff_s: float = Field(default=0.5, description="First wait between retries (doubles)")
+    configured: bool = Field(default=True, description="False: an optional source whose URL is not set")
 
     @classmethod
     def for_role(cls, settings: TwinSettings, role: str, **overrides) -> Database:
@@ -53,6 +54,7 @@ class Database(BaseModel):
             connect_timeout_s=settings.connect_timeout_seconds,
             statement_timeout_ms=settings.statement_timeout_ms,
             retries=settings.source_retries,
+            configured=role in urls or settings.source_configured(role),
         )
         return cls(**{**values, **overrides})
 

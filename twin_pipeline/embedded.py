@@ -167,7 +167,8 @@ def resolve_urls(settings: TwinSettings) -> DatabaseUrls:
     """Configured URLs, with the embedded server filling in whatever is not configured."""
     embedded = bootstrap(settings.twin_home) if settings.uses_embedded else None
     return DatabaseUrls(
-        sources={name: settings.source_url(name) or embedded.source(name) for name in SOURCES},
+        sources={name: settings.source_url(name) or embedded.source(name)
+                 for name in SOURCES if settings.source_configured(name)},
         twin=settings.twin_url or embedded.twin,
         dagster=settings.dagster_url or embedded.dagster,
     )

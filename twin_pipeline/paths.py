@@ -3,6 +3,9 @@ them), and the names of the sources: the folders under sources/, read without im
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import dataclass
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -25,3 +28,29 @@ def source_names() -> tuple[str, ...]:
         if entry.is_dir() and (entry / "__init__.py").is_file()
     }
     return (*[name for name in CONTRACT_SOURCES if name in found], *sorted(found - set(CONTRACT_SOURCES)))
+
+
+@dataclass(frozen=True)
+class SourceDeclaration:
+    """What the settings need of a source before any source is imported."""
+
+    url_variable: str  # the variable holding its URL
+    optional: bool  # a configured install may leave its URL out (its keys then say so)
+
+
+@cache
+def source_declaration(name: str) -> SourceDeclaration:
+    """A source folder's `source.toml`, when it has one: `url_variable` (default
+    `<NAME>_DATABASE_URL`) and `optional` (default false)."""
+    path = PACKAGE / "sources" / name / "source.toml"
+    declared = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    unknown = set(declared) - {"url_variable", "optional"}
+    if unknown:
+        raise ValueError(
+            f"twin_pipeline/sources/{name}/source.toml: unknown key(s) {', '.join(sorted(unknown))}; "
+            "it may set url_variable and optional only"
+        )
+    return SourceDeclaration(
+        url_variable=declared.get("url_variable", f"{name.upper()}_DATABASE_URL"),
+        optional=bool(declared.get("optional", False)),
+    )

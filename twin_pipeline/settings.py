@@ -21,7 +21,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from twin_pipeline.internals.pydantic import MappingEnvSettingsSource
-from twin_pipeline.paths import EXAMPLES, source_names
+from twin_pipeline.paths import EXAMPLES, source_declaration, source_names
 from twin_pipeline.urls import ConfigurationError, normalise_url
 
 # The moment it is now, for `today`: the system clock, replaced only by the tests
@@ -36,13 +36,19 @@ def today_in(timezone: str) -> date:
 
 
 def source_url_variable(source: str) -> str:
-    """The variable holding a source database's URL: `<NAME>_DATABASE_URL`."""
-    return f"{source.upper()}_DATABASE_URL"
+    """The variable holding a source database's URL: `<NAME>_DATABASE_URL`, or what the
+    source's source.toml names (biometrics: HEALTH_DATABASE_URL)."""
+    return source_declaration(source).url_variable
 
 
 def source_url_variables() -> dict[str, str]:
     """source name -> the variable holding its URL."""
     return {name: source_url_variable(name) for name in source_names()}
+
+
+def optional_sources() -> frozenset[str]:
+    """The sources a configured install may leave out (their source.toml says optional)."""
+    return frozenset(name for name in source_names() if source_declaration(name).optional)
 
 
 _ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("twin_environment", default=None)
@@ -128,7 +134,9 @@ class TwinSettings(BaseSettings):
     @field_validator("source_urls", mode="after")
     @classmethod
     def _source_urls(cls, urls: dict[str, str]) -> dict[str, str]:
-        expected = source_url_variables()
+        # The required sources all or none; an optional one (health) on its own either way.
+        optional = optional_sources()
+        expected = {name: variable for name, variable in source_url_variables().items() if name not in optional}
         missing = [variable for name, variable in expected.items() if name not in urls]
         if 0 < len(missing) < len(expected):
             raise ConfigurationError(
@@ -273,8 +281,14 @@ class TwinSettings(BaseSettings):
 
     @property
     def embedded_sources(self) -> bool:
-        """The embedded server provides the sources (so they are ours to create and fill)."""
-        return not self.source_urls
+        """The embedded server provides the sources (so they are ours to create and fill):
+        none of the required sources' URLs is set."""
+        return not set(self.source_urls) - optional_sources()
+
+    def source_configured(self, name: str) -> bool:
+        """A source the twin reads: its URL is set, or the embedded server provides it; an
+        optional source without its URL on a configured install is not read at all."""
+        return name in self.source_urls or self.embedded_sources
 
     @property
     def uses_embedded(self) -> bool:

@@ -84,6 +84,8 @@ class Sources:
     training: Engine
     pantry: Engine
     twin_home: str
+    health_url: str  # autonomous_health (the biometrics source)
+    health: Engine
 
     @property
     def twin(self) -> Engine:
@@ -101,25 +103,26 @@ class Sources:
             "finance_db": db("finance", self.finance_url),
             "training_db": db("training", self.training_url),
             "pantry_db": db("pantry", self.pantry_url),
+            "biometrics_db": db("biometrics", self.health_url),
             "twin_store": TwinStore(url=self.finance_url, twin_home=self.twin_home),
             "twin_config": TwinConfig.from_settings(settings_for_tests(), **config),
         }
 
     def dispose(self) -> None:
-        for engine in (self.finance, self.training, self.pantry):
+        for engine in (self.finance, self.training, self.pantry, self.health):
             engine.dispose()
 
 
 def create_sources(server: EmbeddedPostgres, prefix: str, twin_home: Path) -> Sources:
-    server.ensure_databases([f"{prefix}_finance", f"{prefix}_training", f"{prefix}_pantry"])
-    urls = {kind: server.url(f"{prefix}_{kind}") for kind in ("finance", "training", "pantry")}
+    server.ensure_databases([f"{prefix}_finance", f"{prefix}_training", f"{prefix}_pantry", f"{prefix}_health"])
+    urls = {kind: server.url(f"{prefix}_{kind}") for kind in ("finance", "training", "pantry", "health")}
     engines = {kind: create_engine(url) for kind, url in urls.items()}
     for kind, engine in engines.items():
-        migrate(engine, kind)
+        migrate(engine, "biometrics" if kind == "health" else kind)
     migrate(engines["finance"], "twin")
     return Sources(
         finance_url=urls["finance"], training_url=urls["training"], pantry_url=urls["pantry"],
-        twin_home=str(twin_home), **engines,
+        health_url=urls["health"], twin_home=str(twin_home), **engines,
     )
 
 
@@ -326,6 +329,7 @@ def dagster_dev(pg_server, tmp_path_factory):
         FINANCE_DATABASE_URL=dev_sources.finance_url,
         TRAINING_DATABASE_URL=dev_sources.training_url,
         PANTRY_DATABASE_URL=dev_sources.pantry_url,
+        HEALTH_DATABASE_URL=dev_sources.health_url,
         TWIN_SENSOR_INTERVAL_SECONDS="5",
     )
     log = open(home / "dagster-dev.log", "w")

@@ -19,12 +19,13 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 @pytest.fixture(scope="module")
 def demo(sources):
     migrate(sources.pantry, "pantry_history")
-    load_demo_data(sources.finance, sources.training, sources.pantry, days=400, seed=11, end=END)
+    load_demo_data(sources.finance, sources.training, sources.pantry, days=400, seed=11, end=END,
+                   biometrics=sources.health)
     return sources
 
 
 def _truncate_store(sources):
-    execute(sources.twin, "TRUNCATE digital_twin_updates, twin_section_day, twin_daily_summary")
+    execute(sources.twin, "TRUNCATE digital_twin_updates, twin_section_day, twin_source_section_day, twin_daily_summary")
 
 
 def test_a_range_run_equals_single_day_runs(demo):
@@ -33,9 +34,7 @@ def test_a_range_run_equals_single_day_runs(demo):
     also as real single-day Dagster runs, end to end through the store."""
     import json
 
-    from twin_pipeline.database import Database
-    from twin_pipeline.sources import SOURCES
-    from twin_pipeline.sources.reading import read_section
+    from twin_pipeline.sources.live import sections_of_day
 
     first = START + timedelta(days=random.Random(2024).randrange(0, 400 - 60))
     days = [first + timedelta(days=i) for i in range(60)]
@@ -46,13 +45,12 @@ def test_a_range_run_equals_single_day_runs(demo):
     assert all(doc["status"] != "unavailable" for doc in ranged.values())  # pantry from its history
 
     settings = settings_for_tests(FINANCE_DATABASE_URL=demo.finance_url, TRAINING_DATABASE_URL=demo.training_url,
-                                  PANTRY_DATABASE_URL=demo.pantry_url)
+                                  PANTRY_DATABASE_URL=demo.pantry_url, HEALTH_DATABASE_URL=demo.health_url)
     alone = {}
-    for name, spec in SOURCES.items():
-        database = Database.for_role(settings, name)
-        for day in days:
-            document = read_section(spec, database, [day], settings).read.documents[0]
-            alone[(spec.entity_type, day.isoformat())] = json.loads(json.dumps(document))  # as stored: JSON
+    for day in days:
+        # Each source's one-day read, health composed from training and biometrics as a run does.
+        for entity, document in sections_of_day(settings, day).items():
+            alone[(entity, day.isoformat())] = json.loads(json.dumps(document))  # as stored: JSON
     assert alone == ranged
 
     sample = [days[0], days[-1], *random.Random(7).sample(days[1:-1], 3)]

@@ -184,7 +184,7 @@ def test_one_query_per_chart_whatever_the_range(reader):
         month = len(statements)
         statements.clear()
         app.get("/dashboard/data", params={"range": "all", "date": "2025-12-30"})
-        assert len(statements) == month <= 12
+        assert len(statements) == month <= 13
         statements.clear()
         app.get("/dashboard/data", params={"range": "all", "date": "2025-12-30"})
         assert statements == []  # answered from the cache until the store changes
@@ -268,6 +268,8 @@ def test_one_day_draws_one_point_per_chart(one_day_store):
     assert charts["workouts"]["weeks_ending"] == [END.isoformat()] and charts["workouts"]["workouts"][0] is not None
     assert charts["weight"]["trend_kg"] == charts["weight"]["bodyweight_kg"]
     assert charts["budgets"]["budgets"] and charts["corrections"] == {"days": 0, "rows": 0}
+    # No biometrics in these states: an empty chart with its note, and nothing missing.
+    assert charts["readiness"]["days"] == [] and charts["readiness"]["note"].startswith("no readiness")
 
 
 def test_the_dashboard_endpoints_fuzzed_give_no_server_error(reader, empty_store):

@@ -67,6 +67,7 @@ def test_body_composition_is_the_latest_on_or_before_the_day(health):
         "lean_mass_kg": None,  # never the view's 20 % guess
         "weight_change_kg": 0.8,
         "weight_trend": "GAINING",
+        "source": "measurements",  # no biometrics rows: training's table alone
     }
     earlier = health[D - timedelta(days=3)]["body_composition"]
     assert earlier["measurement_date"] == (D - timedelta(days=5)).isoformat()

@@ -106,6 +106,8 @@ def writer_resources(person: Person) -> dict:
     return {
         **{f"{name}_db": PostgresDatabase(role=name, url=env[f"{name.upper()}_DATABASE_URL"], twin_home=home)
            for name in DATABASES},
+        # No HEALTH_DATABASE_URL in this install: the optional source is left out.
+        "biometrics_db": PostgresDatabase(role="biometrics", twin_home=home, configured=False),
         "twin_store": TwinStore(url=env["TWIN_DATABASE_URL"], twin_home=home),
         "twin_config": TwinConfig.from_settings(settings_for_tests()),
     }
@@ -182,7 +184,8 @@ def test_the_writer_appends_and_keeps_the_twins_tables_and_nothing_more(person, 
         "twin_forecast_review_current": "SELECT",
         "twin_schema_migrations": "SELECT",
         **dict.fromkeys(
-            ("person", "home", "goal", "twin_section_day", "twin_daily_summary", "twin_source_coverage"),
+            ("person", "home", "goal", "twin_section_day", "twin_source_section_day", "twin_daily_summary",
+             "twin_source_coverage"),
             "INSERT SELECT UPDATE",
         ),
         "twin_source_fingerprint": "DELETE INSERT SELECT",

@@ -45,7 +45,8 @@ def _stored(sources) -> dict:
 
 def test_demo_states_and_texts_equal_the_snapshot(sources):
     migrate(sources.pantry, "pantry_history")
-    load_demo_data(sources.finance, sources.training, sources.pantry, days=DEMO_DAYS, seed=SEED, end=LAST)
+    load_demo_data(sources.finance, sources.training, sources.pantry, days=DEMO_DAYS, seed=SEED, end=LAST,
+                   biometrics=sources.health)
     materialize_days(sources, FIRST, LAST)
     got = json.dumps(_stored(sources), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
     if os.environ.get("TWIN_UPDATE_SNAPSHOTS"):

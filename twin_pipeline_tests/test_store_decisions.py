@@ -13,8 +13,8 @@ from twin_pipeline.core.history import plan_rows
 from twin_pipeline.core.sections import Unavailable
 from twin_pipeline.store import SOURCE_SYSTEM, UPDATE_TYPE, newest_states, resolve_person, write_day_states
 
-DAYS = [date(2024, 3, 1) + timedelta(days=i) for i in range(5)]
-D1, D2, D3, D4, D5 = (d.isoformat() for d in DAYS)
+DAYS = [date(2024, 3, 1) + timedelta(days=i) for i in range(7)]
+D1, D2, D3, D4, D5, D6, D7 = (d.isoformat() for d in DAYS)
 ENTITIES = ("finance", "health", "pantry")
 FALLBACKS = {e: Unavailable(e, DAYS[0], f"the {e} asset has not been materialized for this day").to_json() for e in ENTITIES}
 
@@ -36,6 +36,8 @@ STORED = {
     ("health", D4): [ok(D4, x=2), ok(D4, x=1)],  # an older row equals the section
     ("pantry", D4): [json.dumps({"as_of": D4, "status": None})],
     ("finance", D5): [json.dumps({"as_of": D5, "status": "degraded", "x": 1})],
+    ("health", D6): [ok(D6, x=1)],
+    ("health", D7): [json.dumps({"as_of": D7, "status": "degraded", "parts_unavailable": ["biometrics"], "x": 1})],
 }
 # (entity, day) -> the section a source stored; a key left out: its asset did not run that day.
 SECTIONS = {
@@ -52,6 +54,11 @@ SECTIONS = {
     ("finance", D5): ok(D5, x=1),  # correction (degraded -> ok)
     ("health", D5): json.dumps({"as_of": D5, "status": "unavailable", "error": "down"}),  # new
     # pantry, D5: nothing stored, no section: new (unavailable)
+    # A part unreadable (the health database down) where the stored state had it: kept.
+    ("health", D6): json.dumps({"as_of": D6, "status": "degraded", "parts_unavailable": ["biometrics"], "x": 2}),
+    # ... where the stored state lacked it too: a correction like any other.
+    ("health", D7): json.dumps({"as_of": D7, "status": "degraded", "parts_unavailable": ["biometrics"], "x": 2}),
+    # finance and pantry, D6 and D7: nothing stored, no section: new (unavailable)
 }
 
 
@@ -119,8 +126,9 @@ def test_the_sql_decides_as_plan_rows_and_appends_its_rows_in_day_entity_order(s
     # Every decision the rule knows shows up in the crafted cases.
     assert {r.decision for r in got} == {"new", "unchanged", "correction", "kept"}
     assert [(e, d) for e, d, decision, *_ in expected if decision == "kept"] == [
-        ("finance", D2), ("finance", D3), ("pantry", D3), ("pantry", D4)
+        ("finance", D2), ("finance", D3), ("pantry", D3), ("pantry", D4), ("health", D6)
     ]
+    assert ("health", D7, "correction") in [row[:3] for row in expected]
     # The rows written are the rule's, in its (day, entity) order, each its computed document.
     assert [(e, doc) for e, doc in appended] == [(e, doc) for e, _, decision, _, doc in expected
                                                  if decision in ("new", "correction")]

@@ -1,10 +1,11 @@
--- A read-only login for twin-pipeline's source connections (FINANCE_, TRAINING_ and
--- PANTRY_DATABASE_URL). Run it as the databases' owner or a superuser, once in each
--- source database; it only grants, it never alters a table:
+-- A read-only login for twin-pipeline's source connections (FINANCE_, TRAINING_,
+-- PANTRY_ and HEALTH_DATABASE_URL). Run it as the databases' owner or a superuser, once in
+-- each source database; it only grants, it never alters a table:
 --
 --   psql -d autonomous_finance  -f sql/roles/twin_reader.sql
 --   psql -d autonomous_training -f sql/roles/twin_reader.sql
 --   psql -d autonomous_pantry   -f sql/roles/twin_reader.sql
+--   psql -d autonomous_health   -f sql/roles/twin_reader.sql   -- with HEALTH_DATABASE_URL
 --   psql -d postgres -c "\password twin_reader"       -- set its password interactively
 --
 -- The pipeline needs nothing more than this: SELECT on the tables, EXECUTE on

@@ -21,10 +21,10 @@ GRANT SELECT, INSERT ON twin_forecast_review TO twin_writer;
 GRANT SELECT ON twin_forecast_review_current TO twin_writer;
 GRANT SELECT ON twin_schema_migrations TO twin_writer;
 GRANT SELECT, INSERT, UPDATE
-    ON person, home, goal, twin_section_day, twin_daily_summary, twin_source_coverage
+    ON person, home, goal, twin_section_day, twin_source_section_day, twin_daily_summary, twin_source_coverage
     TO twin_writer;
 GRANT SELECT, INSERT, DELETE ON twin_source_fingerprint TO twin_writer;
 -- Exactly that, also where an earlier version of this file granted more.
 REVOKE UPDATE, DELETE, TRUNCATE ON digital_twin_updates, twin_forecast_review FROM twin_writer;
-REVOKE DELETE ON twin_section_day, twin_daily_summary, twin_source_coverage FROM twin_writer;
+REVOKE DELETE ON twin_section_day, twin_source_section_day, twin_daily_summary, twin_source_coverage FROM twin_writer;
 REVOKE UPDATE ON twin_source_fingerprint FROM twin_writer;

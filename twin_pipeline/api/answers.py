@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from twin_pipeline.core.health.biometrics import top_level_readings
+
 ERROR_MARK = "❌ Error: "
 KEPT = "Kept for existing clients: "
 
@@ -31,6 +33,7 @@ def old_names(entity: str, document: Mapping) -> dict:
             "bodyfat_pct": body.get("bodyfat_pct"),
             "bodyweight_kg": body.get("bodyweight_kg"),
             "days_since_workout": document.get("days_since_last_workout"),
+            **top_level_readings(document),
         }
     if entity == "pantry" and "low_stock" in document:
         return {"low_stock_items": document["low_stock"]}
@@ -102,6 +105,9 @@ class HealthAnswer(SectionAnswer):
     bodyfat_pct: float | None = Field(None, description=KEPT + "`body_composition.bodyfat_pct`.")
     bodyweight_kg: float | None = Field(None, description=KEPT + "`body_composition.bodyweight_kg`.")
     days_since_workout: int | None = Field(None, description=KEPT + "`days_since_last_workout`.")
+    readiness_score: float | None = Field(None, description="`biometrics.readiness_score` (G07 clients read it here).")
+    sleep_score: float | None = Field(None, description="`biometrics.sleep_score` (G07 clients read it here).")
+    hrv_ms: float | None = Field(None, description="`biometrics.hrv_ms` (G07 clients read it here).")
 
 
 class PantryAnswer(SectionAnswer):
@@ -160,5 +166,5 @@ class ReadyAnswer(Envelope):
 class DomainAnswer(Envelope):
     domain: str
     database: str
-    status: Literal["ok", "down"]
+    status: Literal["ok", "down", "not_configured"]
     detail: str | None = Field(None, description="Why it does not answer (503).")

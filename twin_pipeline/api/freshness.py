@@ -157,7 +157,8 @@ class LiveToday:
 
     def __init__(self, settings: TwinSettings, *, down_recheck_seconds: float = 10.0):
         self.settings = settings
-        self.sources = {name: Database.for_role(settings, name) for name in SOURCES}
+        # An optional source left out of a configured install has no server to watch.
+        self.sources = {name: Database.for_role(settings, name) for name in SOURCES if settings.source_configured(name)}
         self._down_recheck = down_recheck_seconds
         self._servers: dict[str, list[str]] | None = None
         self._marks: dict[str, CommitMark] = {}

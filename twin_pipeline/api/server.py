@@ -22,7 +22,9 @@ def app_from_settings(settings: TwinSettings) -> FastAPI:
     """The API over the configured twin store, probing every source's database, reading today fresh from the sources (read-only sessions), and watching the
     history's lag in the store and the daemon's heartbeat in Dagster's storage (read only)."""
     require_current_store(settings)
-    probes = {f"{role}_database": Database.for_role(settings, role).engine() for role in SOURCES}
+    # An optional source left out of a configured install has nothing to probe.
+    probes = {f"{role}_database": Database.for_role(settings, role).engine()
+              for role in SOURCES if settings.source_configured(role)}
     dagster = Database.for_role(settings, "dagster", read_only=True).engine()
     return create_app(
         TwinReader(settings=settings), token=settings.api_key, auth_mode=settings.api_auth,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
+from twin_pipeline.core.health.biometrics import briefing_lines
 from twin_pipeline.core.summary import HEADER, format_money, home_line, literal, pantry_line
 
 BRIEFING_HEADER = "🌅 MORNING BRIEFING"
@@ -46,7 +47,7 @@ def health_lines(section: Mapping | None, weekly_workout_target: int) -> list[st
         if body.get("weight_trend"):
             figures.append(body["weight_trend"].lower())
         lines.append(f"  • Body: {' · '.join(figures)} (measured {body['measurement_date']})")
-    return lines
+    return lines + briefing_lines(section)
 
 
 def finance_lines(section: Mapping | None) -> list[str]:

@@ -41,7 +41,16 @@ def plan_rows(
             decision = "unchanged"
         elif document.get("status") == "unavailable" and stored.get("status") != "unavailable":
             decision = "kept"
+        elif stored.get("status") != "unavailable" and _buries_part(document, stored):
+            decision = "kept"
         else:
             decision = "correction"
         plan.append(PlannedRow(key[0], key[1], document, decision))
     return plan
+
+
+def _buries_part(document: Mapping, stored: Mapping) -> bool:
+    """A document computed while one of its parts could not be read (the health database
+    down: `parts_unavailable`) would bury a stored state whose part was read."""
+    missing = set(document.get("parts_unavailable") or ())
+    return bool(missing - set(stored.get("parts_unavailable") or ()))

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from twin_pipeline.core.health.biometrics import status_readings
+
 HEADER = "📊 AUTONOMOUS LIVING STATUS"
 
 
@@ -52,7 +54,7 @@ def health_line(section: Mapping | None, weekly_target: int) -> str:
     if body and body.get("bodyweight_kg") is not None:
         trend = f", {body['weight_trend'].lower()}" if body.get("weight_trend") else ""
         text += f" · {body['bodyweight_kg']:.1f} kg{trend}"
-    return text
+    return text + status_readings(section)
 
 
 def finance_line(section: Mapping | None) -> str:

@@ -14,8 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from twin_pipeline import store
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings, current_settings
-from twin_pipeline.sources import SOURCES
-from twin_pipeline.sources.spec import Fingerprints
+from twin_pipeline.sources import ENTITY_CONTRIBUTORS, SOURCES, compose_entity
+from twin_pipeline.sources.spec import Fingerprints, SourceSpec
 from twin_pipeline.store import StateDecision, StoredState
 
 
@@ -43,11 +43,24 @@ class TwinStore(PostgresDatabase):
         with self.engine().begin() as conn:
             return store.resolve_person(conn, configured, name=name)
 
-    def write_sections(self, entity_type: str, documents: list[dict], fingerprints: list[Fingerprints]) -> None:
-        """A source's sections of some days and the fingerprints they were computed from, together."""
+    def write_sections(self, spec: SourceSpec, documents: list[dict], fingerprints: list[Fingerprints]) -> None:
+        """A source's sections of some days and the fingerprints they were computed from, together.
+        A source sharing its entity (health: training, biometrics) stores its part and the
+        entity's section composed from every part stored (so twin_state reads one per day)."""
         try:
             with self.engine().begin() as conn:
-                store.upsert_sections(conn, entity_type, documents)
+                contributors = ENTITY_CONTRIBUTORS[spec.entity_type]
+                if len(contributors) == 1:
+                    store.upsert_sections(conn, spec.entity_type, documents)
+                else:
+                    store.lock_entity_sections(conn, spec.entity_type)
+                    store.upsert_source_sections(conn, spec.name, spec.entity_type, documents)
+                    days = [document["as_of"] for document in documents]
+                    parts = store.source_sections(conn, [s.name for s in contributors], days)
+                    composed = [compose_entity(spec.entity_type, {s.name: parts.get((s.name, day)) for s in contributors})
+                                for day in days]
+                    # None: the filling source has no part for the day yet; it composes it when it runs.
+                    store.upsert_sections(conn, spec.entity_type, [d for d in composed if d is not None])
                 store.record_fingerprints(conn, fingerprints)
         except SQLAlchemyError:
             # The next write goes on fresh connections: a pooled one may carry what refused this one.

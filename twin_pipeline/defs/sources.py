@@ -72,7 +72,7 @@ def materialize_section(
         context.log.warning(f"{outcome.failure}; {spec.entity_type} section marked unavailable for {len(days)} day(s)")
     documents = outcome.read.documents
     try:
-        twin_store.write_sections(spec.entity_type, documents, outcome.read.fingerprints)
+        twin_store.write_sections(spec, documents, outcome.read.fingerprints)
     except SQLAlchemyError as exc:
         # Loud, and nothing half-written (one transaction); the next run writes these days.
         raise dg.Failure(
@@ -136,6 +136,10 @@ def check_results(spec: SourceSpec, outcome: SectionOutcome, config: TwinConfig)
             asset_key=spec.name, check_name=name, passed=passed, severity=severity, metadata=metadata
         )
 
+    if "not_configured" in outcome.quality:
+        # An optional source left out: nothing to check, and nothing wrong.
+        reason = outcome.quality["not_configured"]
+        return [result(name, True, reason=reason) for name in CHECKS]
     failure = outcome.failure
     blocking = [gap.description for gap in outcome.gaps if gap.used]
     reported = [gap.description for gap in outcome.gaps if not gap.used]

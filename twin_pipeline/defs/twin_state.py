@@ -9,13 +9,13 @@ from twin_pipeline.core.sections import Unavailable
 from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, partition_days
 from twin_pipeline.defs.resources import TwinConfig, TwinStore
 from twin_pipeline.settings import TwinSettings, current_settings
-from twin_pipeline.sources import ENTITY_SOURCES
+from twin_pipeline.sources import ENTITY_SOURCES, SOURCES
 from twin_pipeline.store import StateDecision, StoreError
 
 
 def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
     @dg.asset(
-        deps=[spec.name for spec in ENTITY_SOURCES.values()],
+        deps=list(SOURCES),
         kinds={"postgres"},
         description=(
             "The digital twin's state of each day: one document per entity and day (finance, "

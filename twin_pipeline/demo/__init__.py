@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from twin_pipeline.demo.biometrics import BIOMETRICS_TABLES, _biometrics, _write_biometrics
 from twin_pipeline.demo.common import DemoData, _trips
 from twin_pipeline.demo.finance import FINANCE_TABLES, _finance, _write_finance
 from twin_pipeline.demo.pantry import PANTRY_HISTORY_TABLE, PANTRY_TABLES, _pantry, _write_pantry, captured_since_of
@@ -59,6 +60,7 @@ class DemoCounts:
     measurements: int
     pantry_categories: int
     pantry_history_rows: int = 0  # versions written into pantry_inventory_history (0 without the capture)
+    biometrics: int = 0  # rows written into autonomous_health.biometrics (0 without that database)
 
 
 # What "the sources hold data" means for sources_are_empty().
@@ -68,11 +70,13 @@ _DATA_TABLES = (
     ("training", "measurements"),
     ("pantry", "pantry_inventory"),
     ("pantry", "pantry_dictionary"),
+    ("biometrics", "biometrics"),
 )
 
 # Each source's writer puts its rows through an open cursor and returns how many pantry history
 # rows it wrote (0 but for the pantry's).
-_WRITERS = {"finance": _write_finance, "training": _write_training, "pantry": _write_pantry}
+_WRITERS = {"finance": _write_finance, "training": _write_training, "pantry": _write_pantry,
+            "biometrics": _write_biometrics}
 # The sources demo data exists for, by name (the keyword arguments of load_demo_data).
 DEMO_SOURCES = tuple(_WRITERS)
 
@@ -81,11 +85,12 @@ DEMO_SOURCES = tuple(_WRITERS)
 # Public API
 
 
-def sources_are_empty(finance: Engine, training: Engine, pantry: Engine) -> bool:
-    """True when there are no transactions, no workouts, no measurements and no pantry rows."""
-    engines = {"finance": finance, "training": training, "pantry": pantry}
+def sources_are_empty(finance: Engine, training: Engine, pantry: Engine, biometrics: Engine | None = None) -> bool:
+    """True when there are no transactions, no workouts, no measurements, no pantry rows
+    and (with the health database) no biometrics."""
+    engines = {"finance": finance, "training": training, "pantry": pantry, "biometrics": biometrics}
     for role, table in _DATA_TABLES:
-        if _non_empty(engines[role], role, (table,)):
+        if engines[role] is not None and _non_empty(engines[role], role, (table,)):
             return False
     return True
 
@@ -99,8 +104,10 @@ def load_demo_data(
     seed: int,
     end: date,
     replace: bool = False,
+    biometrics: Engine | None = None,
 ) -> DemoCounts:
-    """Fill the three (migrated) source databases with ``days`` days of demo data ending ``end``.
+    """Fill the three (migrated) source databases, and the health database when given, with
+    ``days`` days of demo data ending ``end``.
 
     Without ``replace`` every demo table must be empty; with it they are truncated first.
     """
@@ -111,7 +118,10 @@ def load_demo_data(
     start = end - timedelta(days=days - 1)
 
     engines = {"finance": finance, "training": training, "pantry": pantry}
-    tables = {"finance": FINANCE_TABLES, "training": TRAINING_TABLES, "pantry": PANTRY_TABLES}
+    if biometrics is not None:
+        engines["biometrics"] = biometrics
+    tables = {"finance": FINANCE_TABLES, "training": TRAINING_TABLES, "pantry": PANTRY_TABLES,
+              "biometrics": BIOMETRICS_TABLES}
     if not replace:
         busy = []
         for role, engine in engines.items():
@@ -155,6 +165,7 @@ def load_demo_data(
         measurements=len(data.measurements),
         pantry_categories=len(data.pantry_inventory),
         pantry_history_rows=history_rows,
+        biometrics=len(data.biometrics) if biometrics is not None else 0,
     )
 
 
@@ -193,7 +204,8 @@ def generate(*, days: int, seed: int, end: date) -> DemoData:
     # Independent streams, so that e.g. the pantry does not change when finance does.
     streams = {
         name: random.Random(master.getrandbits(64))
-        for name in ("trips", "finance", "budgets", "training", "body", "pantry", "pantry_history")
+        # A new stream goes last, so the earlier ones (and their rows) stay as they were.
+        for name in ("trips", "finance", "budgets", "training", "body", "pantry", "pantry_history", "biometrics")
     }
 
     trips = _trips(streams["trips"], start.year - 1, end.year)
@@ -218,4 +230,5 @@ def generate(*, days: int, seed: int, end: date) -> DemoData:
         pantry_inventory=inventory,
         pantry_history=history,
         captured_since=captured_since_of(start),
+        biometrics=_biometrics(streams["biometrics"], start, end, trips, measurements),
     )

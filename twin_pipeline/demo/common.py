@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -33,6 +33,7 @@ class DemoData:
     # Written only where the opt-in history capture (sql/pantry_history) is installed.
     pantry_history: list[tuple]
     captured_since: datetime
+    biometrics: list[tuple] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

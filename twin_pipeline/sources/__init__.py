@@ -5,6 +5,7 @@ no edit anywhere else."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 
 from twin_pipeline.paths import source_names
 from twin_pipeline.sources.spec import SourceSpec
@@ -24,4 +25,24 @@ def _discover() -> dict[str, SourceSpec]:
 
 
 SOURCES: dict[str, SourceSpec] = _discover()
-ENTITY_SOURCES: dict[str, SourceSpec] = {spec.entity_type: spec for spec in SOURCES.values()}
+# entity -> the source that fills it (the first one; a second one joins its section in).
+ENTITY_SOURCES: dict[str, SourceSpec] = {
+    spec.entity_type: spec for spec in SOURCES.values() if spec.join is None}
+# entity -> every source contributing to it, the filling one first.
+ENTITY_CONTRIBUTORS: dict[str, list[SourceSpec]] = {
+    entity: [first, *(s for s in SOURCES.values() if s.entity_type == entity and s is not first)]
+    for entity, first in ENTITY_SOURCES.items()
+}
+
+
+def compose_entity(entity: str, sections: Mapping[str, dict | None]) -> dict | None:
+    """An entity's document of a day from its sources' sections (source name -> section):
+    the filling source's section, with each other contributor's section joined in (None
+    when the filling source has none)."""
+    first, *others = ENTITY_CONTRIBUTORS[entity]
+    document = sections.get(first.name)
+    if document is None:
+        return None
+    for spec in others:
+        document = spec.join(document, sections.get(spec.name))
+    return document

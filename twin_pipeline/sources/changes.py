@@ -63,6 +63,8 @@ def detect_changes(
     today = settings.today()
     for name, source in sources.items():
         spec = SOURCES[name]
+        if not source.configured:
+            continue  # an optional source left out of the install: nothing to watch
         try:
             with source.engine().connect() as conn:
                 counters = change_counters(conn, spec)

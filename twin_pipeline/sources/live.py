@@ -9,7 +9,7 @@ from datetime import date
 
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings
-from twin_pipeline.sources import SOURCES
+from twin_pipeline.sources import ENTITY_SOURCES, SOURCES, compose_entity
 from twin_pipeline.sources.reading import read_section, unavailable_outcome
 
 
@@ -18,11 +18,12 @@ def sections_of_day(
 ) -> dict[str, dict]:
     """entity -> that day's section, by the same readers and rules as a run (a source that
     cannot be read gives its section unavailable, with the reason). A source named in
-    `failed` is not asked again: its section is unavailable with that failure."""
+    `failed` is not asked again: its section is unavailable with that failure. An entity
+    filled by several sources (health) is their sections composed."""
     sections = {}
     for name, spec in SOURCES.items():
         database = Database.for_role(settings, name)
         outcome = (unavailable_outcome(spec, database, [day], settings, failed[name]) if failed and name in failed
                    else read_section(spec, database, [day], settings))
-        sections[spec.entity_type] = outcome.read.documents[0]
-    return sections
+        sections[name] = outcome.read.documents[0]
+    return {entity: compose_entity(entity, sections) for entity in ENTITY_SOURCES}

@@ -57,7 +57,10 @@ def read_section(
 ) -> SectionOutcome:
     """Read the source for the days (retrying what may pass). A source that cannot be read
     makes each day unavailable with the reason, and forgets those days' fingerprints, so
-    the sensor restates them once it answers again."""
+    the sensor restates them once it answers again. An optional source that is not
+    configured is not read: each day's section says so."""
+    if not database.configured:
+        return not_configured_outcome(spec, days)
 
     def attempt() -> SectionOutcome:
         # One snapshot for the rows and their fingerprints, so a change committed while
@@ -89,3 +92,14 @@ def unavailable_outcome(
     return SectionOutcome(
         SourceRead(documents, 0, forgotten), failure, [ContractGap(failure, True)] if drift else [], {}, []
     )
+
+
+def not_configured_reason(spec: SourceSpec) -> str:
+    return f"{spec.entity_type} database not configured ({spec.url_variable})"
+
+
+def not_configured_outcome(spec: SourceSpec, days: list[date]) -> SectionOutcome:
+    """An optional source left out of a configured install: nothing read, nothing failed."""
+    reason = not_configured_reason(spec)
+    documents = [{**Unavailable(spec.entity_type, day, reason).to_json(), "not_configured": True} for day in days]
+    return SectionOutcome(SourceRead(documents, 0, []), None, [], {"not_configured": reason}, [])

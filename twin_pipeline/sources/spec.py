@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import Connection, TextClause
 
 from twin_pipeline.core.changes import CURRENT, StaleRule
+from twin_pipeline.paths import source_declaration
 from twin_pipeline.settings import TwinSettings, source_url_variable
 from twin_pipeline.sources.contract import ContractObject
 from twin_pipeline.sqlfiles import load
@@ -64,6 +65,9 @@ class CheckOutcome:
 Reader = Callable[["SourceSpec", Connection, list[date], TwinSettings], SourceRead]
 FingerprintWindows = Callable[[list[date], TwinSettings], list[Window]]  # the windows a read of these days covers
 Reconcile = Callable[["SourceSpec", Connection, list[dict], TwinSettings], CheckOutcome]
+# (the entity's document from its first source, this source's section of the day or None
+# when it has none) -> the entity's document with this source's part joined in.
+Join = Callable[[dict, "dict | None"], dict]
 
 
 @dataclass(frozen=True)
@@ -83,10 +87,18 @@ class SourceSpec:
     migrations: Mapping[str, str] = field(default_factory=dict)  # target -> folder under sql/ (fresh installs)
     reconcile: Reconcile | None = None
     reconcile_description: str | None = None
+    # A second source of an entity (biometrics beside training in health) joins its section
+    # into the first source's document. Whether it is optional (a configured install may
+    # leave its URL out) and its URL variable are in its folder's source.toml.
+    join: Join | None = None
 
     @property
     def url_variable(self) -> str:
         return source_url_variable(self.name)
+
+    @property
+    def optional(self) -> bool:
+        return source_declaration(self.name).optional
 
     def sql(self, name: str) -> TextClause:
         return load(self.package, name)

@@ -33,6 +33,7 @@ REQUIRED_TABLES = (
     "goal",
     "home",
     "twin_forecast_review",
+    "twin_source_section_day",
 )
 
 
@@ -173,13 +174,33 @@ def upsert_home(conn: Connection, person_id: str, snapshot) -> None:
 SECTIONS_PER_STATEMENT = 366
 
 
-def upsert_sections(conn: Connection, entity_type: str, documents: Iterable[dict]) -> int:
-    """Store each day's section (a statement per year of days)."""
+def _upsert_by_year(conn: Connection, query: str, params: dict, documents: Iterable[dict]) -> int:
     documents = list(documents)
     for first in range(0, len(documents), SECTIONS_PER_STATEMENT):
         batch = json.dumps(documents[first:first + SECTIONS_PER_STATEMENT], ensure_ascii=False)
-        conn.execute(sql("upsert_sections"), {"e": entity_type, "docs": batch})
+        conn.execute(sql(query), {**params, "docs": batch})
     return len(documents)
+
+
+def upsert_sections(conn: Connection, entity_type: str, documents: Iterable[dict]) -> int:
+    """Store each day's section of an entity (a statement per year of days)."""
+    return _upsert_by_year(conn, "upsert_sections", {"e": entity_type}, documents)
+
+
+def upsert_source_sections(conn: Connection, source: str, entity_type: str, documents: Iterable[dict]) -> int:
+    """Store each day's part of an entity's section from one of its several sources."""
+    return _upsert_by_year(conn, "upsert_source_sections", {"source": source, "e": entity_type}, documents)
+
+
+def lock_entity_sections(conn: Connection, entity_type: str) -> None:
+    """Wait for the other sources of the entity composing its sections (until commit)."""
+    conn.execute(sql("lock_entity_sections"), {"e": entity_type})
+
+
+def source_sections(conn: Connection, sources: list[str], days: list[str]) -> dict[tuple[str, str], dict]:
+    """(source, as_of) -> the part that source computed for the day ('YYYY-MM-DD' days)."""
+    rows = conn.execute(sql("source_sections_of_days"), {"sources": sources, "days": days})
+    return {(source, as_of): section for source, as_of, section in rows}
 
 
 @dataclass(frozen=True)
@@ -401,6 +422,11 @@ def monthly_net(conn: Connection, person_id: str, days: DayRange) -> list[tuple]
 def body_measurements(conn: Connection, person_id: str, days: DayRange) -> list[tuple]:
     """(measured_on, bodyweight_kg, bodyfat_pct, 28-day average weight) of each measurement."""
     return [tuple(row) for row in conn.execute(sql("dashboard_weight"), days.params(person_id))]
+
+
+def readiness_readings(conn: Connection, person_id: str, days: DayRange) -> list[tuple]:
+    """(measured_on, readiness_score, sleep_score, hrv_ms) of each watch reading the days' states report."""
+    return [tuple(row) for row in conn.execute(sql("dashboard_readiness"), days.params(person_id))]
 
 
 def workouts_per_week(conn: Connection, person_id: str, week_ends: list[date]) -> list[tuple[str, int | None]]:

@@ -9,7 +9,7 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from twin_pipeline.api.answers import AllAnswer, DayText, TodayAnswer, enveloped
+from twin_pipeline.api.answers import AllAnswer, DayText, TodayAnswer, enveloped, with_old_names
 from twin_pipeline.api.context import TwinApiDep
 from twin_pipeline.api.freshness import DayView
 from twin_pipeline.api.routers import DAY_QUERY, read_route
@@ -37,7 +37,10 @@ async def today(api: TwinApiDep, format: Literal["json", "text"] = "json") -> Re
 async def everything(api: TwinApiDep, day: date | None = DAY_QUERY) -> Response:
     def document(view: DayView) -> dict:
         goals = api.reader.goals()
-        data = {**view.entities, "person": api.known(api.reader.person), "goals": goals,
+        # The names the person's clients read beside the documents' own (health:
+        # readiness_score, sleep_score, hrv_ms at the top level).
+        sections = {name: with_old_names(name, doc) for name, doc in view.entities.items()}
+        data = {**sections, "person": api.known(api.reader.person), "goals": goals,
                 "home": api.known(api.reader.home)}
         return enveloped(everything_text(view.text, goals, view.as_of), as_of=view.as_of, data=data,
                          **view.fields())
@@ -47,7 +50,7 @@ async def everything(api: TwinApiDep, day: date | None = DAY_QUERY) -> Response:
 
 @read_route(router, "/morning_briefing", DayText, summary="The 🌅 MORNING BRIEFING text (the briefing workflow)",
             description="Health, finance (month to date, budget), pantry, home and goals due; sections the "
-            "twin knows nothing of (tasks, sleep, HRV) are left out.")
+            "twin knows nothing of (tasks) are left out; readiness, sleep and HRV each when known.")
 async def briefing(api: TwinApiDep, day: date | None = DAY_QUERY) -> Response:
     def document(view: DayView) -> dict:
         text = morning_briefing(

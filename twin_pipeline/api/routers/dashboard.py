@@ -158,6 +158,7 @@ def _charts(conn, person: str, days: store.DayRange, selected: date, weekly_targ
     return {
         "cashflow": _cashflow(store.monthly_net(conn, person, days), days.last, gaps["finance"]),
         "weight": _weight(store.body_measurements(conn, person, days), days.first, days.last, gaps["health"]),
+        "readiness": _readiness(store.readiness_readings(conn, person, days), days.first, days.last),
         "workouts": _workouts(store.workouts_per_week(conn, person, _week_ends(days.first, days.last)), weekly_target),
         "budgets": _budgets(store.budgets_of_day(conn, person, selected), selected),
         "pantry": _pantry(conn, person, days, gaps["pantry"]),
@@ -211,6 +212,14 @@ def _weight(rows: list[tuple], first: date, last: date, gap: str | None) -> dict
         notes.append(f"body fat not measured between {first} and {last}")
     return {"days": days, "bodyweight_kg": weights, "bodyfat_pct": fats, "trend_kg": trends,
             "missing": "; ".join(notes) or None}
+
+
+def _readiness(rows: list[tuple], first: date, last: date) -> dict:
+    days, readiness, sleep, hrv = (list(column) for column in zip(*rows)) if rows else ([], [], [], [])
+    # A note on the chart, not in the answer's `missing`: the health database is optional, and
+    # an install without it (or days before it) lacks nothing the twin should have.
+    note = None if rows else f"no readiness, sleep or HRV reading between {first} and {last}"
+    return {"days": days, "readiness_score": readiness, "sleep_score": sleep, "hrv_ms": hrv, "note": note}
 
 
 def _week_ends(first: date, last: date) -> list[date]:

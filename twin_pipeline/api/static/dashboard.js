@@ -91,6 +91,16 @@
       axes: [{}, { scale: "kg", label: "kg" }, { scale: "pct", side: 1, label: "%", grid: { show: false } }],
     }, weight.missing, present(weight.bodyweight_kg) + present(weight.bodyfat_pct));
 
+    const body = data.readiness || { days: [], readiness_score: [], sleep_score: [], hrv_ms: [] };
+    chart("readiness", [body.days.map(seconds), body.readiness_score, body.sleep_score, body.hrv_ms], {
+      scales: { score: { range: [0, 100] }, ms: { auto: true } },
+      series: [{},
+        { label: "readiness", scale: "score", stroke: COLORS[1], points: { show: false } },
+        { label: "sleep score", scale: "score", stroke: COLORS[2], points: { show: false } },
+        { label: "HRV ms", scale: "ms", stroke: COLORS[3], points: { show: false } }],
+      axes: [{}, { scale: "score", label: "score" }, { scale: "ms", side: 1, label: "ms", grid: { show: false } }],
+    }, body.note, present(body.readiness_score) + present(body.sleep_score) + present(body.hrv_ms));
+
     const workouts = data.workouts || { weeks_ending: [], workouts: [], target: 0 };
     chart("workouts", [workouts.weeks_ending.map(seconds), workouts.workouts, workouts.weeks_ending.map(() => workouts.target)], {
       scales: { y: { range: (u, min, max) => [0, Math.max(max, workouts.target) + 1] } },

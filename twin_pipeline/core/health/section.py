@@ -71,12 +71,7 @@ class HealthSection:
 
     @property
     def missing(self) -> list[str]:
-        missing = []
-        if self.last_workout_date is None:
-            missing.append(f"no workout on or before {iso(self.as_of)}")
-        if self.body_composition is None:
-            missing.append(f"no body measurement on or before {iso(self.as_of)}")
-        return missing
+        return missing_parts(self.as_of, self.last_workout_date is not None, self.body_composition is not None)
 
     def to_json(self) -> dict:
         return {
@@ -88,6 +83,16 @@ class HealthSection:
             "workouts_last_7_days": self.workouts_last_7_days,
             "body_composition": None if self.body_composition is None else self.body_composition.to_json(),
         }
+
+
+def missing_parts(as_of: date, has_workout: bool, has_measurement: bool) -> list[str]:
+    """What a health state lacks as of a day (it is degraded then), in words."""
+    missing = []
+    if not has_workout:
+        missing.append(f"no workout on or before {iso(as_of)}")
+    if not has_measurement:
+        missing.append(f"no body measurement on or before {iso(as_of)}")
+    return missing
 
 
 def with_changes(measurements: Iterable[Measurement]) -> list[Measurement]:

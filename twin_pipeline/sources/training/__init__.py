@@ -8,6 +8,8 @@ from sqlalchemy import Connection
 
 from twin_pipeline.core.changes import measurement_reach, with_reach, workout_reach
 from twin_pipeline.core.forecasting import implausible_counts
+from twin_pipeline.core.health.biometrics import weight_readings
+from twin_pipeline.core.health.biometrics import weight_readings
 from twin_pipeline.core.health.section import Measurement, WorkoutDay, health_sections
 from twin_pipeline.core.health.trends import (
     health_lookback_start,
@@ -36,9 +38,12 @@ def read(spec: SourceSpec, conn: Connection, days: list[date], settings: TwinSet
     measurements = [Measurement(*row) for row in conn.execute(spec.sql("measurements"), bounds)]
     sections = health_sections(days, workouts, measurements)
     trends = health_trends(days, workouts, measurements, settings.weekly_workout_target)
+    ordered = sorted(measurements, key=lambda m: m.measurement_date)
     first_measurement = min((m.measurement_date for m in measurements), default=None)
     return SourceRead(
-        [{**sections[day].to_json(), "trends": trends[day].to_json()} for day in days],
+        # weight_readings: what core/health/biometrics.compose_health merges with the scale's readings.
+        [{**sections[day].to_json(), "trends": trends[day].to_json(), "weight_readings": weight_readings(day, ordered)}
+         for day in days],
         len(workouts) + len(measurements),
         spec.fingerprints(conn, windows(days, settings, first_measurement), settings.timezone),
         implausible_counts(trends.values()),

@@ -21,6 +21,15 @@ decided AS (
                 WHEN newest.update_data = c.document THEN 'unchanged'
                 WHEN c.document ->> 'status' = 'unavailable'
                      AND newest.update_data ->> 'status' IS DISTINCT FROM 'unavailable' THEN 'kept'
+                -- A part that could not be read (parts_unavailable: the health database down)
+                -- and was read in the stored state: that state is not buried either.
+                WHEN newest.update_data ->> 'status' IS DISTINCT FROM 'unavailable'
+                     AND EXISTS (
+                         SELECT 1 FROM jsonb_array_elements_text(
+                             CASE WHEN jsonb_typeof(c.document -> 'parts_unavailable') = 'array'
+                                  THEN c.document -> 'parts_unavailable' ELSE '[]'::jsonb END) AS part(name)
+                         WHERE NOT COALESCE(newest.update_data -> 'parts_unavailable', '[]'::jsonb) ? part.name
+                     ) THEN 'kept'
                 ELSE 'correction'
            END AS decision
     FROM computed AS c
