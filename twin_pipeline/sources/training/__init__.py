@@ -9,7 +9,6 @@ from sqlalchemy import Connection
 from twin_pipeline.core.changes import measurement_reach, with_reach, workout_reach
 from twin_pipeline.core.forecasting import implausible_counts
 from twin_pipeline.core.health.biometrics import weight_readings
-from twin_pipeline.core.health.biometrics import weight_readings
 from twin_pipeline.core.health.section import Measurement, WorkoutDay, health_sections
 from twin_pipeline.core.health.trends import (
     health_lookback_start,
