@@ -64,6 +64,29 @@ def test_month_end_forecasts_scored_on_the_last_day_from_the_stored_states(demo)
     assert by_day["2026-02-27"].get("month_end_net") is None
 
 
+def test_a_long_range_scored_in_blocks_of_outcome_days_scores_the_same(demo, monkeypatch):
+    # Each block reads only the states its reviews may read (READ_BACK_DAYS back): blocks of 5
+    # outcome days find exactly the forecasts the earlier whole-range runs scored, and add no row.
+    from twin_pipeline.defs import forecast_review
+
+    before, first, last = review_rows(demo), date(2026, 1, 1), date(2026, 3, 10)
+    produced = []
+
+    def spy(*args):
+        found = real(*args)
+        produced.extend(review.to_json() for review in found)
+        return found
+
+    real = forecast_review.review_forecasts
+    monkeypatch.setattr(forecast_review, "review_forecasts", spy)
+    monkeypatch.setattr(forecast_review, "OUTCOME_DAYS_PER_BLOCK", 5)
+    materialize_days(demo, first, last)
+    assert review_rows(demo) == before
+    scored = {(r["kind"], r["subject"], r["made_on"].isoformat(), r["outcome_on"].isoformat())
+              for r in before if first <= r["outcome_on"] <= last}
+    assert scored and {(r["kind"], r["subject"], r["made_on"], r["outcome_on"]) for r in produced} == scored
+
+
 def test_a_rerun_writes_nothing_and_a_correction_adds_rows_and_keeps_the_old(demo):
     before = review_rows(demo)
     result = materialize_days(demo, date(2026, 2, 21), date(2026, 3, 10))

@@ -10,6 +10,9 @@ from twin_pipeline.defs.resources import TwinConfig, TwinStore
 from twin_pipeline.settings import TwinSettings, current_settings
 
 TOLERANCE_WINDOW_DAYS = 365
+# Outcome days scored at once: a review reads states READ_BACK_DAYS back at most, so a year
+# of outcome days needs that year and 42 days before it, and a decade never sits in memory.
+OUTCOME_DAYS_PER_BLOCK = 366
 CHECK = "forecasts_within_tolerance"
 
 
@@ -36,23 +39,30 @@ def build_forecast_review(settings: TwinSettings) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, twin_store: TwinStore, twin_config: TwinConfig
     ) -> dg.MaterializeResult:
         days = partition_days(context)
-        first, last = days[0], days[-1]
+        last = days[-1]
+        per_day: dict[str, dict] = {}
+        scored = written = 0
         with cyclic_gc_paused():
             person_id = twin_store.person(twin_config.person_id)
-            states = twin_store.review_states(person_id, first - timedelta(days=READ_BACK_DAYS), last)
-            reviews = [r.to_json() for r in review_forecasts(days, states["finance"], states["health"], states["pantry"])]
-            written = twin_store.write_reviews(person_id, reviews)
+            for start in range(0, len(days), OUTCOME_DAYS_PER_BLOCK):
+                block = days[start:start + OUTCOME_DAYS_PER_BLOCK]
+                states = twin_store.review_states(person_id, block[0] - timedelta(days=READ_BACK_DAYS), block[-1])
+                reviews = [r.to_json() for r in review_forecasts(block, states["finance"], states["health"], states["pantry"])]
+                del states  # freed before the next block is read
+                written += twin_store.write_reviews(person_id, reviews)
+                scored += len(reviews)
+                per_day.update(day_scored(block, reviews))
             trailing = twin_store.reviews_between(
                 person_id,
                 made_from=last - timedelta(days=TOLERANCE_WINDOW_DAYS + READ_BACK_DAYS),
                 outcome_from=last - timedelta(days=TOLERANCE_WINDOW_DAYS - 1), outcome_to=last,
             )
 
-        add_day_metadata(context, day_scored(days, reviews))
-        context.log.info(f"{len(days)} day(s): {len(reviews)} forecast(s) scored, {written} row(s) appended")
+        add_day_metadata(context, per_day)
+        context.log.info(f"{len(days)} day(s): {scored} forecast(s) scored, {written} row(s) appended")
         return dg.MaterializeResult(
             metadata={
-                "run_days": len(days), "scored": len(reviews), "rows_written": written,
+                "run_days": len(days), "scored": scored, "rows_written": written,
                 "dagster/row_count": written,
             },
             check_results=[tolerance_check(trailing, last)],
