@@ -95,6 +95,7 @@ def test_body_rules_impossible_weights_ignored_impossible_body_fat_unknown(messy
     assert health["body_composition"] == {
         "measurement_date": D.isoformat(), "bodyweight_kg": 81.0, "bodyfat_pct": None, "lean_mass_kg": None,
         "weight_change_kg": 1.0, "weight_trend": "GAINING",  # against 80 kg, skipping 0 and 900
+        "source": "measurements",
     }
     assert health["workouts_last_7_days"] == 1  # the same workout twice is one
     # The 120 -> 80 kg jump makes the 28-day trend null with a reason, never a wild slope.

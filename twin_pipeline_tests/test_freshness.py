@@ -48,7 +48,8 @@ def request_while_quiet(client: TestClient, live: LiveToday, reads: list) -> tup
 
 def live_today(sources, **urls: str) -> LiveToday:
     env = {"FINANCE_DATABASE_URL": sources.finance_url, "TRAINING_DATABASE_URL": sources.training_url,
-           "PANTRY_DATABASE_URL": sources.pantry_url, "TWIN_SOURCE_RETRIES": "0", "TWIN_CONNECT_TIMEOUT_SECONDS": "2"}
+           "PANTRY_DATABASE_URL": sources.pantry_url, "HEALTH_DATABASE_URL": sources.health_url,
+           "TWIN_SOURCE_RETRIES": "0", "TWIN_CONNECT_TIMEOUT_SECONDS": "2"}
     return LiveToday(settings_for_tests(**{**env, **urls}))
 
 

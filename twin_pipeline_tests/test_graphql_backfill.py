@@ -21,7 +21,7 @@ def test_a_graphql_backfill_of_a_week_completes_as_one_run(dagster_dev):
            }""",
         {
             "params": {
-                "assetSelection": [{"path": [key]} for key in ("finance", "training", "pantry", "twin_state", "forecast_review", "daily_summary")],
+                "assetSelection": [{"path": [key]} for key in ("finance", "training", "pantry", "biometrics", "twin_state", "forecast_review", "daily_summary")],
                 "partitionNames": [d.isoformat() for d in DAYS],
             }
         },
@@ -32,7 +32,7 @@ def test_a_graphql_backfill_of_a_week_completes_as_one_run(dagster_dev):
     backfill, runs = wait_for_backfill(webserver, backfill_id, timeout=240)
     assert backfill["status"] in ("REQUESTED", "COMPLETED", "COMPLETED_SUCCESS")  # see wait_for_backfill
     assert len(runs) == 1 and runs[0]["status"] == "SUCCESS"
-    assert asset_keys(runs[0]) == ["daily_summary", "finance", "forecast_review", "pantry", "training", "twin_state"]  # all in this run
+    assert asset_keys(runs[0]) == ["biometrics", "daily_summary", "finance", "forecast_review", "pantry", "training", "twin_state"]  # all in this run
     tags = {t["key"]: t["value"] for t in runs[0]["tags"]}
     assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == (
         DAYS[0].isoformat(), DAYS[-1].isoformat(),
@@ -52,7 +52,7 @@ def test_graphql_shows_the_lineage_the_schedule_and_the_sensor(dagster_dev):
     )
     nodes = {n["assetKey"]["path"][0]: n for n in data["assetNodes"]}
     parents = {name: sorted(d["path"][0] for d in n["dependencyKeys"]) for name, n in nodes.items()}
-    assert parents["twin_state"] == ["finance", "pantry", "training"]
+    assert parents["twin_state"] == ["biometrics", "finance", "pantry", "training"]
     assert parents["forecast_review"] == ["twin_state"]
     assert parents["daily_summary"] == ["forecast_review", "twin_state"]
     assert parents["person"] == ["goals", "home", "twin_state"]
