@@ -171,18 +171,19 @@ def _prepare(home: Path) -> dict:
     from twin_pipeline.migrations import migrate
 
     server = EmbeddedPostgres(home)
-    names = [f"{p}_{k}" for p in ("y3650", "y365") for k in ("finance", "training", "pantry")]
+    kinds = ("finance", "training", "pantry", "biometrics")
+    names = [f"{p}_{k}" for p in ("y3650", "y365") for k in kinds]
     server.ensure_databases([*names, "dagster_twin", "dagster_stock"])
     urls = {name: server.url(name) for name in [*names, "dagster_twin", "dagster_stock"]}
     end = date.today()
     for days in (TEN_YEARS, 365):
-        engines = [create_engine(urls[f"y{days}_{k}"]) for k in ("finance", "training", "pantry")]
-        for engine, target in zip(engines, ("finance", "training", "pantry"), strict=True):
+        engines = [create_engine(urls[f"y{days}_{k}"]) for k in kinds]
+        for engine, target in zip(engines, kinds, strict=True):
             migrate(engine, target)
         migrate(engines[2], "pantry_history")
         migrate(engines[0], "twin")
         began = time.perf_counter()
-        counts = load_demo_data(*engines, days=days, seed=SEED, end=end, replace=True)
+        counts = load_demo_data(*engines[:3], biometrics=engines[3], days=days, seed=SEED, end=end, replace=True)
         print(f"  demo data, {days} days: {time.perf_counter() - began:.1f} s  {counts}", flush=True)
         for engine in engines:
             engine.dispose()
@@ -234,6 +235,7 @@ def _case_env(home: Path, prepared: dict, stock: bool) -> dict:
         FINANCE_DATABASE_URL=urls["y3650_finance"],
         TRAINING_DATABASE_URL=urls["y3650_training"],
         PANTRY_DATABASE_URL=urls["y3650_pantry"],
+        HEALTH_DATABASE_URL=urls["y3650_biometrics"],
         TWIN_HOME=str(home),
         TWIN_START_DATE=(date.fromisoformat(prepared["end"]) - timedelta(days=TEN_YEARS + 30)).isoformat(),
         BENCH_URLS=json.dumps(urls),
