@@ -29,27 +29,23 @@ def _passing(specs) -> MaterializeResult:
     return MaterializeResult(check_results=[AssetCheckResult(check_name=s.name, passed=True) for s in specs])
 
 
-# The same graph as the twin's: the same assets, dependencies, partitions, backfill policy
-# and asset checks; only the bodies are empty.
-_finance_checks, _training_checks, _pantry_checks = (check_specs(SOURCES[name]) for name in ("finance", "training", "pantry"))
+# The same graph as the twin's: the same assets (a source asset for every source spec, as
+# defs/sources.py builds them), dependencies, partitions, backfill policy and asset checks;
+# only the bodies are empty.
+def _empty_source(name: str):
+    specs = check_specs(SOURCES[name])
+
+    @asset(name=name, group_name="sources", check_specs=specs, **_common)
+    def empty_source() -> MaterializeResult:
+        return _passing(specs)
+
+    return empty_source
 
 
-@asset(name="finance", group_name="sources", check_specs=_finance_checks, **_common)
-def empty_finance() -> MaterializeResult:
-    return _passing(_finance_checks)
+_empty_sources = [_empty_source(name) for name in SOURCES]
 
 
-@asset(name="training", group_name="sources", check_specs=_training_checks, **_common)
-def empty_training() -> MaterializeResult:
-    return _passing(_training_checks)
-
-
-@asset(name="pantry", group_name="sources", check_specs=_pantry_checks, **_common)
-def empty_pantry() -> MaterializeResult:
-    return _passing(_pantry_checks)
-
-
-@asset(name="twin_state", deps=[empty_finance, empty_training, empty_pantry], group_name="twin", **_common)
+@asset(name="twin_state", deps=list(SOURCES), group_name="twin", **_common)
 def empty_twin_state() -> MaterializeResult:
     return MaterializeResult()
 
@@ -65,7 +61,7 @@ def empty_daily_summary() -> MaterializeResult:
     return MaterializeResult()
 
 
-_empty_assets = [empty_finance, empty_training, empty_pantry, empty_twin_state, empty_forecast_review, empty_daily_summary]
+_empty_assets = [*_empty_sources, empty_twin_state, empty_forecast_review, empty_daily_summary]
 _empty_in_process = Definitions(
     assets=_empty_assets,
     jobs=[define_asset_job("empty_job", AssetSelection.all(), partitions_def=daily_partitions)],

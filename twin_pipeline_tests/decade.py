@@ -22,7 +22,9 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from twin_pipeline import store
+from twin_pipeline.core.forecast_review import READ_BACK_DAYS, review_forecasts
 from twin_pipeline.core.summary import render_summary
+from twin_pipeline.defs.forecast_review import OUTCOME_DAYS_PER_BLOCK
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "demo_states.json"
 TEN_YEARS = 3653  # days, with the leap days
@@ -68,12 +70,20 @@ WITH templates AS (
     WHERE t.k = days.n % cycle.n
 ), states AS (
     SELECT n, d, 'finance' AS entity, jsonb_set(
-               jsonb_set(doc || jsonb_build_object('as_of', to_char(d, 'YYYY-MM-DD'), 'mtd_income', income,
-                                                   'mtd_expense', expense, 'mtd_net', income - expense),
-                         -- the month-end projection moves with the month-to-date net
-                         '{forecast,month_end_net_projected}',
-                         to_jsonb(income - expense + CAST(doc #>> '{forecast,month_end_net_projected}' AS numeric)
-                                  - CAST(doc ->> 'mtd_net' AS numeric)), false),
+               jsonb_set(jsonb_set(doc || jsonb_build_object('as_of', to_char(d, 'YYYY-MM-DD'), 'mtd_income', income,
+                                                             'mtd_expense', expense, 'mtd_net', income - expense),
+                                   -- the month-end projection moves with the month-to-date net
+                                   '{forecast,month_end_net_projected}',
+                                   to_jsonb(income - expense + CAST(doc #>> '{forecast,month_end_net_projected}' AS numeric)
+                                            - CAST(doc ->> 'mtd_net' AS numeric)), false),
+                         -- a budget's run-out day keeps its distance from the day, as the pantry's do
+                         '{forecast,budgets}', (
+                   SELECT coalesce(jsonb_agg(CASE WHEN b ->> 'runs_out_on' IS NULL THEN b
+                       ELSE b || jsonb_build_object('runs_out_on', to_char(
+                           CAST(b ->> 'runs_out_on' AS date) + (d - CAST(doc ->> 'as_of' AS date)), 'YYYY-MM-DD'))
+                       END ORDER BY i), '[]')
+                   FROM jsonb_array_elements(coalesce(doc #> '{forecast,budgets}', '[]')) WITH ORDINALITY AS e(b, i)
+               ), false),
                -- the main currency's totals again, where the template has more than one
                ARRAY['by_currency', doc ->> 'currency'],
                coalesce(doc #> ARRAY['by_currency', doc ->> 'currency'], '{}')
@@ -134,9 +144,11 @@ def templates() -> list[dict]:
 
 
 def insert_states(engine: Engine, end: date, days: int = TEN_YEARS, *, story: bool = True,
-                  summaries: bool = True) -> Decade:
+                  summaries: bool = True, reviews: bool = False) -> Decade:
     """Write `days` days of states ending on `end` (and their status texts) for the store's
-    person, created if none; `story`: the gap, the unavailable pantry and the corrections."""
+    person, created if none; `story`: the gap, the unavailable pantry and the corrections;
+    `reviews`: every forecast of those states scored by the twin's own rules, as
+    forecast_review scores them (a few seconds for a decade)."""
     gap, unavailable = (range(1000, 1010), range(2000, 2030)) if story else (range(-1, -1), range(-1, -1))
     corrected = (5, 40, 400) if story else ()
     with engine.begin() as conn:
@@ -160,8 +172,23 @@ def insert_states(engine: Engine, end: date, days: int = TEN_YEARS, *, story: bo
                         day.isoformat(), {e: s.document for e, s in found.items()}, forecasts=True),
                         [s.id for s in found.values()]))
             store.upsert_summaries(conn, person, texts)
+    if reviews:
+        score_forecasts(engine, person, [end - timedelta(days=n) for n in range(days - 1, -1, -1)])
     with engine.begin() as conn:
         # What autovacuum does within a minute of a bulk load; without statistics the planner
         # takes the state lookup index for useless on this table.
         conn.execute(text("ANALYZE digital_twin_updates"))
     return Decade(person, end, days, gap, unavailable, corrected)
+
+
+def score_forecasts(engine: Engine, person: str, days: list[date]) -> int:
+    """Score the forecasts whose outcome day is one of `days`, a year of outcome days at a
+    time, exactly as the forecast_review asset does; how many rows were appended."""
+    written = 0
+    for first in range(0, len(days), OUTCOME_DAYS_PER_BLOCK):
+        block = days[first:first + OUTCOME_DAYS_PER_BLOCK]
+        with engine.begin() as conn:
+            states = store.review_states(conn, person, block[0] - timedelta(days=READ_BACK_DAYS), block[-1])
+            written += store.write_reviews(
+                conn, person, review_forecasts(block, states["finance"], states["health"], states["pantry"]))
+    return written

@@ -18,7 +18,7 @@ from twin_pipeline_tests.test_ui import CHROMIUM_ARGS, DOCS, chromium
 
 END = date(2026, 3, 31)
 KEY = "a-long-dashboard-key"
-CHARTS = ("cashflow", "weight", "workouts", "budgets", "pantry")
+CHARTS = ("cashflow", "weight", "workouts", "budgets", "pantry", "forecasts", "runouts")
 REFUSED = re.compile(r"Failed to load resource: the server responded with a status of 40[13] \((Unauthorized|Forbidden)\)")
 
 # Pixels of a series (saturated colours) on each chart's canvas; axes and grid are grey.
@@ -63,7 +63,7 @@ class ApiServer:
 
 @pytest.fixture(scope="module")
 def reader(sources):
-    insert_states(sources.twin, END)
+    insert_states(sources.twin, END, reviews=True)
     return TwinReader(sources.finance_url)
 
 
@@ -147,8 +147,12 @@ def test_every_chart_has_points_and_the_text_is_the_days_status(browser, api):
     points = drawn_points(page)
     assert all(points[name] > 0 for name in CHARTS), points
     assert points["pantry"] == 3 * 365 and points["weight"] in (365 + 52, 365 + 53)  # body fat one day a week
-    for name in ("cashflow", "weight", "workouts", "pantry"):
+    for name in ("cashflow", "weight", "workouts", "pantry", "forecasts"):
         assert page.evaluate(SERIES_PIXELS, name) > 50, name
+    # The decade's forecasts scored by the twin's own rules: a month-end accuracy for every
+    # day of the month a projection was made on, and a run-out error for each budget.
+    assert points["forecasts"] == 31 and points["runouts"] >= 5, points
+    assert page.inner_text('[data-chart="forecasts"] .note') == ""
     assert page.locator('[data-chart="budgets"] .fill.HIGH').count() == 5  # the day's five alerts, all HIGH
     assert page.input_value("#day") == END.isoformat()
     assert page.inner_text("#status-text") == status_text(api, END.isoformat())

@@ -164,16 +164,54 @@ def test_the_dashboard_shows_month_end_accuracy_by_day_of_month_and_the_runout_e
 
 
 def test_reviews_keep_any_subject_and_compare_by_value(demo):
+    from twin_pipeline.core.forecast_review import Review
     from twin_pipeline.store import resolve_person, write_reviews
 
-    odd = {"kind": "pantry_threshold", "subject": 'Rice, "white" \\ {1}', "made_on": "2021-01-01",
-           "outcome_on": "2021-01-09", "predicted": "10", "actual": "8", "error": "2", "accuracy_pct": "75.00",
-           "accuracy_reason": None}
+    odd = Review("pantry_threshold", 'Rice, "white" \\ {1}', date(2021, 1, 1), date(2021, 1, 9), Decimal("10"),
+                 Decimal("8"), Decimal("2"), Decimal("75.00"), None)
     with demo.twin.begin() as conn:
         person = resolve_person(conn, None)
         assert write_reviews(conn, person, [odd]) == 1
         # The same figures spelled otherwise (75 against 75.00) are the same review.
-        assert write_reviews(conn, person, [{**odd, "accuracy_pct": "75"}]) == 0
-        assert write_reviews(conn, person, [{**odd, "actual": "9", "error": "1", "accuracy_pct": "88.89"}]) == 1
+        assert write_reviews(conn, person, [odd._replace(accuracy_pct=Decimal("75"))]) == 0
+        assert write_reviews(conn, person, [odd._replace(actual=Decimal("9"), error=Decimal("1"), accuracy_pct=Decimal("88.89"))]) == 1
+        # A null and a reason with quotes, braces and a backslash go through the arrays whole.
+        missing = odd._replace(made_on=date(2021, 1, 2), actual=None, error=None, accuracy_pct=None,
+                               reason='not "reached" {by} \\ 2021-01-16, NULL')
+        assert write_reviews(conn, person, [missing]) == 1
     (first, second) = review_rows(demo, made_on=date(2021, 1, 1))
-    assert (first["subject"], first["actual"], second["actual"]) == (odd["subject"], 8, 9)
+    assert (first["subject"], first["actual"], second["actual"]) == (odd.subject, 8, 9)
+    (none,) = review_rows(demo, made_on=date(2021, 1, 2))
+    assert (none["actual"], none["error"], none["accuracy_pct"], none["accuracy_reason"]) == (
+        None, None, None, missing.reason)
+
+
+def test_the_sums_added_up_in_the_database_give_the_summaries_of_the_rows(demo):
+    # The status line on the 1st and the tolerance check read review_totals.sql; the API and
+    # the frame summarize rows in Python: both must say the same, to the cent.
+    from twin_pipeline.core.forecast_review import review_line, summarize
+    from twin_pipeline.store import resolve_person, review_totals, reviews_between
+
+    materialize_days(demo, date(2026, 1, 1), date(2026, 3, 10))
+    with demo.twin.begin() as conn:
+        person = resolve_person(conn, None)
+        rows = reviews_between(conn, person)
+        by_month = review_totals(conn, person, by_month=True)
+        window = review_totals(conn, person, by_month=False, made_from=date(2026, 1, 15),
+                               outcome_from=date(2026, 2, 1), outcome_to=date(2026, 2, 28)).get(None)
+    months = sorted({row["outcome_on"].replace(day=1) for row in rows})
+    assert len(months) >= 2
+    for month in months:
+        in_month = [row for row in rows if row["outcome_on"].replace(day=1) == month]
+        assert by_month[month] == summarize(in_month)
+    chosen = [row for row in rows
+              if row["made_on"] >= date(2026, 1, 15) and date(2026, 2, 1) <= row["outcome_on"] <= date(2026, 2, 28)]
+    assert window == summarize(chosen) and window["month_end_net"].count == 28
+    february = summarize([row for row in rows if row["outcome_on"].replace(day=1) == date(2026, 2, 1)])
+    line = review_line(date(2026, 2, 1), february)
+    assert line and line.startswith("🎯 February's forecasts: month end ")
+    with demo.twin.connect() as conn:
+        (march_first,) = conn.execute(text(
+            "SELECT summary_text FROM twin_daily_summary WHERE as_of = '2026-03-01'"
+        )).one()
+    assert line in march_first

@@ -294,6 +294,34 @@ class KindSummary:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class KindTotals:
+    """What a kind's summary is the means of: the sums over its reviews (the store adds them
+    up in SQL for a decade's reviews, summarize() in Python for rows at hand)."""
+
+    kind: str
+    count: int
+    scored: int  # with an accuracy
+    accuracy_sum: Decimal
+    errors: int  # with an actual (and so an error)
+    abs_error_sum: Decimal
+    within_threshold: int  # with an accuracy at or above the kind's threshold
+
+    def summary(self) -> KindSummary:
+        return KindSummary(
+            self.kind, UNITS[self.kind], self.count, self.scored,
+            round2(numeric_div(self.accuracy_sum, self.scored)) if self.scored else None,
+            round2(numeric_div(self.abs_error_sum, self.errors)) if self.errors else None,
+            self.within_threshold, THRESHOLD_PCT[self.kind],
+        )
+
+
+def summaries(totals: Iterable[KindTotals]) -> dict[str, KindSummary]:
+    """Each kind's summary, in KINDS order."""
+    by_kind = {t.kind: t for t in totals}
+    return {kind: by_kind[kind].summary() for kind in KINDS if kind in by_kind and by_kind[kind].count}
+
+
 def summarize(rows: Iterable[Mapping]) -> dict[str, KindSummary]:
     """Per kind: how many were scored, the mean accuracy (of those with one), the mean
     absolute error (of those with an actual), and how many reached the kind's threshold (a
@@ -301,34 +329,26 @@ def summarize(rows: Iterable[Mapping]) -> dict[str, KindSummary]:
     by_kind: dict[str, list[Mapping]] = {}
     for row in rows:
         by_kind.setdefault(row["kind"], []).append(row)
-    summaries = {}
-    for kind in KINDS:
-        found = by_kind.get(kind)
-        if not found:
-            continue
+    totals = []
+    for kind, found in by_kind.items():
         accuracies = [_number(r["accuracy_pct"]) for r in found if r["accuracy_pct"] is not None]
         errors = [abs(_number(r["error"])) for r in found if r["error"] is not None]
-        threshold = THRESHOLD_PCT[kind]
-        summaries[kind] = KindSummary(
-            kind, UNITS[kind], len(found), len(accuracies),
-            round2(numeric_div(sum(accuracies), len(accuracies))) if accuracies else None,
-            round2(numeric_div(sum(errors), len(errors))) if errors else None,
-            sum(1 for a in accuracies if a >= threshold), threshold,
-        )
-    return summaries
+        totals.append(KindTotals(kind, len(found), len(accuracies), sum(accuracies, Decimal(0)), len(errors),
+                                 sum(errors, Decimal(0)), sum(1 for a in accuracies if a >= THRESHOLD_PCT[kind])))
+    return summaries(totals)
 
 
 LABELS = {"month_end_net": "month end", "budget_run_out": "run-outs", "weight_28d": "weight",
           "pantry_threshold": "pantry"}
 
 
-def review_line(month: date, rows: Iterable[Mapping]) -> str | None:
-    """The status text's line on the 1st: how last month's scored forecasts did.
+def review_line(month: date, month_summaries: Mapping[str, KindSummary]) -> str | None:
+    """The status text's line on the 1st: how last month's scored forecasts did (the
+    summaries of the reviews whose outcome day lies in that month).
     🎯 November's forecasts: month end 87.3 % (24/30 ≥ 80 %) · run-outs 91.0 % (40/44 ≥ 80 %)"""
-    summaries = summarize(rows)
     parts = [
         f"{LABELS[kind]} {s.mean_accuracy_pct:.1f} % ({s.within_threshold}/{s.count} ≥ {s.threshold_pct} %)"
-        for kind, s in summaries.items() if s.mean_accuracy_pct is not None
+        for kind, s in month_summaries.items() if s.mean_accuracy_pct is not None
     ]
     if not parts:
         return None

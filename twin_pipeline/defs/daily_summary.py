@@ -79,20 +79,18 @@ def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
 
 def monthly_reviews(twin_store: TwinStore, person_id: str, days: list[date]) -> dict[date, str]:
     """The review line of each 1st among the days: the forecasts scored in the month before
-    (one read for the whole range)."""
+    (added up per month in the database, one statement for the whole range)."""
     firsts = [day for day in days if day.day == 1]
     if not firsts:
         return {}
     first_month = (firsts[0] - timedelta(days=1)).replace(day=1)
-    rows = twin_store.reviews_between(person_id, made_from=first_month - timedelta(days=READ_BACK_DAYS),
-                                      outcome_from=first_month, outcome_to=firsts[-1] - timedelta(days=1))
-    by_month: dict[date, list] = {}
-    for row in rows:
-        by_month.setdefault(row["outcome_on"].replace(day=1), []).append(row)
+    by_month = twin_store.review_totals(person_id, by_month=True,
+                                        made_from=first_month - timedelta(days=READ_BACK_DAYS),
+                                        outcome_from=first_month, outcome_to=firsts[-1] - timedelta(days=1))
     lines = {}
     for first in firsts:
         month = (first - timedelta(days=1)).replace(day=1)
-        line = review_line(month, by_month.get(month, ()))
+        line = review_line(month, by_month.get(month, {}))
         if line is not None:
             lines[first] = line
     return lines

@@ -1,10 +1,11 @@
 """forecast_review: each day, score every forecast whose outcome that day made known."""
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import dagster as dg
 
-from twin_pipeline.core.forecast_review import READ_BACK_DAYS, THRESHOLD_PCT, review_forecasts, summarize
+from twin_pipeline.core.forecast_review import READ_BACK_DAYS, THRESHOLD_PCT, KindSummary, Review, review_forecasts
 from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, partition_days
 from twin_pipeline.defs.resources import TwinConfig, TwinStore
 from twin_pipeline.settings import TwinSettings, current_settings
@@ -47,16 +48,16 @@ def build_forecast_review(settings: TwinSettings) -> dg.AssetsDefinition:
             for start in range(0, len(days), OUTCOME_DAYS_PER_BLOCK):
                 block = days[start:start + OUTCOME_DAYS_PER_BLOCK]
                 states = twin_store.review_states(person_id, block[0] - timedelta(days=READ_BACK_DAYS), block[-1])
-                reviews = [r.to_json() for r in review_forecasts(block, states["finance"], states["health"], states["pantry"])]
+                reviews = review_forecasts(block, states["finance"], states["health"], states["pantry"])
                 del states  # freed before the next block is read
                 written += twin_store.write_reviews(person_id, reviews)
                 scored += len(reviews)
                 per_day.update(day_scored(block, reviews))
-            trailing = twin_store.reviews_between(
-                person_id,
+            trailing = twin_store.review_totals(
+                person_id, by_month=False,
                 made_from=last - timedelta(days=TOLERANCE_WINDOW_DAYS + READ_BACK_DAYS),
                 outcome_from=last - timedelta(days=TOLERANCE_WINDOW_DAYS - 1), outcome_to=last,
-            )
+            ).get(None, {})
 
         add_day_metadata(context, per_day)
         context.log.info(f"{len(days)} day(s): {scored} forecast(s) scored, {written} row(s) appended")
@@ -71,21 +72,20 @@ def build_forecast_review(settings: TwinSettings) -> dg.AssetsDefinition:
     return forecast_review
 
 
-def day_scored(days: list[date], reviews: list[dict]) -> dict[str, dict]:
+def day_scored(days: list[date], reviews: list[Review]) -> dict[str, dict]:
     """What each day scored: how many forecasts, and how many of each kind. Counts only:
     Dagster stores each day's metadata as an event, and a decade scores ~150,000 forecasts
     (the reviews and their accuracy are rows of twin_forecast_review)."""
-    per_day: dict[str, dict] = {day.isoformat(): {"scored": 0} for day in days}
+    per_day: dict[date, dict] = {day: {"scored": 0} for day in days}
     for review in reviews:
-        counts = per_day[review["outcome_on"]]
+        counts = per_day[review.outcome_on]
         counts["scored"] += 1
-        counts[review["kind"]] = counts.get(review["kind"], 0) + 1
-    return per_day
+        counts[review.kind] = counts.get(review.kind, 0) + 1
+    return {day.isoformat(): counts for day, counts in per_day.items()}
 
 
-def tolerance_check(rows: list, last: date) -> dg.AssetCheckResult:
-    """WARN when a kind's mean accuracy over the trailing 12 months is below its threshold."""
-    summaries = summarize(rows)
+def tolerance_check(summaries: Mapping[str, KindSummary], last: date) -> dg.AssetCheckResult:
+    """WARN when a kind's mean accuracy over the trailing 12 months (`summaries`) is below its threshold."""
     below = [k for k, s in summaries.items() if s.mean_accuracy_pct is not None and s.mean_accuracy_pct < s.threshold_pct]
     metadata = {"window": f"{(last - timedelta(days=TOLERANCE_WINDOW_DAYS - 1)).isoformat()}..{last.isoformat()}",
                 "below_threshold": ", ".join(below) or "none"}

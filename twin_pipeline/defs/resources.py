@@ -4,7 +4,7 @@ process per step costs more than the work (bench/backfill.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import dagster as dg
@@ -12,6 +12,7 @@ from pydantic import Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline import store
+from twin_pipeline.core.forecast_review import Review
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_CONTRIBUTORS, SOURCES, compose_entity
@@ -80,15 +81,15 @@ class TwinStore(PostgresDatabase):
         with self.engine().begin() as conn:
             return store.review_states(conn, person_id, first, last)
 
-    def write_reviews(self, person_id: str, reviews: list[dict]) -> int:
+    def write_reviews(self, person_id: str, reviews: Sequence[Review]) -> int:
         """Append the reviews that say something new (the states' append-only rules); how many."""
         with self.engine().begin() as conn:
             return store.write_reviews(conn, person_id, reviews)
 
-    def reviews_between(self, person_id: str, **ranges) -> list[Mapping]:
-        """The current review of each forecast in the ranges (store.reviews_between's)."""
+    def review_totals(self, person_id: str, **ranges) -> dict:
+        """The reviews' summaries in the ranges, added up in the database (store.review_totals')."""
         with self.engine().begin() as conn:
-            return store.reviews_between(conn, person_id, **ranges)
+            return store.review_totals(conn, person_id, **ranges)
 
     def newest_states(self, person_id: str, days: list[date]) -> dict[tuple[str, str], StoredState]:
         with self.engine().begin() as conn:

@@ -8,12 +8,14 @@ never buries a usable state; writers of one person take turns (an advisory lock)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import Connection, TextClause
 
+from twin_pipeline.core.forecast_review import THRESHOLD_PCT, KindSummary, KindTotals, Review, summaries
 from twin_pipeline.core.history import Decision
 from twin_pipeline.migrations import MigrationError, pending, pending_line
 from twin_pipeline.sources import ENTITY_SOURCES
@@ -316,22 +318,35 @@ def review_states(conn: Connection, person_id: str, first: date, last: date) -> 
     return states
 
 
-def write_reviews(conn: Connection, person_id: str, reviews: list[dict]) -> int:
-    """Append the reviews (Review.to_json()) that differ from their forecast's newest row,
-    under the states' lock, in one statement; returns how many were appended. A review no
-    longer computed (its outcome state went unavailable) keeps its row, like a state."""
+def write_reviews(conn: Connection, person_id: str, reviews: Sequence[Review]) -> int:
+    """Append the reviews that differ from their forecast's newest row, under the states'
+    lock, in one statement; returns how many were appended. A review no longer computed
+    (its outcome state went unavailable) keeps its row, like a state."""
     if not reviews:
         return 0
     conn.execute(sql("lock_state_writers"), {"p": person_id})
-    columns = {column: _array_literal([review[column] for review in reviews]) for column in REVIEW_COLUMNS}
+    kind, subject, made_on, outcome_on, predicted, actual, error, accuracy_pct, reason = zip(*reviews)
+    columns = {
+        "kind": _array_literal(kind), "subject": _array_literal(subject),
+        "made_on": _plain_array(map(date.isoformat, made_on)),
+        "outcome_on": _plain_array(map(date.isoformat, outcome_on)),
+        "predicted": _plain_array(map(str, predicted)), "actual": _plain_array(map(_text_or_null, actual)),
+        "error": _plain_array(map(_text_or_null, error)),
+        "accuracy_pct": _plain_array(map(_text_or_null, accuracy_pct)), "accuracy_reason": _array_literal(reason),
+    }
     return conn.execute(sql("append_reviews"), {"p": person_id, **columns}).rowcount
 
 
-REVIEW_COLUMNS = ("kind", "subject", "made_on", "outcome_on", "predicted", "actual", "error", "accuracy_pct",
-                  "accuracy_reason")
+def _text_or_null(value: Decimal | None) -> str:
+    return "NULL" if value is None else str(value)
 
 
-def _array_literal(values: list[str | None]) -> str:
+def _plain_array(elements: Iterable[str]) -> str:
+    """PostgreSQL's array input of elements that need no quoting (ISO dates, numbers, NULL)."""
+    return "{" + ",".join(elements) + "}"
+
+
+def _array_literal(values: Iterable[str | None]) -> str:
     """PostgreSQL's array input for text values ('{"a","b\\"c",NULL}'), every element quoted."""
     def element(value: str | None) -> str:
         if value is None:
@@ -348,6 +363,20 @@ def reviews_between(
     """The current review (newest row) of each forecast in the ranges, by made_on."""
     params = {"p": person_id, "kind": kind, "a": made_from, "b": made_to, "oa": outcome_from, "ob": outcome_to}
     return list(conn.execute(sql("reviews_between"), params).mappings())
+
+
+def review_totals(
+    conn: Connection, person_id: str, *, by_month: bool, made_from: date | None = None,
+    outcome_from: date | None = None, outcome_to: date | None = None,
+) -> dict[date | None, dict[str, KindSummary]]:
+    """The summaries of the current reviews in the ranges, per month of the outcome day
+    (by_month) or all together (under None), added up in the database (review_totals.sql)."""
+    params = {"p": person_id, "by_month": by_month, "a": made_from, "oa": outcome_from, "ob": outcome_to,
+              "thresholds": json.dumps(THRESHOLD_PCT)}
+    totals: dict[date | None, list[KindTotals]] = {}
+    for month, *sums in conn.execute(sql("review_totals"), params):
+        totals.setdefault(month, []).append(KindTotals(*sums))
+    return {month: summaries(found) for month, found in totals.items()}
 
 
 # --- what the twin computed from (for source_change_sensor) -------------------------------

@@ -189,10 +189,10 @@ def test_summary_and_the_line_on_the_first():
     assert month_end.mean_absolute_error == D("150.00")  # (100 + 300 + 50) / 3
     assert (month_end.within_threshold, month_end.within_threshold_share) == (1, D("33.33"))
     assert summary["pantry_threshold"].within_threshold_share == D("50.00")
-    assert review_line(date(2026, 11, 1), rows) == (
+    assert review_line(date(2026, 11, 1), summary) == (
         "🎯 November's forecasts: month end 80.0 % (1/3 ≥ 80 %) · pantry 85.0 % (1/2 ≥ 80 %)"
     )
-    assert review_line(date(2026, 11, 1), []) is None
+    assert review_line(date(2026, 11, 1), summarize([])) is None
 
 
 def fixed_rent(amount: str = "3000") -> Budget:

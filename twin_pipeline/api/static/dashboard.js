@@ -127,7 +127,7 @@
         { label: "mean accuracy %", stroke: COLORS[0], width: 2, points: { show: true, size: 4, fill: COLORS[0] },
           value: (u, v) => v == null ? "—" : `${v.toFixed(1)} %` },
         { label: `good at ${forecasts.threshold_pct} %`, stroke: "#c53030", dash: [6, 4], points: { show: false } }],
-      axes: [{ label: "day of the month the projection was made" }, { values: (u, ticks) => ticks.map((v) => `${v} %`), size: 50 }],
+      axes: [{ label: "day of the month the projection was made" }, { values: (u, ticks) => ticks.map((v) => `${v} %`), size: 64 }],
     }, forecasts.note, present(forecasts.month_end_accuracy_pct));
     runouts(forecasts);
 

@@ -80,10 +80,11 @@ def _mean(values: list[Decimal]) -> Decimal | None:
     return numeric_div(sum(values), len(values)) if len(values) >= MIN_BASELINE_VALUES else None
 
 
-def biometrics_of_day(day: date, rows: list[BiometricsRow]) -> dict:
+def biometrics_of_day(day: date, rows: list[BiometricsRow], dates: list[date] | None = None) -> dict:
     """The `biometrics` object of D's health state, from rows in date order (at least those
-    dated D-7..D and the newest on or before D)."""
-    dates = [row.measurement_date for row in rows]
+    dated D-7..D and the newest on or before D); `dates`, their dates (when many days are
+    computed from the same rows, listed once)."""
+    dates = [row.measurement_date for row in rows] if dates is None else dates
     upto = bisect.bisect_right(dates, day)
     latest = rows[upto - 1] if upto else None
     week = rows[bisect.bisect_left(dates, day - timedelta(days=BASELINE_DAYS)) : bisect.bisect_left(dates, day)]
@@ -115,11 +116,12 @@ def biometrics_of_day(day: date, rows: list[BiometricsRow]) -> dict:
     return document
 
 
-def weight_readings(day: date, readings: list[Measurement]) -> list[list]:
+def weight_readings(day: date, readings: list[Measurement], dates: list[date] | None = None) -> list[list]:
     """What the health state of D needs of one table's weight readings (date order): those
     in D-27..D (the 28-day trend) and the two newest on or before D (latest and its change).
-    Kept in the source's section, so twin_state merges the two tables exactly."""
-    dates = [m.measurement_date for m in readings]
+    Kept in the source's section, so twin_state merges the two tables exactly. `dates`: the
+    readings' dates (listed once when many days are computed)."""
+    dates = [m.measurement_date for m in readings] if dates is None else dates
     upto = bisect.bisect_right(dates, day)
     first = min(bisect.bisect_left(dates, day - timedelta(days=TREND_WINDOW_DAYS - 1)), max(upto - 2, 0))
     return [[iso(m.measurement_date), _text(m.bodyweight_kg), _text(m.bodyfat_pct)] for m in readings[first:upto]]
@@ -140,11 +142,12 @@ def biometrics_sections(days: Iterable[date], rows: Iterable[BiometricsRow]) -> 
         for r in ordered
         if r.weight_kg is not None and 40 <= r.weight_kg <= 200
     ]
+    row_dates, scale_dates = [r.measurement_date for r in ordered], [m.measurement_date for m in scale]
     return {
         day: {
             "as_of": iso(day), "status": "ok", "error": None,
-            "biometrics": biometrics_of_day(day, ordered),
-            "weight_readings": weight_readings(day, scale),
+            "biometrics": biometrics_of_day(day, ordered, row_dates),
+            "weight_readings": weight_readings(day, scale, scale_dates),
         }
         for day in sorted(set(days))
     }

@@ -38,10 +38,11 @@ def read(spec: SourceSpec, conn: Connection, days: list[date], settings: TwinSet
     sections = health_sections(days, workouts, measurements)
     trends = health_trends(days, workouts, measurements, settings.weekly_workout_target)
     ordered = sorted(measurements, key=lambda m: m.measurement_date)
+    dates = [m.measurement_date for m in ordered]
     first_measurement = min((m.measurement_date for m in measurements), default=None)
     return SourceRead(
         # weight_readings: what core/health/biometrics.compose_health merges with the scale's readings.
-        [{**sections[day].to_json(), "trends": trends[day].to_json(), "weight_readings": weight_readings(day, ordered)}
+        [{**sections[day].to_json(), "trends": trends[day].to_json(), "weight_readings": weight_readings(day, ordered, dates)}
          for day in days],
         len(workouts) + len(measurements),
         spec.fingerprints(conn, windows(days, settings, first_measurement), settings.timezone),

@@ -1,7 +1,9 @@
 -- Append each review that differs from its forecast's newest row (or is its first): a
 -- rerun appends nothing, a correction appends and keeps the old row. Compared in the
--- database, by value (numeric 1.50 equals 1.5), one index probe a review; appended in
--- order (clock_timestamp(): increasing created_at within the run).
+-- database, by value (numeric 1.50 equals 1.5), against the newest stored row of each
+-- forecast made in the reviews' made_on range (one pass over that range, hash-joined: a
+-- decade's 150,000 reviews are one join, not 150,000 index probes); appended in order
+-- (clock_timestamp(): increasing created_at within the run).
 -- The reviews come as one array per column (array input parses several times faster than
 -- a JSON document of 150,000 objects).
 WITH computed AS (
@@ -11,19 +13,22 @@ WITH computed AS (
                 CAST(:error AS numeric[]), CAST(:accuracy_pct AS numeric[]), CAST(:accuracy_reason AS text[]))
          WITH ORDINALITY AS t(kind, subject, made_on, outcome_on, predicted, actual, error, accuracy_pct,
                               accuracy_reason, n)
+),
+newest AS (
+    SELECT DISTINCT ON (s.made_on, s.kind, s.subject)
+           s.made_on, s.kind, s.subject, s.outcome_on, s.predicted, s.actual, s.error, s.accuracy_pct,
+           s.accuracy_reason
+    FROM twin_forecast_review AS s
+    WHERE s.person_id = CAST(:p AS uuid)
+      AND s.made_on BETWEEN (SELECT min(made_on) FROM computed) AND (SELECT max(made_on) FROM computed)
+    ORDER BY s.made_on, s.kind, s.subject, s.created_at DESC, s.review_id DESC
 )
 INSERT INTO twin_forecast_review
     (person_id, kind, subject, made_on, outcome_on, predicted, actual, error, accuracy_pct, accuracy_reason, created_at)
 SELECT CAST(:p AS uuid), c.kind, c.subject, c.made_on, c.outcome_on, c.predicted, c.actual, c.error,
        c.accuracy_pct, c.accuracy_reason, clock_timestamp()
 FROM computed AS c
-LEFT JOIN LATERAL (
-    SELECT s.outcome_on, s.predicted, s.actual, s.error, s.accuracy_pct, s.accuracy_reason
-    FROM twin_forecast_review AS s
-    WHERE s.person_id = CAST(:p AS uuid) AND s.made_on = c.made_on AND s.kind = c.kind AND s.subject = c.subject
-    ORDER BY s.created_at DESC, s.review_id DESC
-    LIMIT 1
-) AS newest ON true
+LEFT JOIN newest ON newest.made_on = c.made_on AND newest.kind = c.kind AND newest.subject = c.subject
 WHERE newest.outcome_on IS NULL
    OR (newest.outcome_on, newest.predicted, newest.actual, newest.error, newest.accuracy_pct, newest.accuracy_reason)
       IS DISTINCT FROM (c.outcome_on, c.predicted, c.actual, c.error, c.accuracy_pct, c.accuracy_reason)
