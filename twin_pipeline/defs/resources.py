@@ -46,22 +46,14 @@ class TwinStore(PostgresDatabase):
 
     def write_sections(self, spec: SourceSpec, documents: list[dict], fingerprints: list[Fingerprints]) -> None:
         """A source's sections of some days and the fingerprints they were computed from, together.
-        A source sharing its entity (health: training, biometrics) stores its part and the
-        entity's section composed from every part stored (so twin_state reads one per day)."""
+        A source sharing its entity (health: training, biometrics) stores its part of the day;
+        twin_state composes the entity's section from every part (write_day_states)."""
         try:
             with self.engine().begin() as conn:
-                contributors = ENTITY_CONTRIBUTORS[spec.entity_type]
-                if len(contributors) == 1:
+                if len(ENTITY_CONTRIBUTORS[spec.entity_type]) == 1:
                     store.upsert_sections(conn, spec.entity_type, documents)
                 else:
-                    store.lock_entity_sections(conn, spec.entity_type)
                     store.upsert_source_sections(conn, spec.name, spec.entity_type, documents)
-                    days = [document["as_of"] for document in documents]
-                    parts = store.source_sections(conn, [s.name for s in contributors], days)
-                    composed = [compose_entity(spec.entity_type, {s.name: parts.get((s.name, day)) for s in contributors})
-                                for day in days]
-                    # None: the filling source has no part for the day yet; it composes it when it runs.
-                    store.upsert_sections(conn, spec.entity_type, [d for d in composed if d is not None])
                 store.record_fingerprints(conn, fingerprints)
         except SQLAlchemyError:
             # The next write goes on fresh connections: a pooled one may carry what refused this one.
@@ -72,8 +64,20 @@ class TwinStore(PostgresDatabase):
         self, person_id: str, days: list[date], fallbacks: Mapping[str, dict]
     ) -> list[StateDecision]:
         """Append the states of the run's stored sections that say something new (decided in
-        PostgreSQL); what became of each (entity, day) comes back."""
+        PostgreSQL); what became of each (entity, day) comes back. An entity of several sources
+        is first composed, once, from the parts they stored (in the same transaction, in turns
+        with other runs: an advisory lock per entity)."""
         with self.engine().begin() as conn:
+            as_of = [day.isoformat() for day in days]
+            for entity, contributors in ENTITY_CONTRIBUTORS.items():
+                if len(contributors) == 1:
+                    continue
+                store.lock_entity_sections(conn, entity)
+                parts = store.source_sections(conn, [s.name for s in contributors], as_of)
+                composed = (compose_entity(entity, {s.name: parts.get((s.name, day)) for s in contributors})
+                            for day in as_of)
+                # None: the filling source has no part for the day (the state says it is unavailable).
+                store.upsert_sections(conn, entity, [d for d in composed if d is not None])
             return store.write_day_states(conn, person_id, days, fallbacks)
 
     def review_states(self, person_id: str, first: date, last: date) -> dict[str, dict[date, dict]]:

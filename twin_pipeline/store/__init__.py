@@ -195,7 +195,7 @@ def upsert_source_sections(conn: Connection, source: str, entity_type: str, docu
 
 
 def lock_entity_sections(conn: Connection, entity_type: str) -> None:
-    """Wait for the other sources of the entity composing its sections (until commit)."""
+    """Wait for any other run composing the entity's sections (until commit)."""
     conn.execute(sql("lock_entity_sections"), {"e": entity_type})
 
 
