@@ -53,10 +53,11 @@ def main() -> int:
 
 
 def _workers(args: list[str]) -> list[str]:
-    """Two pytest-xdist workers, each running whole modules (their tests share databases), unless
+    """Two pytest-xdist workers sharing out the units of conftest's `work_unit` (a module, whose
+    tests share databases, or a date-sensitive module at one clock), the longest first; unless
     the caller chose (-n, --dist) or runs only the pure tests, which one process runs faster."""
     chosen = any(arg.startswith(("-n", "--numprocesses", "--dist")) for arg in args)
-    return [] if chosen or "--fast" in args else ["-n", "2", "--dist", "loadfile"]
+    return [] if chosen or "--fast" in args else ["-n", "2", "--dist", "loadscope"]
 
 
 if __name__ == "__main__":

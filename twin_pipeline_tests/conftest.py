@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from twin_pipeline.embedded import EmbeddedPostgres
 from twin_pipeline.migrations import migrate
@@ -65,11 +67,58 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+# How the two workers share the suite out (`--dist loadscope`, dev.py): a module's tests stay
+# on one worker (they share its databases), except that each clock of a date-sensitive module
+# is a unit of its own (its fixtures are per clock anyway). Units start longest first, so the
+# workers finish together: these are their seconds in a whole run with two workers on the
+# 2-core machine (December 2026); a unit not named here takes a few and starts after them.
+UNIT_SECONDS = {
+    "test_services.py": 85, "test_cli.py": 71, "test_ui.py": 69, "test_dagster_dev.py": 62,
+    "test_supervise.py": 37, "test_asof.py": 34, "test_roles.py": 27, "test_faults.py": 24,
+    "test_forecast_review.py": 22, "test_definitions.py": 22, "test_package.py": 22,
+    "test_sensor.py, each clock": 17, "test_api.py": 17, "test_dashboard_ui.py": 14, "test_demo_data.py": 13,
+    "test_day_metadata.py": 12, "test_dashboard.py": 12, "test_instance.py": 8, "test_biometrics.py": 7,
+    "test_history.py": 7, "test_entities.py": 6, "test_api_clients.py": 6, "test_states_unchanged.py": 6,
+}
+
+
+def work_unit(nodeid: str) -> tuple[str, str]:
+    """The unit a test runs in (its module, or its module at one clock: the clock is a
+    parameter of the test's id), and that unit's key in UNIT_SECONDS."""
+    module, _, test = nodeid.partition("::")
+    parameters = f"-{test[test.index('[') + 1:-1]}-" if test.endswith("]") else ""
+    clock = next((name for name in sorted(MOMENTS, key=len, reverse=True) if f"-{name}-" in parameters), None)
+    if clock is None:
+        return module, Path(module).name
+    return f"{module}:{clock}", f"{Path(module).name}, each clock"
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadscope` with the units of `work_unit`, the longest first."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LongestFirst(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)[0]
+
+        def _assign_work_unit(self, node) -> None:
+            def seconds(unit: str) -> float:
+                return UNIT_SECONDS.get(work_unit(next(iter(self.workqueue[unit])))[1], 0)
+
+            self.workqueue.move_to_end(max(self.workqueue, key=seconds), last=False)  # the first of equals
+            super()._assign_work_unit(node)
+
+    return LongestFirst(config, log)
+
+
 @pytest.fixture(scope="session")
 def pg_server(pytestconfig):
     server = EmbeddedPostgres(pytestconfig.stash[SESSION_HOME] / "server")
     server.start()
     yield server
+    wait_for_stopped_servers()  # a server stopping in the background may still use this one
     server.stop()
 
 
@@ -214,6 +263,44 @@ def materialize_days(sources: Sources, start, end=None, *, instance=None, **conf
     return result
 
 
+CHANGED_TABLE = re.compile(r"^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", re.IGNORECASE)
+
+
+def write(url: str, sql: str, params: dict | None = None, *, counted: bool = True) -> None:
+    """A change to a source as another tool makes it: its own session, ended at once. With
+    `counted` (the next step looks for it, as the sensor does), returns once the changed
+    table's statistics counters, which the sensor reads, have moved: an ended session
+    flushes them as it exits, within moments."""
+    engine = create_engine(url, poolclass=NullPool)
+    if not counted:
+        with engine.begin() as conn:
+            conn.execute(text(sql), params or {})
+        engine.dispose()
+        return
+    from twin_pipeline.sqlfiles import load
+
+    table = CHANGED_TABLE.match(sql).group(1)
+    counters = load("twin_pipeline.sources", "source_change_counters")  # what the sensor reads
+    watcher = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with watcher.connect() as watching:
+            def moved_since(before: int | None) -> int | None:
+                watching.execute(text("SELECT pg_stat_clear_snapshot()"))  # read afresh, not a cached snapshot
+                now = watching.execute(counters, {"table": table}).scalar_one()
+                return now if now != before else None
+
+            before = moved_since(None)
+            with engine.begin() as conn:
+                conn.execute(text(sql), params or {})
+            engine.dispose()
+            deadline = time.monotonic() + 10
+            while moved_since(before) is None:
+                assert time.monotonic() < deadline, f"the counters of {table} did not move within 10 s of: {sql}"
+                time.sleep(0.02)
+    finally:
+        watcher.dispose()
+
+
 def states_of(sources: Sources, days) -> dict:
     """(entity, 'YYYY-MM-DD') -> the newest stored document, for the single person in the store."""
     from twin_pipeline.store import newest_states, resolve_person
@@ -290,6 +377,26 @@ def fuzz_for_server_errors(operations, examples: int = 15) -> None:
         no_server_error()
 
 
+_STOPPING: list[threading.Thread] = []  # this worker's servers still shutting down
+
+
+def stop_in_background(stop: Callable[[], None]) -> None:
+    """Run a server's `stop` (which waits for its orderly shutdown, seconds of idling) while the
+    next tests run; the worker waits for every one before its PostgreSQL server stops."""
+    thread = threading.Thread(target=stop, name="stopping a test server")
+    thread.start()
+    _STOPPING.append(thread)
+
+
+def wait_for_stopped_servers() -> None:
+    while _STOPPING:
+        _STOPPING.pop().join()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    wait_for_stopped_servers()
+
+
 def stop_process_group(process: subprocess.Popen) -> None:
     """Stop a server started in its own session (dagster dev and its children): asked
     first, killed after 10 s (dg dev's orderly shutdown can take 25 s, all of it waiting
@@ -308,7 +415,7 @@ class DagsterDev:
     home: Path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dagster_dev(pg_server, tmp_path_factory):
     """`dagster dev` (webserver and daemon) on its own sources, as a user starts it."""
     from twin_pipeline.paths import DAGSTER_YAML, WORKSPACE_YAML
@@ -352,6 +459,10 @@ def dagster_dev(pg_server, tmp_path_factory):
             time.sleep(1)
         yield DagsterDev(port, dev_sources, home)
     finally:
-        stop_process_group(process)
-        log.close()
         dev_sources.dispose()
+
+        def stop() -> None:
+            stop_process_group(process)
+            log.close()
+
+        stop_in_background(stop)

@@ -201,7 +201,10 @@ def test_snapshot_with_the_twin_store_refusing_writes_still_shows_the_day(source
 
 
 def test_the_api_will_not_listen_beyond_loopback_without_a_token(tmp_path):
-    refused = twin("api", "--host", "0.0.0.0", home=tmp_path / ".twin")
+    try:
+        refused = twin("api", "--host", "0.0.0.0", home=tmp_path / ".twin")
+    finally:
+        twin("db", "stop", home=tmp_path / ".twin")  # every command first starts the embedded server
     assert refused.returncode == 2
     assert "refusing to serve 0.0.0.0:5677 without a token" in refused.stdout
 

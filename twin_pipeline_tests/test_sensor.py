@@ -1,38 +1,24 @@
 """source_change_sensor on real PostgreSQL: inserts, updates and deletes, today and in the past,
-on each of the clock's days (conftest `clock`): the restated days never pass today."""
+on each of the clock's days (conftest `clock`): the restated days never pass today. (With the
+daemon of `dg dev` running it: test_dagster_dev.py.)"""
 
 import json
-import time
 from datetime import date, timedelta
 
 import pytest
 from dagster import DagsterInstance, build_sensor_context
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
 
 from twin_pipeline.core.forecast_review import review_reach
 from twin_pipeline.defs.sensors import build_source_change_sensor
 from twin_pipeline.migrations import migrate
 from twin_pipeline.defs.resources import PostgresDatabase
-from twin_pipeline_tests.conftest import materialize_days, settings_for_tests, sources_at_clock
+from twin_pipeline_tests.conftest import materialize_days, settings_for_tests, sources_at_clock, write
 
 source_change_sensor = build_source_change_sensor(settings_for_tests())
 
 
 def first_of_last_month(day: date) -> date:
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
-def write(url: str, sql: str, params: dict | None = None, *, pause: bool = True) -> None:
-    """A change as another tool makes it: its own session, ended at once (so its statistics
-    reach the server's counters, as they do for any session that commits and goes idle).
-    `pause=False` when the next step is no sensor evaluation (setting up takes longer)."""
-    engine = create_engine(url, poolclass=NullPool)
-    with engine.begin() as conn:
-        conn.execute(text(sql), params or {})
-    engine.dispose()
-    if pause:
-        time.sleep(0.6)
 
 
 @pytest.fixture(scope="module")
@@ -50,28 +36,28 @@ def days(twin, frozen_today):
 
 def fill(sources, today: date):
     """Transactions every day, a workout every third, a weight every second, from the first
-    of last month to today; then the twin of those days (a run, seconds: no pause needed)."""
+    of last month to today; then the twin of those days (a run follows, not a sensor: nothing to wait for)."""
     start = first_of_last_month(today)
     migrate(sources.pantry, "pantry_history")
     write(sources.finance_url, "INSERT INTO categories (category_id, category_name, subcategory_name, category_type) "
-          "VALUES (1, 'Food', 'Groceries', 'Expense'), (2, 'Income', 'Salary', 'Income')", pause=False)
+          "VALUES (1, 'Food', 'Groceries', 'Expense'), (2, 'Income', 'Salary', 'Income')", counted=False)
     write(sources.finance_url,
           "INSERT INTO transactions (transaction_id, transaction_date, type, amount, merchant_source, category_id) "
           "SELECT 'T' || i, CAST(:start AS date) + i, CASE WHEN i % 10 = 0 THEN 'Income' ELSE 'Expense' END, "
           "10 + i, 'shop', CASE WHEN i % 10 = 0 THEN 2 ELSE 1 END FROM generate_series(0, :n) AS i",
-          {"start": start, "n": (today - start).days}, pause=False)
+          {"start": start, "n": (today - start).days}, counted=False)
     write(sources.training_url, "INSERT INTO workout_templates (template_id, template_name, workout_type) "
-          "VALUES ('A', 'Full', 'HIT Full Body')", pause=False)
+          "VALUES ('A', 'Full', 'HIT Full Body')", counted=False)
     write(sources.training_url,
           "INSERT INTO workouts (workout_date, template_id, duration_min) "
           "SELECT CAST(:start AS date) + i, 'A', 30 FROM generate_series(0, :n, 3) AS i",
-          {"start": start, "n": (today - start).days}, pause=False)
+          {"start": start, "n": (today - start).days}, counted=False)
     write(sources.training_url,
           "INSERT INTO measurements (measurement_date, bodyweight_kg) "
           "SELECT CAST(:start AS date) + i, 80 + i % 3 FROM generate_series(0, :n, 2) AS i",
-          {"start": start, "n": (today - start).days}, pause=False)
+          {"start": start, "n": (today - start).days}, counted=False)
     write(sources.pantry_url, "INSERT INTO pantry_inventory (category, current_quantity, critical_threshold) "
-          "VALUES ('Rice', 5, 1), ('Eggs', 2, 4)", pause=False)
+          "VALUES ('Rice', 5, 1), ('Eggs', 2, 4)", counted=False)
     materialize_days(sources, start, today)
     return sources
 
@@ -182,30 +168,3 @@ def test_a_down_source_is_a_skip_naming_the_database(twin, frozen_today):
     state = json.loads(result.cursor)
     assert not any(name.startswith("training.") for name in state["counters"])  # resumes when back
     assert state["full_check_at"] is None  # a check with a database down is not a full check
-
-
-def test_with_the_daemon_running_a_new_row_reaches_the_summary_by_itself(dagster_dev):
-    from twin_pipeline_tests.conftest import graphql
-
-    sources = dagster_dev.sources
-    today = settings_for_tests().today()  # the real one: the daemon runs in its own process, on the system clock
-    write(sources.finance_url, "INSERT INTO categories (category_id, category_name, subcategory_name, category_type) "
-          "VALUES (7, 'Income', 'Gift', 'Income')")
-    materialize_days(sources, today)  # the twin has computed today once
-    write(sources.finance_url, "INSERT INTO transactions (transaction_id, transaction_date, type, amount, "
-          "merchant_source, category_id) VALUES ('GIFT', :d, 'Income', 4321.09, 'aunt', 7)", {"d": today})
-    deadline = time.monotonic() + 150
-    summary = ""
-    while "+4,321.09 PLN" not in summary:
-        assert time.monotonic() < deadline, f"summary not refreshed within 150 s: {summary!r}"
-        time.sleep(2)
-        with sources.twin.connect() as conn:
-            summary = conn.execute(
-                text("SELECT summary_text FROM twin_daily_summary WHERE as_of = :d"), {"d": today}
-            ).scalar() or ""
-    runs = graphql(
-        dagster_dev.port,
-        '{ runsOrError(filter: {tags: [{key: "twin/trigger", value: "sensor"}]}) '
-        "{ ... on Runs { results { status tags { key value } } } } }",
-    )["runsOrError"]["results"]
-    assert any({"key": "twin/changed_sources", "value": "finance.transactions"} in r["tags"] for r in runs)

@@ -104,8 +104,10 @@ def start_role(services: Services, role: str, *options: str) -> None:
 
 
 def code_server_healthy(port: int) -> bool:
-    check = [str(Path(sys.executable).with_name("dagster")), "api", "grpc-health-check", "-p", str(port)]
-    return subprocess.run(check, capture_output=True).returncode == 0
+    """What `dagster api grpc-health-check -p PORT` asks, without a process per question."""
+    from dagster._grpc.client import DagsterGrpcClient
+
+    return DagsterGrpcClient(port=port, host="localhost").health_check_query() == "SERVING"
 
 
 def stop_services(services: Services) -> None:

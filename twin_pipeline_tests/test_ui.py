@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from twin_pipeline_tests.conftest import asset_keys, graphql, stop_process_group, wait_for_backfill
+from twin_pipeline_tests.conftest import asset_keys, graphql, stop_in_background, stop_process_group, wait_for_backfill
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -66,9 +66,12 @@ def twin_up(tmp_path_factory):
                 time.sleep(1)
         yield port
     finally:
-        stop_process_group(process)
-        log.close()
-        subprocess.run([sys.executable, "-m", "twin_pipeline.cli", "db", "stop"], env=env, capture_output=True)
+        def stop() -> None:
+            stop_process_group(process)
+            log.close()
+            subprocess.run([sys.executable, "-m", "twin_pipeline.cli", "db", "stop"], env=env, capture_output=True)
+
+        stop_in_background(stop)
 
 
 @pytest.fixture(scope="module")

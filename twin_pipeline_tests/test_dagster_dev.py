@@ -1,11 +1,44 @@
-"""A backfill launched through Dagster's GraphQL (launchPartitionBackfill) runs as one run."""
+"""The pipeline under `dg dev` (conftest `dagster_dev`: webserver and daemon), as a user runs it:
+a new row reaching the summary by the sensor alone, a backfill launched through Dagster's
+GraphQL (launchPartitionBackfill) running as one run, and the lineage, schedule and sensor
+as GraphQL shows them. One module, so the server starts once. The sensor's test comes first:
+the backfill daemon looks every 30 s from its start, so its seconds come off the backfill's
+wait instead of adding to it."""
 
+import time
 from datetime import date, timedelta
 
+from sqlalchemy import text
+
 from twin_pipeline_tests.conftest import graphql as _graphql
-from twin_pipeline_tests.conftest import asset_keys, states_of, wait_for_backfill
+from twin_pipeline_tests.conftest import asset_keys, materialize_days, settings_for_tests, states_of, wait_for_backfill, write
 
 DAYS = [date(2025, 3, 1) + timedelta(days=i) for i in range(7)]
+
+
+def test_with_the_daemon_running_a_new_row_reaches_the_summary_by_itself(dagster_dev):
+    sources = dagster_dev.sources
+    today = settings_for_tests().today()  # the real one: the daemon runs in its own process, on the system clock
+    write(sources.finance_url, "INSERT INTO categories (category_id, category_name, subcategory_name, category_type) "
+          "VALUES (7, 'Income', 'Gift', 'Income')")
+    materialize_days(sources, today)  # the twin has computed today once
+    write(sources.finance_url, "INSERT INTO transactions (transaction_id, transaction_date, type, amount, "
+          "merchant_source, category_id) VALUES ('GIFT', :d, 'Income', 4321.09, 'aunt', 7)", {"d": today})
+    deadline = time.monotonic() + 150
+    summary = ""
+    while "+4,321.09 PLN" not in summary:
+        assert time.monotonic() < deadline, f"summary not refreshed within 150 s: {summary!r}"
+        time.sleep(0.5)
+        with sources.twin.connect() as conn:
+            summary = conn.execute(
+                text("SELECT summary_text FROM twin_daily_summary WHERE as_of = :d"), {"d": today}
+            ).scalar() or ""
+    runs = _graphql(
+        dagster_dev.port,
+        '{ runsOrError(filter: {tags: [{key: "twin/trigger", value: "sensor"}]}) '
+        "{ ... on Runs { results { status tags { key value } } } } }",
+    )["runsOrError"]["results"]
+    assert any({"key": "twin/changed_sources", "value": "finance.transactions"} in r["tags"] for r in runs)
 
 
 def test_a_graphql_backfill_of_a_week_completes_as_one_run(dagster_dev):
