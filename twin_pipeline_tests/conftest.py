@@ -57,6 +57,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     home = config.stash.get(SESSION_HOME, None)
     if home is not None:
+        # A `twin` or `dg` command run as the quick start runs it (no URL: the embedded default
+        # in TWIN_HOME) leaves its server running, as it does for a person: not after the suite.
+        EmbeddedPostgres(home / "default-home").stop()
         shutil.rmtree(home, ignore_errors=True)
 
 
