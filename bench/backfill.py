@@ -48,7 +48,7 @@ SEED = 4
 
 # The process's peak RSS (MiB) as each run ended, before anything read the run back: a
 # case's peak memory is its runs', not that of the step times this bench queries afterwards
-# (Dagster's get_run_step_stats fetches the run's step events: 150 MiB for a decade).
+# (Dagster's get_run_step_stats fetches the run's step events: over 150 MiB for a decade).
 _RUN_PEAKS: list[float] = []
 
 
