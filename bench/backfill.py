@@ -431,10 +431,11 @@ def _report(results: dict) -> None:
             ("(i) of which scoring the forecasts (the forecast_review step)",
              f"{e['steps'].get('forecast_review', 0.0):.2f} s", "",
              f"{100 * e['steps'].get('forecast_review', 0.0) / e['seconds']:.1f} % of (e)  "
-             f"{_verdict(e['steps'].get('forecast_review', 0.0) / e['seconds'], 0.10)}"),
+             f"{_verdict(100 * e['steps'].get('forecast_review', 0.0) / e['seconds'], 10)} (%)"),
             ("(i') the scoring's own work: that step less the empty graph's forecast_review step",
              f"{e['steps'].get('forecast_review', 0.0) - e_empty['steps'].get('forecast_review', 0.0):.2f} s", "",
              f"{100 * (e['steps'].get('forecast_review', 0.0) - e_empty['steps'].get('forecast_review', 0.0)) / e['seconds']:.1f} % of (e)"
+             f"  {_verdict(100 * (e['steps'].get('forecast_review', 0.0) - e_empty['steps'].get('forecast_review', 0.0)) / e['seconds'], 10)} (%)"
              " (the empty step is Dagster's bookkeeping of the asset's 3,650 partitions)"),
             ("(e) - (e') step by step: twin step (empty step)", "", "",
              ", ".join(f"{name} {seconds:.1f} ({e_empty.get('steps', {}).get(name, 0.0):.1f})"
