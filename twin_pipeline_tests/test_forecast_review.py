@@ -74,7 +74,7 @@ def test_a_long_range_scored_in_blocks_of_outcome_days_scores_the_same(demo, mon
 
     def spy(*args):
         found = real(*args)
-        produced.extend(review.to_json() for review in found)
+        produced.extend(found)
         return found
 
     real = forecast_review.review_forecasts
@@ -82,9 +82,8 @@ def test_a_long_range_scored_in_blocks_of_outcome_days_scores_the_same(demo, mon
     monkeypatch.setattr(forecast_review, "OUTCOME_DAYS_PER_BLOCK", 5)
     materialize_days(demo, first, last)
     assert review_rows(demo) == before
-    scored = {(r["kind"], r["subject"], r["made_on"].isoformat(), r["outcome_on"].isoformat())
-              for r in before if first <= r["outcome_on"] <= last}
-    assert scored and {(r["kind"], r["subject"], r["made_on"], r["outcome_on"]) for r in produced} == scored
+    scored = {(r["kind"], r["subject"], r["made_on"], r["outcome_on"]) for r in before if first <= r["outcome_on"] <= last}
+    assert scored and {(r.kind, r.subject, r.made_on, r.outcome_on) for r in produced} == scored
 
 
 def test_a_rerun_writes_nothing_and_a_correction_adds_rows_and_keeps_the_old(demo):

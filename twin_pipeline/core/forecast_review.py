@@ -76,22 +76,6 @@ class Review(NamedTuple):
     accuracy_pct: Decimal | None
     reason: str | None = None  # why accuracy_pct is null
 
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return self.kind, self.subject, self.made_on.isoformat()
-
-    def to_json(self) -> dict:
-        return {
-            "kind": self.kind, "subject": self.subject, "made_on": self.made_on.isoformat(),
-            "outcome_on": self.outcome_on.isoformat(), "predicted": _text(self.predicted),
-            "actual": _text(self.actual), "error": _text(self.error),
-            "accuracy_pct": _text(self.accuracy_pct), "accuracy_reason": self.reason,
-        }
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
 
 def score(kind: Kind, subject: str, made_on: date, outcome_on: date, predicted: Decimal,
           actual: Decimal | None, missing: str | None = None) -> Review:
