@@ -21,8 +21,8 @@ from twin_pipeline.sources.spec import CheckOutcome, SourceSpec
 # The checks every source asset reports (docs/how-it-works.md, "Checks"). WARN: the twin goes on, degraded.
 CHECKS = {
     "source_readable": "The source database answered and every day of the run was computed from it.",
-    "matches_contract": "The source still has every table, view, function and column the data contract (docs/contract.md) names.",
-    "plausible_values": "No rows the contract's constraints would refuse (each is handled by a rule of docs/operations.md, "Bad data").",
+    "matches_contract": "The source still has every table, view, function and column of the data contract (docs/contract.md).",
+    "plausible_values": "No rows the contract's constraints would refuse (each is handled by a rule: docs/operations.md, 'Bad data').",
     "fresh": "The source's newest record is at most TWIN_FRESHNESS_DAYS old.",
 }
 
