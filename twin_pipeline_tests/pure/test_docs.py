@@ -7,13 +7,15 @@ source of truth, without a database:
   images: against the files (a `<placeholder>` or `*` stands for any one name; git-ignored
   places such as `.venv/` are made at run time); a link's `#anchor` against the headings of
   its page; nothing may point outside the repository;
-- `twin <command> ... --option`: against the CLI's own argparse parser;
+- `twin <command> ... --option value`: against the CLI's own argparse parser (commands,
+  choices, options and their choices);
 - `dev.py <command>`: against dev.py's COMMANDS;
 - every CAPS_WITH_UNDERSCORES name: a TwinSettings variable, or one of the few other names
   listed below, each found where it is said to live;
 - API endpoints (a code span starting `/`, `GET /` or `POST /`, or a URL on port 5677):
   against the routes of the API's routers;
-- run tags (`twin/...`, `dagster/...`): against the code that sets them.
+- run tags (`twin/...`, `dagster/...`): against the code that sets them;
+- `..._job`, `..._schedule`, `..._sensor`: against the graph's snapshot of the Definitions.
 
 The code's references to a docs page and heading (`docs/deployment.md, "Pointing it at
 ..."`) are checked against the pages too.
@@ -22,8 +24,10 @@ The code's references to a docs page and heading (`docs/deployment.md, "Pointing
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import importlib.util
+import json
 import pkgutil
 import re
 import typing
@@ -57,7 +61,7 @@ NOT_PATHS = {"text/plain", "Europe/Warsaw"}  # a media type, a time zone
 # Endpoints of servers other than the twin's API that a page names, and the file that uses each.
 OTHER_ENDPOINTS = {"/server_info": "deploy/compose.yaml"}  # Dagster webserver's health check
 
-NAME = re.compile(r"(?<![\w{])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+NAME = re.compile(r"(?<!\w)[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
 FENCE = re.compile(r"^[ \t]*```(\w*)[^\n]*\n(.*?)^[ \t]*```[ \t]*$", re.MULTILINE | re.DOTALL)
 SPAN = re.compile(r"`([^`]+)`")
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)|<img [^>]*src=\"([^\"]+)\"")
@@ -65,6 +69,7 @@ HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 FILE_NAME = re.compile(r"^[\w.*<>-]+\.(?:py|sql|md|yaml|yml|toml|json|png|txt|html|js|css|example)$")
 TAG = re.compile(r"^(?:twin|dagster)/[a-z_]+(?:=\S+)?$")
 ENDPOINT = re.compile(r"^(?:(?:GET|POST)\s+)?(/[^\s`]*)")
+DAGSTER_NAME = re.compile(r"^[a-z][a-z0-9_]*_(job|schedule|sensor)$")
 PORT_URL = re.compile(r"://[\w.-]+:5677(/[^\s'\"`]*)")
 SHELL = {"bash", "sh", "shell", "console"}
 
@@ -82,15 +87,13 @@ class Page:
     @classmethod
     def read(cls, name: str, text: str) -> Page:
         page = cls(name, text)
-        prose = text
         for language, body in FENCE.findall(text):
             if language in SHELL:
                 page.shell_lines += [re.sub(r"(^|\s)#.*$", "", line).strip() for line in body.splitlines()]
             else:  # text blocks (a status text, an error line): only their `spans` are names
                 page.spans += [_fold(span) for span in SPAN.findall(body)]
-        prose = FENCE.sub("", text)
-        page.prose = prose
-        page.spans += [_fold(span) for span in SPAN.findall(prose)]
+        page.prose = FENCE.sub("", text)
+        page.spans += [_fold(span) for span in SPAN.findall(page.prose)]
         return page
 
 
@@ -143,6 +146,19 @@ def is_path(token: str) -> bool:
     return "/" in token or bool(FILE_NAME.match(token))
 
 
+@functools.cache
+def package_code() -> str:
+    """The package's Python and YAML, where run tags are set."""
+    return "\n".join(p.read_text() for p in sorted((ROOT / "twin_pipeline").rglob("*")) if p.suffix in (".py", ".yaml"))
+
+
+def dagster_names() -> dict[str, set[str]]:
+    """job, schedule, sensor -> their names, from the graph's snapshot (test_asset_specs.py
+    holds it equal to the Definitions)."""
+    graph = json.loads((ROOT / "twin_pipeline_tests" / "snapshots" / "asset_specs.json").read_text())
+    return {kind: set(graph[f"{kind}s"]) for kind in ("job", "schedule", "sensor")}
+
+
 def settings_variables() -> set[str]:
     aliases = {info.validation_alias for info in TwinSettings.model_fields.values() if info.validation_alias}
     return aliases | set(source_url_variables().values())
@@ -192,22 +208,27 @@ def twin_commands(page: Page) -> list[str]:
 
 
 def command_problems(invocation: str, parser: argparse.ArgumentParser) -> list[str]:
-    """What in `twin <invocation>` the CLI's parser does not know: a command, a choice, an option."""
+    """What in `twin <invocation>` the CLI's parser does not know: a command, a choice, an
+    option, or an option's value outside its choices."""
     tokens = invocation.replace("[", " ").replace("]", " ").split()
-    problems, words, skip_value = [], ["twin"], False
+    found: list[str] = []
+    words, option = ["twin"], None  # option: the one whose value comes next
     for token in tokens:
-        if skip_value:
-            skip_value = False
+        placeholder = re.fullmatch(r"[A-Z]+|.*[<…].*|\.\.\.", token)
+        if option is not None:
+            unknown = [] if placeholder or not option.choices else [v for v in token.split("|") if v not in option.choices]
+            if unknown:
+                found.append(f"`{' '.join(words)} {option.option_strings[-1]}` takes no {', '.join(unknown)}")
+            option = None
             continue
         if token.startswith("-"):
-            option = token.split("=", 1)[0]
-            action = parser._option_string_actions.get(option)
+            action = parser._option_string_actions.get(token.split("=", 1)[0])
             if action is None:
-                problems.append(f"`{' '.join(words)}` has no option {option}")
-            else:
-                skip_value = action.nargs != 0 and "=" not in token
+                found.append(f"`{' '.join(words)}` has no option {token.split('=', 1)[0]}")
+            elif action.nargs != 0 and "=" not in token:
+                option = action
             continue
-        if re.fullmatch(r"[A-Z]+|.*[<…].*|\.\.\.", token):  # a placeholder: the rest is free
+        if placeholder:  # the rest is free
             break
         positional = next((a for a in parser._actions if not a.option_strings and a.choices), None)
         if positional is None:
@@ -215,12 +236,12 @@ def command_problems(invocation: str, parser: argparse.ArgumentParser) -> list[s
         alternatives = token.split("|")
         unknown = [a for a in alternatives if a not in positional.choices]
         if unknown:
-            problems.append(f"`{' '.join(words)}` has no {', '.join(unknown)}")
+            found.append(f"`{' '.join(words)}` has no {', '.join(unknown)}")
             break
         words.append(token)
         if isinstance(positional, argparse._SubParsersAction):
             parser = positional.choices[alternatives[0]]
-    return problems
+    return found
 
 
 def dev_commands() -> tuple[str, ...]:
@@ -260,11 +281,12 @@ def problems(page: Page, patterns: list[re.Pattern], parser: argparse.ArgumentPa
             found.append(f"path {token} does not exist")
         if TAG.match(token):
             key = token.split("=", 1)[0]
-            if not any(f'"{key}"' in p.read_text() or f"{key}:" in p.read_text() or f"key: {key}" in p.read_text()
-                       for p in (ROOT / "twin_pipeline").rglob("*") if p.suffix in (".py", ".yaml")):
+            if f'"{key}"' not in package_code() and f"key: {key}" not in package_code():
                 found.append(f"run tag {key} is set nowhere in the code")
 
     for span in page.spans:
+        if (named := DAGSTER_NAME.match(span)) and span not in dagster_names()[named.group(1)]:
+            found.append(f"{named.group(1)} {span} is not in the Definitions")
         endpoint = ENDPOINT.match(span)
         if endpoint and not endpoint_exists(endpoint.group(1), patterns):
             found.append(f"endpoint {endpoint.group(1)} is not served")
@@ -309,8 +331,9 @@ def test_stale_names_are_caught(checked):
         "The tables are in `sql/twin/005_entities.sql`; see [the contract](../../shared/CONTRACT.md),",
         "[checks](how-it-works.md#no-such-heading) and [a page](missing.md).",
         "Run `twin snapshots --date 2026-01-01`, `twin db migrate --everything` and `twin serve scheduler`,",
+        "`twin export --entity sleep --out x.csv`,",
         "then `python3.11 dev.py serve`; set `TWIN_SENSOR_SECONDS`; ask `GET /statuses` or `/health/domain/{finance|sleep}`.",
-        "Runs carry `twin/changed_tables`.",
+        "Runs carry `twin/changed_tables`; `entities_schedule` runs at 06:15.",
         "```bash",
         ".venv/bin/twin pantry-history remove   # gone",
         "curl 'http://127.0.0.1:5677/summary?format=text'",
@@ -323,6 +346,7 @@ def test_stale_names_are_caught(checked):
         "`twin serve` has no scheduler", "dev.py has no command serve", "variable TWIN_SENSOR_SECONDS",
         "endpoint /statuses", "endpoint /health/domain/{finance|sleep}", "run tag twin/changed_tables",
         "`twin pantry-history` has no remove", "endpoint /summary", "relative path up",
+        "`twin export --entity` takes no sleep", "schedule entities_schedule",
     ]
     missed = [e for e in expected if not any(e in problem for problem in found)]
     assert missed == [], found
