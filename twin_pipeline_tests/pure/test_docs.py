@@ -92,7 +92,7 @@ class Page:
                 page.shell_lines += [re.sub(r"(^|\s)#.*$", "", line).strip() for line in body.splitlines()]
             else:  # text blocks (a status text, an error line): only their `spans` are names
                 page.spans += [_fold(span) for span in SPAN.findall(body)]
-        page.prose = FENCE.sub("", text)
+        page.prose = FENCE.sub("", text).replace("\\`", "")  # an escaped backtick is a character
         page.spans += [_fold(span) for span in SPAN.findall(page.prose)]
         return page
 
