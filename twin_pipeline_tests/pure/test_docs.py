@@ -164,18 +164,27 @@ def settings_variables() -> set[str]:
     return aliases | set(source_url_variables().values())
 
 
-def route_patterns() -> list[re.Pattern]:
-    """Every path the API's routers serve (and FastAPI's own /docs, /openapi.json); a path
-    parameter typed as a Literal (`/health/domain/{name}`) matches only its values."""
-    patterns = {re.escape(route.path) for route in FastAPI().routes}
+def api_routers() -> list[APIRouter]:
+    """Every router of the API's routers package (the app includes each)."""
+    found = []
     for module in pkgutil.iter_modules(routers_package.__path__):
         loaded = importlib.import_module(f"{routers_package.__name__}.{module.name}")
-        for router in (value for value in vars(loaded).values() if isinstance(value, APIRouter)):
-            for route in router.routes:
-                hints = typing.get_type_hints(route.endpoint)
-                patterns.add(re.escape(route.path))  # as written: `/health/domain/{name}`
-                patterns.add(re.sub(r"\\\{(\w+)(:path)?\\\}", lambda m: _segment(hints.get(m.group(1)), m.group(2)),
-                                    re.escape(route.path)))
+        found += [value for value in vars(loaded).values() if isinstance(value, APIRouter)]
+    return found
+
+
+def route_patterns(only: list[str] | None = None) -> list[re.Pattern]:
+    """Every path the API's routers serve (and FastAPI's own /docs, /redoc, /openapi.json), or
+    the `only` ones; a path parameter typed as a Literal (`/health/domain/{name}`) matches only
+    its values, and the path as written matches itself."""
+    patterns = set() if only else {re.escape(route.path) for route in FastAPI().routes}
+    for route in (route for router in api_routers() for route in router.routes):
+        if only and route.path not in only:
+            continue
+        hints = typing.get_type_hints(route.endpoint)
+        patterns.add(re.escape(route.path))
+        patterns.add(re.sub(r"\\\{(\w+)(:path)?\\\}", lambda m: _segment(hints.get(m.group(1)), m.group(2)),
+                            re.escape(route.path)))
     return [re.compile(f"^{pattern}$") for pattern in patterns]
 
 
@@ -351,6 +360,20 @@ def test_stale_names_are_caught(checked):
     missed = [e for e in expected if not any(e in problem for problem in found)]
     assert missed == [], found
     assert len(found) == len(expected), found
+
+
+def test_the_api_page_documents_every_route():
+    """The converse of the endpoint check: each route of the API's routers is named on docs/api.md."""
+    page = Page.read("docs/api.md", (DOCS / "api.md").read_text())
+    named = [m.group(1).split("?", 1)[0] for span in page.spans if (m := ENDPOINT.match(span))]
+    expanded = []
+    for path in named:
+        alternatives = re.search(r"\{([^}]*\|[^}]*)\}", path)
+        expanded += [path.replace(alternatives.group(0), one) for one in alternatives.group(1).split("|")] if alternatives else [path]
+    routes = {route.path for router in api_routers() for route in router.routes}
+    undocumented = [route for route in sorted(routes)
+                    if not any(pattern.match(path) for pattern in route_patterns([route]) for path in expanded)]
+    assert undocumented == []
 
 
 def test_the_configuration_page_lists_every_setting():
