@@ -376,6 +376,24 @@ def test_the_api_page_documents_every_route():
     assert undocumented == []
 
 
+def command_paths(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command the parser takes, down to its last choice: ("db", "migrate"), ("serve", "api"), ..."""
+    positional = next((a for a in parser._actions if not a.option_strings and a.choices), None)
+    if positional is None:
+        return [words]
+    if isinstance(positional, argparse._SubParsersAction):
+        return [path for name, sub in positional.choices.items() for path in command_paths(sub, (*words, name))]
+    return [(*words, choice) for choice in positional.choices]
+
+
+def test_the_operations_page_documents_every_command(checked):
+    """The converse of the command check: each `twin` command is on docs/operations.md."""
+    page = Page.read("docs/operations.md", (DOCS / "operations.md").read_text())
+    shown = [invocation.split() for invocation in twin_commands(page)]
+    missing = [" ".join(path) for path in command_paths(checked[1]) if not any(words[:len(path)] == list(path) for words in shown)]
+    assert missing == []
+
+
 def test_the_configuration_page_lists_every_setting():
     table = [line for line in (DOCS / "configuration.md").read_text().splitlines() if line.startswith("| `")]
     documented = {name for row in table for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
