@@ -39,6 +39,7 @@ from fastapi import APIRouter, FastAPI
 
 import twin_pipeline.api.routers as routers_package
 from twin_pipeline.cli import build_parser
+from twin_pipeline.migrations import DOCS_SECTION
 from twin_pipeline.settings import TwinSettings, source_url_variables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,16 +196,17 @@ def _segment(annotation: object, converter: str | None) -> str:
     return ".+" if converter else "[^/]+"
 
 
-def endpoint_exists(path: str, patterns: list[re.Pattern]) -> bool:
+def alternatives(path: str) -> list[str]:
+    """`/health/domain/{finance|training}` is two paths; a query string is not the path."""
     path = path.split("?", 1)[0].rstrip(".,;:")
-    if path in OTHER_ENDPOINTS:
-        return path in (ROOT / OTHER_ENDPOINTS[path]).read_text()
-    # /health/domain/{finance|training|...}: each alternative is a path of its own.
-    alternatives = re.search(r"\{([^}]*\|[^}]*)\}", path)
-    if alternatives:
-        return all(endpoint_exists(path.replace(alternatives.group(0), one), patterns)
-                   for one in alternatives.group(1).split("|"))
-    return any(p.match(path) for p in patterns)
+    choice = re.search(r"\{([^}]*\|[^}]*)\}", path)
+    return [path.replace(choice.group(0), one) for one in choice.group(1).split("|")] if choice else [path]
+
+
+def endpoint_exists(path: str, patterns: list[re.Pattern]) -> bool:
+    if (other := path.split("?", 1)[0]) in OTHER_ENDPOINTS:
+        return other in (ROOT / OTHER_ENDPOINTS[other]).read_text()
+    return all(any(p.match(one) for p in patterns) for one in alternatives(path))
 
 
 def twin_commands(page: Page) -> list[str]:
@@ -225,7 +227,8 @@ def command_problems(invocation: str, parser: argparse.ArgumentParser) -> list[s
     for token in tokens:
         placeholder = re.fullmatch(r"[A-Z]+|.*[<…].*|\.\.\.", token)
         if option is not None:
-            unknown = [] if placeholder or not option.choices else [v for v in token.split("|") if v not in option.choices]
+            values = [] if placeholder or not option.choices else token.split("|")
+            unknown = [value for value in values if value not in option.choices]
             if unknown:
                 found.append(f"`{' '.join(words)} {option.option_strings[-1]}` takes no {', '.join(unknown)}")
             option = None
@@ -242,14 +245,14 @@ def command_problems(invocation: str, parser: argparse.ArgumentParser) -> list[s
         positional = next((a for a in parser._actions if not a.option_strings and a.choices), None)
         if positional is None:
             break  # a free value (a path, a date)
-        alternatives = token.split("|")
-        unknown = [a for a in alternatives if a not in positional.choices]
+        choices = token.split("|")
+        unknown = [choice for choice in choices if choice not in positional.choices]
         if unknown:
             found.append(f"`{' '.join(words)}` has no {', '.join(unknown)}")
             break
         words.append(token)
         if isinstance(positional, argparse._SubParsersAction):
-            parser = positional.choices[alternatives[0]]
+            parser = positional.choices[choices[0]]
     return found
 
 
@@ -341,7 +344,8 @@ def test_stale_names_are_caught(checked):
         "[checks](how-it-works.md#no-such-heading) and [a page](missing.md).",
         "Run `twin snapshots --date 2026-01-01`, `twin db migrate --everything` and `twin serve scheduler`,",
         "`twin export --entity sleep --out x.csv`,",
-        "then `python3.11 dev.py serve`; set `TWIN_SENSOR_SECONDS`; ask `GET /statuses` or `/health/domain/{finance|sleep}`.",
+        "then `python3.11 dev.py serve`; set `TWIN_SENSOR_SECONDS`;",
+        "ask `GET /statuses` or `/health/domain/{finance|sleep}`.",
         "Runs carry `twin/changed_tables`; `entities_schedule` runs at 06:15.",
         "```bash",
         ".venv/bin/twin pantry-history remove   # gone",
@@ -365,11 +369,7 @@ def test_stale_names_are_caught(checked):
 def test_the_api_page_documents_every_route():
     """The converse of the endpoint check: each route of the API's routers is named on docs/api.md."""
     page = Page.read("docs/api.md", (DOCS / "api.md").read_text())
-    named = [m.group(1).split("?", 1)[0] for span in page.spans if (m := ENDPOINT.match(span))]
-    expanded = []
-    for path in named:
-        alternatives = re.search(r"\{([^}]*\|[^}]*)\}", path)
-        expanded += [path.replace(alternatives.group(0), one) for one in alternatives.group(1).split("|")] if alternatives else [path]
+    expanded = [one for span in page.spans if (m := ENDPOINT.match(span)) for one in alternatives(m.group(1))]
     routes = {route.path for router in api_routers() for route in router.routes}
     undocumented = [route for route in sorted(routes)
                     if not any(pattern.match(path) for pattern in route_patterns([route]) for path in expanded)]
@@ -390,7 +390,8 @@ def test_the_operations_page_documents_every_command(checked):
     """The converse of the command check: each `twin` command is on docs/operations.md."""
     page = Page.read("docs/operations.md", (DOCS / "operations.md").read_text())
     shown = [invocation.split() for invocation in twin_commands(page)]
-    missing = [" ".join(path) for path in command_paths(checked[1]) if not any(words[:len(path)] == list(path) for words in shown)]
+    missing = [" ".join(path) for path in command_paths(checked[1])
+               if not any(words[:len(path)] == list(path) for words in shown)]
     assert missing == []
 
 
@@ -410,7 +411,7 @@ def test_the_readme_is_a_front_door():
 
 
 # A reference from the code to a docs page, optionally with a heading: docs/x.md, "Heading".
-DOCS_REFERENCE = re.compile(r"(docs/[\w-]+\.md)(?:,\s*\\?[\"']([^\"'\\\n]+)\\?[\"'])?")
+DOCS_REFERENCE = re.compile(r"(docs/[\w-]+\.md)\\?[\"']?(?:,\s*\\?[\"']([^\"'\\\n]+)\\?[\"'])?")
 README_REFERENCE = re.compile(r"README\b,?\s*\(?\\?[\"']([^\"'\\\n]+)\\?[\"']")
 
 
@@ -418,7 +419,7 @@ def code_files() -> list[Path]:
     folders = ["twin_pipeline", "twin_pipeline_tests", "deploy", "sql", "bench"]
     found = [ROOT / "dev.py"]
     for folder in folders:
-        found += [p for p in (ROOT / folder).rglob("*") if p.is_file() and p.suffix in (".py", ".sql", ".yaml", ".example", ".toml")]
+        found += [p for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".sql", ".yaml", ".example", ".toml")]
     return [p for p in found if p.name != "test_docs.py" and "vendor" not in p.parts]
 
 
@@ -430,7 +431,7 @@ def test_every_docs_page_and_heading_the_code_points_at_exists():
             references.append((path, page, heading))
         for heading in README_REFERENCE.findall(text):
             references.append((path, "README.md", heading))
-    assert any(page == "docs/deployment.md" for _, page, _ in references)  # migrations.py's, at least
+    assert (ROOT / "twin_pipeline" / "migrations.py", *DOCS_SECTION) in references
     broken = []
     for path, page, heading in references:
         target = ROOT / page
