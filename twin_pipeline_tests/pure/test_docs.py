@@ -13,7 +13,7 @@ source of truth, without a database:
 - every CAPS_WITH_UNDERSCORES name: a TwinSettings variable, or one of the few other names
   listed below, each found where it is said to live;
 - API endpoints (a code span starting `/`, `GET /` or `POST /`, or a URL on port 5677):
-  against the routes of the API's routers;
+  against the routes of the API's routers, which the app's own OpenAPI schema shows it serves;
 - run tags (`twin/...`, `dagster/...`): against the code that sets them;
 - `..._job`, `..._schedule`, `..._sensor`: against the graph's snapshot of the Definitions.
 
@@ -36,10 +36,13 @@ from pathlib import Path
 
 import pytest
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import create_engine
 
 import twin_pipeline.api.routers as routers_package
+from twin_pipeline.api.app import create_app
 from twin_pipeline.cli import build_parser
 from twin_pipeline.migrations import DOCS_SECTION
+from twin_pipeline.reader import TwinReader
 from twin_pipeline.settings import TwinSettings, source_url_variables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -374,6 +377,16 @@ def test_the_api_page_documents_every_route():
     undocumented = [route for route in sorted(routes)
                     if not any(pattern.match(path) for pattern in route_patterns([route]) for path in expanded)]
     assert undocumented == []
+
+
+def test_the_routers_checked_are_the_apps():
+    """The routes the docs are checked against are those the API serves: the app, built over an
+    engine it never connects to, documents exactly the routers' routes (less the hidden ones)."""
+    reader = TwinReader(engine=create_engine("postgresql+psycopg2://nobody@127.0.0.1:9/none"),
+                        person_id="00000000-0000-0000-0000-000000000001")
+    served = set(create_app(reader, recheck_seconds=0).openapi()["paths"])
+    routed = {route.path for router in api_routers() for route in router.routes if route.include_in_schema}
+    assert served == routed
 
 
 def command_paths(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
