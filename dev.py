@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".twin-install-stamp"
+# The commands dev.py takes (the docs' test checks every `dev.py <command>` they name against these).
+COMMANDS = ("up", "test")
 
 
 def ensure_environment() -> None:
@@ -42,7 +44,7 @@ def ensure_environment() -> None:
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("up", "test"):
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         print(__doc__)
         return 2
     command, rest = sys.argv[1], sys.argv[2:]

@@ -20,8 +20,9 @@ from twin_pipeline.paths import PACKAGE
 from twin_pipeline.sources import SOURCES
 from twin_pipeline.urls import describe_url
 
-# Where the README tells the person which login runs what.
-README_SECTION = "Pointing it at your existing databases"
+# Where the docs tell the person which login runs what (a page, and a heading on it).
+DOCS_SECTION = ("docs/deployment.md", "Pointing it at your existing databases")
+SEE_DOCS = f'see {DOCS_SECTION[0]}, "{DOCS_SECTION[1]}"'
 
 
 def _folders() -> dict[str, tuple[str, Traversable]]:
@@ -107,7 +108,7 @@ def applied(bind: Engine | Connection, target: str) -> dict[int, str]:
         raise MigrationError(
             f"{_label(target)} {_where(bind.engine)}: {login} may not read twin_schema_migrations, so "
             f"which migrations ran is unknown: apply sql/roles/{_role_file(target)} as the database owner "
-            f'(see README, "{README_SECTION}")'
+            f"({SEE_DOCS})"
         )
     rows = bind.execute(
         text("SELECT version, checksum FROM twin_schema_migrations WHERE target = :t"), {"t": target}
@@ -128,7 +129,7 @@ def pending_line(target: str, location: str, waiting: list[Migration], login: st
     refused = f" that {login} may not apply" if login else ""
     return (
         f"{_label(target)} {location} has {count} ({names}){refused}: run `{_command(target)}` as the "
-        f'database owner (see README, "{README_SECTION}")'
+        f"database owner ({SEE_DOCS})"
     )
 
 

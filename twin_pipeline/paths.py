@@ -20,8 +20,8 @@ CONTRACT_SOURCES = ("finance", "training", "pantry")
 
 
 def source_names() -> tuple[str, ...]:
-    """Each folder under sources/ that is a Python package is a source (README, "Adding a
-    source"). Listed from the files, so the settings know every source's URL variable
+    """Each folder under sources/ that is a Python package is a source (docs/how-it-works.md,
+    "Adding a source"). Listed from the files, so the settings know every source's URL variable
     without importing the sources (which are built on the settings)."""
     found = {
         entry.name for entry in (PACKAGE / "sources").iterdir()

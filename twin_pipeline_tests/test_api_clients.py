@@ -1,4 +1,4 @@
-"""The person's own API clients (CONTRACT.md, "The person's API clients"), one test per row:
+"""The person's own API clients (docs/contract.md, "The calls the existing clients make"), one test per row:
 each sends exactly what that client sends and reads exactly what it reads, with the key in
 X-API-KEY, with no key in warn mode, and refused in enforce mode. Then the paths of their
 other systems, the schema, the settings, and the morning briefing's pure renderer."""

@@ -1,5 +1,5 @@
-"""Bad rows in databases without the contract's constraints: each handled by a README rule or
-reported by a check, none crashing a run."""
+"""Bad rows in databases without the contract's constraints: each handled by a rule of
+docs/operations.md ("Bad data") or reported by a check, none crashing a run."""
 
 from datetime import timedelta
 

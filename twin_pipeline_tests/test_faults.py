@@ -1,6 +1,6 @@
 """Real faults, real servers: the twin degrades, says exactly what went wrong, loses nothing.
 
-Every test here is a row of the README's fault table.
+Every test here is a row of the fault table (docs/operations.md, "When things break").
 """
 
 import socket
@@ -151,7 +151,7 @@ def test_a_missing_view_is_reported_and_a_missing_column_names_object_database_a
         finance = states_of(drifted, [D])[("finance", D.isoformat())]
         assert finance["status"] == "unavailable" and finance["error"] == "finance database does not match the contract"
         assert "column budgets.alert_threshold" in finance["error_detail"]
-        assert "faults_drift_finance" in finance["error_detail"] and "CONTRACT.md" in finance["error_detail"]
+        assert "faults_drift_finance" in finance["error_detail"] and "docs/contract.md" in finance["error_detail"]
         finance_contract = check(result, "finance", "matches_contract")
         assert not finance_contract.passed and finance_contract.severity == AssetCheckSeverity.ERROR
         assert states_of(drifted, [D])[("health", D.isoformat())]["status"] == "degraded"  # no workouts: computed

@@ -1,5 +1,5 @@
 """The roles of sql/roles/ as the person applies them: the owner migrates, then every
-command runs as twin_writer on the store and twin_reader on the sources (README,
+command runs as twin_writer on the store and twin_reader on the sources (docs/deployment.md,
 "Pointing it at your existing databases"); a pending migration is one clear line."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from twin_pipeline_tests.conftest import ROLES, daily_assets, execute, settings_
 
 DATABASES = {"finance": "roles_finance", "training": "roles_training", "pantry": "roles_pantry"}
 OWNER_COMMAND = (
-    "run `twin db migrate` as the database owner (see README, \"Pointing it at your existing databases\")"
+    "run `twin db migrate` as the database owner (see docs/deployment.md, \"Pointing it at your existing databases\")"
 )
 
 
@@ -59,7 +59,7 @@ class Person:
         return self.owner["finance"]  # the contract's default: the twin store is the finance database
 
     def env(self) -> dict[str, str]:
-        """The variables of the README's walk-through: the writer on the store, the reader on the sources."""
+        """The variables of docs/deployment.md's walk-through: the writer on the store, the reader on the sources."""
         return {
             "TWIN_DATABASE_URL": as_login(self.store, "twin_writer"),
             **{f"{name.upper()}_DATABASE_URL": as_login(self.owner[name], "twin_reader") for name in DATABASES},
@@ -357,7 +357,7 @@ def test_the_reader_may_not_install_the_pantry_history_and_is_told_who_may(perso
     assert code == 1 and out.splitlines()[-1] == (
         f"error: pantry database {describe_url(person.owner['pantry'])} has 1 migration pending ({capture.path.name}) "
         "that twin_reader may not apply: run `twin pantry-history install --yes` as the database owner "
-        '(see README, "Pointing it at your existing databases")'
+        '(see docs/deployment.md, "Pointing it at your existing databases")'
     )
     pantry = create_engine(person.owner["pantry"])
     with pantry.connect() as conn:

@@ -49,7 +49,7 @@ def wait_until(condition: Callable[[], object], what: str, timeout: float = 120,
 
 
 def environment(sources: Sources, home: Path, dagster_db: str, **extra: str) -> dict[str, str]:
-    """Only the README's variables: the databases, TWIN_HOME (DAGSTER_HOME left for `twin` to prepare)."""
+    """Only the documented variables (docs/configuration.md): the databases, TWIN_HOME (DAGSTER_HOME left for `twin` to prepare)."""
     env = {k: v for k, v in os.environ.items() if k not in URL_VARIABLES and not k.startswith("DAGSTER_")}
     env.update(
         TWIN_HOME=str(home), FINANCE_DATABASE_URL=sources.finance_url, TRAINING_DATABASE_URL=sources.training_url,

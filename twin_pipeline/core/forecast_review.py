@@ -2,8 +2,8 @@
 twin's own later states say happened, once that outcome is known, and never before.
 
 Pure functions over the states' documents (`as_of` -> document, the newest state of each
-day). A review made on outcome day E reads states dated up to E only. The rules (README,
-"How good the forecasts were"):
+day). A review made on outcome day E reads states dated up to E only. The rules (docs/forecasts.md,
+"How good the forecasts were: forecast_review"):
 
   error = predicted - actual; accuracy_pct = round(100 * (1 - |error| / |actual|), 2) when
   the actual is a non-zero amount, else null with a reason. Day-valued forecasts (budget

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 import yaml
 
-# Free-text statuses, as people write them, to the goal table's five (README, "Goals").
+# Free-text statuses, as people write them, to the goal table's five (docs/entities.md, "goals").
 STATUS_MAP = {
     "planning": "Planning", "planned": "Planning", "draft": "Planning", "idea": "Planning", "proposed": "Planning",
     "active": "Active", "current": "Active", "in progress": "Active", "in-progress": "Active", "ongoing": "Active",

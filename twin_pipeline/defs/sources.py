@@ -18,11 +18,11 @@ from twin_pipeline.sources import SOURCES
 from twin_pipeline.sources.reading import SectionOutcome, failure_reason, read_section
 from twin_pipeline.sources.spec import CheckOutcome, SourceSpec
 
-# The checks every source asset reports (README, "Checks"). WARN: the twin goes on, degraded.
+# The checks every source asset reports (docs/how-it-works.md, "Checks"). WARN: the twin goes on, degraded.
 CHECKS = {
     "source_readable": "The source database answered and every day of the run was computed from it.",
-    "matches_contract": "The source still has every table, view, function and column CONTRACT.md names.",
-    "plausible_values": "No rows the contract's constraints would refuse (each is handled by a README rule).",
+    "matches_contract": "The source still has every table, view, function and column of the data contract (docs/contract.md).",
+    "plausible_values": "No rows the contract's constraints would refuse (each is handled by a rule: docs/operations.md, 'Bad data').",
     "fresh": "The source's newest record is at most TWIN_FRESHNESS_DAYS old.",
 }
 

@@ -1,5 +1,5 @@
 """The source databases, one folder each: each folder under sources/ is a source and
-defines its SPEC (see README, "Adding a source"). Discovered here, so a new source needs
+defines its SPEC (see docs/how-it-works.md, "Adding a source"). Discovered here, so a new source needs
 no edit anywhere else."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def _discover() -> dict[str, SourceSpec]:
         if not isinstance(spec, SourceSpec) or spec.name != folder:
             raise TypeError(
                 f"twin_pipeline/sources/{folder}/ is a source folder but defines no SPEC = SourceSpec(name={folder!r}, ...): "
-                "add it (README, \"Adding a source\") or move the folder out of sources/"
+                "add it (docs/how-it-works.md, \"Adding a source\") or move the folder out of sources/"
             )
         found[spec.name] = spec
     return found

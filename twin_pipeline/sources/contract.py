@@ -1,4 +1,4 @@
-"""The source objects CONTRACT.md names, and a check that a database still has them.
+"""The source objects the data contract (docs/contract.md) names, and a check that a database still has them.
 
 The twin reads only some of them (`used`); a missing used object makes that source's
 section unavailable with an error naming the object, the database and the contract,
@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from twin_pipeline.sqlfiles import load
 
-CONTRACT = "the data contract (CONTRACT.md)"
+CONTRACT = "the data contract (docs/contract.md)"
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class ContractObject:
 
 @dataclass(frozen=True)
 class ContractGap:
-    """One thing CONTRACT.md names that the database lacks."""
+    """One thing the data contract names that the database lacks."""
 
     description: str  # "column budgets.alert_threshold", "view v_body_composition"
     used: bool

@@ -44,7 +44,7 @@ class SectionOutcome:
     read: SourceRead
     failure: str | None  # why the source could not be read (then every day is unavailable)
     gaps: list[ContractGap]
-    quality: dict  # bad-data counts (README "Bad data"), and last_seen
+    quality: dict  # bad-data counts (docs/operations.md, "Bad data"), and last_seen
     own_checks: list[CheckOutcome]
 
 

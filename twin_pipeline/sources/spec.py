@@ -75,7 +75,7 @@ class SourceSpec:
     """One source database, described once."""
 
     name: str  # the asset, the database role, the `<NAME>_DATABASE_URL` prefix
-    entity_type: str  # the section it fills in each day's state (CONTRACT.md)
+    entity_type: str  # the section it fills in each day's state (docs/contract.md)
     database: str  # the database's name in the embedded server
     package: str  # where its sql/ folder lives
     description: str  # the asset's description in the UI

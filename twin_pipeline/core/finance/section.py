@@ -1,6 +1,6 @@
 """Finance as of a day: month-to-date cashflow per currency and the budget alerts of D's month.
 
-The rules are CONTRACT.md's, computed in Decimal so every figure equals what the
+The rules are the data contract's (docs/contract.md), computed in Decimal so every figure equals what the
 person's own SQL function prints for the same day.
 """
 
@@ -48,7 +48,7 @@ class Budget:
     amount: Decimal
     alert_threshold: int | None
     priority: str | None
-    budget_type: str | None = None  # Fixed | Variable | Flexible (CONTRACT.md); None reads as Variable
+    budget_type: str | None = None  # Fixed | Variable | Flexible (docs/contract.md); None reads as Variable
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Biometrics as of a day (readiness, sleep, HRV, the scale) and how they join the health state.
 
-The rules (README, "The state of a day"), each as of D from rows dated on or before D:
+The rules (docs/state-of-a-day.md, "Rules worth knowing"), each as of D from rows dated on or before D:
 
 * `biometrics`: the newest row on or before D gives `measurement_date`, `days_old`,
   `readiness_score`, `sleep_score`, `hrv_ms`; 0 or null is unknown (the syncs store 0 for

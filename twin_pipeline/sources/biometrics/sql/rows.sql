@@ -1,4 +1,4 @@
--- The six documented columns of biometrics (CONTRACT.md: never any other), from the
+-- The six documented columns of biometrics (docs/contract.md: never any other), from the
 -- earliest row any day of :start..:end reads through :end: :start - 27 (the 28-day weight
 -- trend, which also covers the 7-day baselines), the newest row on or before :start (its
 -- readings), and the second-newest weight reading on or before :start (the latest

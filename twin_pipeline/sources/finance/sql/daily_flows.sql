@@ -1,7 +1,7 @@
 -- Income and Expense per day, currency and category, from :lookback (the month-to-date sums
 -- read from the first of :start's month, the forecasts further back) to :end.
 -- Column order is the order of the matching dataclass in twin_pipeline/core (rows are unpacked into it).
--- Rows the contract's constraints would have refused (README, "Bad data"): a key seen twice
+-- Rows the contract's constraints would have refused (docs/operations.md, "Bad data"): a key seen twice
 -- counts once (the latest updated), rows without a positive amount are not money moved,
 -- a missing currency is the column's default, the primary currency; codes are upper-cased.
 SELECT t.transaction_date AS day,

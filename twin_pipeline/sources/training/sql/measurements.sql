@@ -2,7 +2,7 @@
 -- measurement has its predecessor for the trend), or from :start - 27 (the 28-day weight
 -- trend) if that is earlier, through :end. Index range scans only.
 -- Column order is the order of the matching dataclass in twin_pipeline/core (rows are unpacked into it).
--- README, "Bad data": a weight outside the contract's 40..200 kg is not a measurement;
+-- docs/operations.md, "Bad data": a weight outside the contract's 40..200 kg is not a measurement;
 -- a body fat outside 3..50 % is unknown.
 SELECT m.measurement_date,
        m.bodyweight_kg,

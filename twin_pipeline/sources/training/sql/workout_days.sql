@@ -2,7 +2,7 @@
 -- 52 weeks before :start's week) through :end, plus the last workout day before that window
 -- (so the first day of the range knows its last workout).
 -- Column order is the order of the matching dataclass in twin_pipeline/core (rows are unpacked into it).
--- README, "Bad data": a (workout_date, template_id) key seen twice is one workout.
+-- docs/operations.md, "Bad data": a (workout_date, template_id) key seen twice is one workout.
 SELECT w.workout_date AS day, count(DISTINCT w.template_id) AS n
 FROM workouts w
 WHERE w.workout_date BETWEEN LEAST(CAST(:lookback AS date), CAST(:start AS date) - 6) AND CAST(:end AS date)

@@ -1,6 +1,6 @@
 -- Rows the contract's ranges refuse among those the run looked at (:start - 27 through
 -- :end), rows dated after :today, and the newest row up to :today (freshness). Each count
--- matches a rule in the README ("Bad data"): such a value is unknown, such a weight no reading.
+-- matches a rule of docs/operations.md, "Bad data": such a value is unknown, such a weight no reading.
 SELECT count(*) FILTER (WHERE readiness_score NOT BETWEEN 0 AND 100
                            OR sleep_score NOT BETWEEN 0 AND 100)                  AS score_out_of_range,
        count(*) FILTER (WHERE hrv_ms NOT BETWEEN 0 AND 300)                        AS hrv_out_of_range,

@@ -1,5 +1,5 @@
 -- Month-to-date income and expense per currency as of :day, summed straight from the
--- source (with the README's rules), to reconcile the finance section against.
+-- source (with the rules of docs/operations.md, "Bad data"), to reconcile the finance section against.
 SELECT COALESCE(upper(trim(t.currency)), CAST(:currency AS text)) AS currency,
        COALESCE(sum(t.amount) FILTER (WHERE t.type = 'Income'), 0)  AS income,
        COALESCE(sum(t.amount) FILTER (WHERE t.type = 'Expense'), 0) AS expense

@@ -1,6 +1,6 @@
 -- Rows the contract's constraints would have refused among those the run read (from the
 -- first of :start's month to :end), rows dated after :today, and the newest transaction up
--- to :today (freshness). Each count matches a rule in the README ("Bad data").
+-- to :today (freshness). Each count matches a rule of docs/operations.md, "Bad data".
 SELECT count(*) FILTER (WHERE amount IS NULL OR amount <= 0)                        AS non_positive_amounts,
        count(*) FILTER (WHERE type IS NULL OR type NOT IN ('Income', 'Expense', 'Transfer')) AS unknown_types,
        count(*) FILTER (WHERE currency IS NOT NULL AND upper(trim(currency)) !~ '^[A-Z]{3}$') AS unknown_currencies,

@@ -1,7 +1,7 @@
 -- Measurements outside the contract's physical ranges among those the run looked at (from
 -- the second-latest valid one on or before :start, as training_measurements.sql), rows dated
 -- after :today, and the newest measurement up to :today (freshness). Each count matches a
--- rule in the README ("Bad data").
+-- rule of docs/operations.md, "Bad data".
 SELECT count(*) FILTER (WHERE bodyweight_kg IS NULL OR bodyweight_kg NOT BETWEEN 40 AND 200) AS weight_out_of_range,
        count(*) FILTER (WHERE bodyfat_pct NOT BETWEEN 3 AND 50)                    AS bodyfat_out_of_range,
        (SELECT count(*) FROM measurements WHERE measurement_date > CAST(:today AS date))
