@@ -71,9 +71,9 @@ class Gate:
         caller: Caller | None = request.scope.get(CALLER)
         claimed = request.headers.get("x-user-id")
         if claimed is not None and (caller is None or claimed != caller.name):
-            sent = f"the key sent is {caller.name!r}'s" if caller else "no valid key was sent"
-            raise HTTPException(403, f"X-User-ID {claimed!r} is not the name of the key ({sent}): "
-                                "the user is the key's owner, send their own key")
+            sent = f"the key sent ({caller.name!r})" if caller else "a key, and none valid was sent"
+            raise HTTPException(403, f"X-User-ID {claimed!r} is not the name of {sent}: the user is "
+                                "who the key belongs to, send their own key")
         if self.access == "open":
             return caller
         if caller is None:

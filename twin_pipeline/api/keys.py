@@ -159,6 +159,10 @@ def _write(path: Path, text: str) -> None:
 
 def add_key(path: Path, name: str, tier: Tier) -> str:
     """A new random key for `name`, its hash appended to the file; the key is returned, never stored."""
+    if not NAME.match(name) or name in RESERVED:
+        reason = f"stands for {RESERVED[name]} in the logs" if name in RESERVED else \
+            "is not letters, digits, '_', '.' or '-' (at most 64, a letter or digit first)"
+        raise KeysFileError(f"the name {name!r} {reason}: choose another")
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if any(k.name == name for k in parse_keys(text, path)):
         raise KeysFileError(f"keys file {path} already has a key named {name!r}: revoke it first or choose another name")
