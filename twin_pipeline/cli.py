@@ -156,6 +156,8 @@ def cmd_keys_add(settings: TwinSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_keys_list(settings: TwinSettings, args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
     from sqlalchemy.exc import SQLAlchemyError
 
     from twin_pipeline.api.keys import OWNER_NAME, read_keys
@@ -180,7 +182,8 @@ def cmd_keys_list(settings: TwinSettings, args: argparse.Namespace) -> int:
     _say(f"{'name':<{width}}  {'tier':<9}  last used (to the minute)")
     for name, tier in keys:
         row = used.get(name)
-        when = unknown or (row["last_used_at"].astimezone().strftime("%Y-%m-%d %H:%M %Z") if row else "never")
+        local = row and row["last_used_at"].astimezone(ZoneInfo(settings.timezone))
+        when = unknown or (local.strftime("%Y-%m-%d %H:%M %Z") if row else "never")
         source = "  (DIGITAL_TWIN_API_KEY)" if name == OWNER_NAME else ""
         _say(f"{name:<{width}}  {tier:<9}  {when}{source}")
     return 0

@@ -417,12 +417,12 @@ def test_twin_keys_add_list_revoke(twin, tmp_path):
         conn.execute(text("INSERT INTO twin_api_key_use VALUES ('ben', 'household', '2026-01-05 10:30+00') "
                           "ON CONFLICT (name) DO UPDATE SET last_used_at = EXCLUDED.last_used_at"))
     assert twin_cli("keys", "add", "cleo", "--tier", "owner", env=env).returncode == 0
-    listed = twin_cli("keys", "list", env={**env, "DIGITAL_TWIN_API_KEY": OWNER_KEY, "TZ": "UTC"})
+    listed = twin_cli("keys", "list", env={**env, "DIGITAL_TWIN_API_KEY": OWNER_KEY, "TWIN_TIMEZONE": "Europe/Warsaw"})
     assert listed.returncode == 0, listed.stdout + listed.stderr
     rows = [line.split() for line in listed.stdout.splitlines()]
     assert rows[0][:2] == ["name", "tier"]
     assert rows[1][:3] == ["owner", "owner", "never"] and rows[1][-1] == "(DIGITAL_TWIN_API_KEY)"
-    assert rows[2] == ["ben", "household", "2026-01-05", "10:30", "UTC"]
+    assert rows[2] == ["ben", "household", "2026-01-05", "11:30", "CET"]  # in TWIN_TIMEZONE
     assert rows[3] == ["cleo", "owner", "never"]
     revoked = twin_cli("keys", "revoke", "ben", env=env)
     assert revoked.returncode == 0 and revoked.stdout.startswith("ben (household) revoked in")
