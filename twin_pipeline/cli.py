@@ -1,5 +1,5 @@
 """`twin`: the command line door: parses a command and dispatches it (up, snapshot, backfill,
-api, note, export, db, demo-data). Runs happen in runs.py, the API is assembled in api/;
+api, keys, note, export, db, demo-data). Runs happen in runs.py, the API is assembled in api/;
 everything per source follows from the source specs (twin_pipeline.sources.SOURCES)."""
 
 from __future__ import annotations
@@ -126,7 +126,8 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.api.server import serve
 
     host, port = args.host or settings.api_host, args.port or settings.api_port
-    if host not in LOOPBACK and settings.api_key is None and not args.allow_remote_without_token:
+    keyless = settings.api_key is None and settings.api_keys_file is None
+    if host not in LOOPBACK and keyless and not args.allow_remote_without_token:
         _say(
             f"refusing to serve {host}:{port} without a token: set DIGITAL_TWIN_API_KEY (clients then send "
             "it in X-API-KEY or as `Authorization: Bearer <key>`), serve on 127.0.0.1, "
@@ -134,6 +135,67 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
         )
         return 2
     serve(settings, host, port)
+    return 0
+
+
+def _keys_file(settings: TwinSettings) -> Path:
+    if settings.api_keys_file is None:
+        raise ConfigurationError("TWIN_API_KEYS_FILE is not set: set it to the keys file, e.g. ~/.twin/keys.toml")
+    return settings.api_keys_file
+
+
+def cmd_keys_add(settings: TwinSettings, args: argparse.Namespace) -> int:
+    from twin_pipeline.api.keys import add_key
+
+    path = _keys_file(settings)
+    key = add_key(path, args.name, args.tier)
+    _say(f"{args.name} ({args.tier}) added to {path}; its key, shown this once (the file keeps only its hash):")
+    _say(key)
+    _say("send it in X-API-KEY or as `Authorization: Bearer <key>`; a running API accepts it within seconds")
+    return 0
+
+
+def cmd_keys_list(settings: TwinSettings, args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from twin_pipeline.api.keys import OWNER_NAME, read_keys
+    from twin_pipeline.store import key_uses
+
+    keys = [(key.name, key.tier) for key in read_keys(_keys_file(settings))]
+    if settings.api_key is not None:
+        keys.insert(0, (OWNER_NAME, "owner"))
+    database = Database.for_role(settings, "twin")
+    engine = database.engine()
+    try:
+        with engine.connect() as conn:
+            used, unknown = key_uses(conn), None
+    except SQLAlchemyError as exc:
+        used, unknown = {}, f"unknown ({str(exc).splitlines()[0]})"
+    finally:
+        engine.dispose()
+    if not keys:
+        _say(f"no keys in {settings.api_keys_file}: `twin keys add NAME --tier household` adds one")
+        return 0
+    width = max(len(name) for name, _ in keys)
+    _say(f"{'name':<{width}}  {'tier':<9}  last used (to the minute)")
+    for name, tier in keys:
+        row = used.get(name)
+        local = row and row["last_used_at"].astimezone(ZoneInfo(settings.timezone))
+        when = unknown or (local.strftime("%Y-%m-%d %H:%M %Z") if row else "never")
+        source = "  (DIGITAL_TWIN_API_KEY)" if name == OWNER_NAME else ""
+        _say(f"{name:<{width}}  {tier:<9}  {when}{source}")
+    return 0
+
+
+def cmd_keys_revoke(settings: TwinSettings, args: argparse.Namespace) -> int:
+    from twin_pipeline.api.keys import RECHECK_SECONDS, revoke_key
+
+    path = _keys_file(settings)
+    key = revoke_key(path, args.name)
+    _say(f"{key.name} ({key.tier}) revoked in {path}: a running API refuses the key within "
+         f"{RECHECK_SECONDS:.0f} s, no restart needed")
     return 0
 
 
@@ -345,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
             "and /metrics (GET or POST) from what the pipeline persisted. Listens on 127.0.0.1 unless "
             "told otherwise; with DIGITAL_TWIN_API_KEY (or TWIN_API_TOKEN) set every endpoint but "
             "/health/live needs the key in X-API-KEY or as a bearer token (TWIN_API_AUTH=warn: "
-            "logged and let through)."
+            "logged and let through); the household's keys come from TWIN_API_KEYS_FILE (`twin keys`)."
         ),
     )
     api.add_argument("--host", help="default TWIN_API_HOST or 127.0.0.1")
@@ -381,6 +443,29 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--start", type=_day, help="first day, YYYY-MM-DD (default: the first stored)")
     export.add_argument("--end", type=_day, help="last day, YYYY-MM-DD (default: the newest stored)")
     export.set_defaults(handler=cmd_export)
+
+    keys = commands.add_parser(
+        "keys",
+        help="the API's keys for the household: add, list, revoke",
+        description=(
+            "Keys in TWIN_API_KEYS_FILE, one per member: the owner tier reads everything, the household "
+            "tier the pantry and the home. The file holds each key's name, tier and SHA-256, never the "
+            "key; a running API reads it again within seconds of a change."
+        ),
+    )
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="KEYS_COMMAND")
+    add = key_commands.add_parser("add", help="a new random key for NAME, printed once",
+                                  description="Make a new random key for NAME, print it once and write its hash.")
+    add.add_argument("name", help="who holds it (letters, digits, _ . -), as X-User-ID and the logs name it")
+    add.add_argument("--tier", required=True, choices=["owner", "household"])
+    add.set_defaults(handler=cmd_keys_add)
+    listing = key_commands.add_parser("list", help="names, tiers and when each key was last used",
+                                      description="Names, tiers and when each key was last used (the monthly audit).")
+    listing.set_defaults(handler=cmd_keys_list)
+    revoke = key_commands.add_parser("revoke", help="remove NAME's key (a lost phone)",
+                                     description="Remove NAME's key from the file; a running API refuses it within seconds.")
+    revoke.add_argument("name")
+    revoke.set_defaults(handler=cmd_keys_revoke)
 
     db = commands.add_parser("db", help="database chores (migrate, stop)", description="Database chores.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -443,7 +528,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = TwinSettings.from_env()
-        if args.handler is not cmd_db_stop:  # stopping the server must not start it
+        # Stopping the server must not start it; the keys' commands run no job.
+        if args.handler not in (cmd_db_stop, cmd_keys_add, cmd_keys_list, cmd_keys_revoke):
             fail_ghost_runs(settings)
         return args.handler(settings, args)
     except ConfigurationError as exc:

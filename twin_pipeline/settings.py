@@ -106,6 +106,8 @@ class TwinSettings(BaseSettings):
     api_key_configured: str | None = _env("DIGITAL_TWIN_API_KEY", repr=False)
     api_token: str | None = _env("TWIN_API_TOKEN", repr=False)
     api_auth: str = _env("TWIN_API_AUTH", "enforce")
+    # The household's keys (name, sha256, tier): a TOML file `twin keys` writes, read again when it changes.
+    api_keys_file: Path | None = _env("TWIN_API_KEYS_FILE")
     notes_dir: Path | None = _env("TWIN_NOTES_DIR")
     goals_dir_configured: Path | None = _env("TWIN_GOALS_DIR")
     home_states_configured: str | None = _env("TWIN_HOME_STATES")
@@ -222,7 +224,7 @@ class TwinSettings(BaseSettings):
         text = "" if value is None else str(value).strip()
         return Path(text) if text else Path.cwd() / ".twin"
 
-    @field_validator("notes_dir", "goals_dir_configured", mode="after")
+    @field_validator("notes_dir", "goals_dir_configured", "api_keys_file", mode="after")
     @classmethod
     def _user_path(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None

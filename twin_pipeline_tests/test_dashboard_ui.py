@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 
 from twin_pipeline.api import create_app
+from twin_pipeline.api.keys import KeysFile, add_key
 from twin_pipeline.reader import TwinReader
 from twin_pipeline_tests.decade import insert_states
 from twin_pipeline_tests.test_ui import CHROMIUM_ARGS, DOCS, chromium
@@ -37,11 +38,11 @@ SERIES_PIXELS = """(name) => {
 class ApiServer:
     """`create_app` under uvicorn in a thread, on a free loopback port."""
 
-    def __init__(self, reader: TwinReader, token: str | None):
+    def __init__(self, reader: TwinReader, token: str | None, keys_file: KeysFile | None = None):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        app = create_app(reader, token=token, recheck_seconds=0.5)
+        app = create_app(reader, token=token, recheck_seconds=0.5, keys_file=keys_file)
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -83,10 +84,10 @@ def browser(reader):
         launched.close()
 
 
-def status_text(api: ApiServer, day: str) -> str:
+def status_text(api: ApiServer, day: str, key: str = KEY) -> str:
     import urllib.request
 
-    request = urllib.request.Request(api.url(f"/status?format=text&date={day}"), headers={"X-API-KEY": KEY})
+    request = urllib.request.Request(api.url(f"/status?format=text&date={day}"), headers={"X-API-KEY": key})
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.read().decode()
 
@@ -113,9 +114,9 @@ def drawn(page) -> None:
     page.locator("body[data-drawn='true']").wait_for(state="attached", timeout=15000)
 
 
-def signed_in(browser, api: ApiServer, query: str = "", **viewport):
+def signed_in(browser, api: ApiServer, query: str = "", key: str = KEY, **viewport):
     page = opened(browser, api.url(f"/dashboard{query}"), **viewport)
-    page.fill("#key", KEY)
+    page.fill("#key", key)
     page.click("#login button")
     drawn(page)
     return page
@@ -204,4 +205,20 @@ def test_without_a_key_configured_no_login_is_asked(browser, reader):
         page = opened(browser, open_api.url("/dashboard?range=30d"))
         drawn(page)
         assert page.is_hidden("#login") and drawn_points(page)["pantry"] == 90 and page.errors == []
+        page.close()
+
+
+def test_a_household_key_sees_the_pantry_and_the_home_only(browser, reader, tmp_path):
+    path = tmp_path / "keys.toml"
+    partner = add_key(path, "anna", "household")
+    with ApiServer(reader, KEY, KeysFile(path)) as household_api:
+        page = signed_in(browser, household_api, "?range=30d", key=partner)
+        shown = page.evaluate("[...document.querySelectorAll('[data-chart]')].filter(c => !c.hidden).map(c => c.dataset.chart)")
+        assert shown == ["pantry", "home"]
+        assert drawn_points(page)["pantry"] == 3 * 30 and page.evaluate(SERIES_PIXELS, "pantry") > 50
+        text = page.inner_text("#status-text")
+        assert text == status_text(household_api, END.isoformat(), partner)
+        assert text.startswith(f"📊 AUTONOMOUS LIVING STATUS · {END}") and "🛒 Pantry" in text
+        assert not any(word in page.inner_text("#board") for word in ("💰", "PLN", "💪", "kg"))
+        assert page.errors == []
         page.close()

@@ -189,6 +189,7 @@ def test_the_writer_appends_and_keeps_the_twins_tables_and_nothing_more(person, 
             "INSERT SELECT UPDATE",
         ),
         "twin_source_fingerprint": "DELETE INSERT SELECT",
+        "twin_api_key_use": "INSERT SELECT UPDATE",
     }
     writer = create_engine(person.env()["TWIN_DATABASE_URL"])
     try:

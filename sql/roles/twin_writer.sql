@@ -24,6 +24,8 @@ GRANT SELECT, INSERT, UPDATE
     ON person, home, goal, twin_section_day, twin_source_section_day, twin_daily_summary, twin_source_coverage
     TO twin_writer;
 GRANT SELECT, INSERT, DELETE ON twin_source_fingerprint TO twin_writer;
+-- The API, when it logs in as twin_writer, records when each key was last used (`twin keys list`).
+GRANT SELECT, INSERT, UPDATE ON twin_api_key_use TO twin_writer;
 -- Exactly that, also where an earlier version of this file granted more.
 REVOKE UPDATE, DELETE, TRUNCATE ON digital_twin_updates, twin_forecast_review FROM twin_writer;
 REVOKE DELETE ON twin_section_day, twin_source_section_day, twin_daily_summary, twin_source_coverage FROM twin_writer;

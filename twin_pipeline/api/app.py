@@ -1,15 +1,17 @@
-"""Builds the read API: the routers, behind the key guard, over one twin store."""
+"""Builds the read API: the routers, each route behind its gate, over one twin store."""
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from twin_pipeline.api.auth import AuthMode, document_keys, key_guard
+from twin_pipeline.api.auth import AuthMode, KeyPolicy, document_keys
 from twin_pipeline.api.context import AnswerCache, TwinApi
 from twin_pipeline.api.errors import install_error_handlers
 from twin_pipeline.api.freshness import LiveToday
 from twin_pipeline.api.history_lag import HistoryWatch
+from twin_pipeline.api.key_use import KeyUse
+from twin_pipeline.api.keys import KeyRing, KeysFile
 from twin_pipeline.api.metrics import ApiMetrics, MeasureRequests
 from twin_pipeline.api.routers import clients, dashboard, entities, forecasts, people, status
 from twin_pipeline.api.routers import history as history_routes
@@ -20,9 +22,13 @@ from twin_pipeline.urls import describe_url
 DESCRIPTION = """The digital twin's persisted state and daily status text, as the person's n8n
 workflows, Obsidian dashboards and scripts call it. Every endpoint answers GET and POST.
 
-**Auth.** With a key set (DIGITAL_TWIN_API_KEY or TWIN_API_TOKEN), every endpoint but
-/health/live needs it in `X-API-KEY` or as `Authorization: Bearer <key>`: 401 without one,
-403 with a wrong one. With TWIN_API_AUTH=warn such requests are let through and logged.
+**Auth.** With a key set (DIGITAL_TWIN_API_KEY or TWIN_API_TOKEN, the owner's; or the household's
+keys in TWIN_API_KEYS_FILE), every endpoint but /health/live and the dashboard's page needs one in
+`X-API-KEY` or as `Authorization: Bearer <key>`: 401 without one, 403 with a wrong one. With
+TWIN_API_AUTH=warn such requests are let through and logged. A household key reads the pantry and
+the home only (/pantry, /home, and /status, /today, /all, /morning_briefing and /dashboard/data
+reduced to them; the probes); everything else answers it 403. `X-User-ID`, when sent, must be the
+key's name (403 otherwise).
 
 **Answers.** Every JSON object answer carries its text under `report`, copied to
 `response_text` and `content`; errors keep their status code and `detail` and start their
@@ -46,26 +52,27 @@ def create_app(
     weekly_workout_target: int = 3,
     live: LiveToday | None = None,
     history: HistoryWatch | None = None,
+    keys_file: KeysFile | None = None,
+    key_use: KeyUse | None = None,
 ) -> FastAPI:
-    """The API over one twin store. `token` is the API key (None: no key, loopback only);
-    `probes` are the source databases /health/ready and /health/domain check; `live` reads
-    today from the sources when they changed (None: every day as stored); `history` makes
-    /health/ready and /metrics say when the stored history is behind."""
-    guard = key_guard(token, auth_mode)
+    """The API over one twin store. `token` is the owner's API key and `keys_file` the
+    household's keys (neither: no key, loopback only); `key_use` records when each key was
+    last used; `probes` are the source databases /health/ready and /health/domain check;
+    `live` reads today from the sources when they changed (None: every day as stored);
+    `history` makes /health/ready and /metrics say when the stored history is behind."""
+    keys = KeyPolicy(KeyRing(token, keys_file), auth_mode)
     # First, so the answer cache's poller starts reading the store's version while the app is built.
     api = TwinApi(reader, AnswerCache(reader.version, recheck_seconds), weekly_workout_target, dict(probes or {}),
                   live, history)
     metrics = ApiMetrics(reader, history)
     app = FastAPI(title="twin-pipeline read API", version="2", description=DESCRIPTION)
-    # What the endpoints receive through Depends (context.TwinApiDep, metrics.ApiMetricsDep).
-    app.state.twin_api, app.state.metrics = api, metrics
-    app.add_middleware(MeasureRequests, metrics=metrics)
+    # What the endpoints and gates receive through Depends (context.TwinApiDep, metrics.ApiMetricsDep, auth.Gate).
+    app.state.twin_api, app.state.metrics, app.state.keys = api, metrics, keys
+    app.add_middleware(MeasureRequests, metrics=metrics, keys=keys, key_use=key_use)
     install_error_handlers(app, describe_url(reader.engine.url.render_as_string(hide_password=True)))
-    app.include_router(probe_routes.live_router)
-    app.include_router(dashboard.page_router)
-    for routes in (status.router, clients.router, entities.router, history_routes.router, people.router,
-                   probe_routes.router, dashboard.router, forecasts.router):
-        app.include_router(routes, dependencies=[Depends(guard)] if guard else [])
-    if guard:
+    for routes in (probe_routes.live_router, dashboard.page_router, status.router, clients.router, entities.router,
+                   history_routes.router, people.router, probe_routes.router, dashboard.router, forecasts.router):
+        app.include_router(routes)
+    if keys.ring.required:
         document_keys(app)
     return app

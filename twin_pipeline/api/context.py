@@ -9,7 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Annotated
 
@@ -20,7 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline.api.freshness import DayView, LiveToday
 from twin_pipeline.api.history_lag import HistoryLook, HistoryWatch
-from twin_pipeline.core.summary import render_summary
+from twin_pipeline.api.keys import HOUSEHOLD_SECTIONS, Tier
+from twin_pipeline.core.summary import HOME_MARK, render_summary
 from twin_pipeline.reader import DayState, NoState, TwinReader
 from twin_pipeline.store import StoreError
 
@@ -108,10 +109,14 @@ class TwinApi:
         return render_summary(found.as_of, found.entities, weekly_workout_target=self.weekly_workout_target)
 
     def day_answer(
-        self, name: str, day: date | None, build: Callable[[DayView], object], media_type: str = JSON
+        self, name: str, day: date | None, build: Callable[[DayView], object], media_type: str = JSON,
+        tier: Tier = "owner",
     ) -> Response:
         """The answer about a day: today (no date, or today's) fresh from the sources when
-        they moved since the stored state (with a live source), any other day as stored."""
+        they moved since the stored state (with a live source), any other day as stored;
+        built from the household's part of the day for a household key."""
+        if tier == "household":
+            name, build = f"{name}-household", self._for_household(build)
         if self.live is not None and (day is None or day == self.live.today()):
             view = self.live.view(self.cache.version(), self._stored_day, self._home, self.weekly_workout_target)
             return self.answer((name, *view.key), lambda: build(view), media_type)
@@ -121,6 +126,22 @@ class TwinApi:
             return build(DayView.stored(found, self.status_text(found)))
 
         return self.answer((name, day), stored, media_type)
+
+    def _for_household(self, build: Callable[[DayView], object]) -> Callable[[DayView], object]:
+        return lambda view: build(self.household_view(view))
+
+    def household_view(self, view: DayView) -> DayView:
+        """The day as a household key sees it: the pantry, and a text of the pantry and the
+        home (the home's line when the day's own text has it: the home belongs to today);
+        every other section absent, not blanked."""
+        shown = {name: doc for name, doc in view.entities.items() if name in HOUSEHOLD_SECTIONS}
+        freshness = {name: how for name, how in view.section_freshness.items() if name in shown}
+        home = self._home() if HOME_MARK in view.text else None
+        text = render_summary(view.as_of, shown, weekly_workout_target=self.weekly_workout_target, home=home,
+                              forecasts=True, sections=HOUSEHOLD_SECTIONS)
+        return replace(view, entities=shown, text=text, section_freshness=freshness,
+                       freshness="live" if "live" in freshness.values() else "stored",
+                       live_errors={name: why for name, why in view.live_errors.items() if name in shown})
 
     def _stored_day(self, as_of: str) -> DayState | None:
         try:

@@ -1,26 +1,35 @@
-"""Prometheus metrics of one app, in its own registry: requests and latencies per route, and
-at scrape time the age of the newest state, the sections that are not ok, and whether the
-stored history is behind (history_lag.py)."""
+"""Prometheus metrics of one app, in its own registry: requests and latencies per route,
+requests per key, and at scrape time the age of the newest state, the sections that are not
+ok, and whether the stored history is behind (history_lag.py). The middleware measuring each
+request also tells who sent it (the key's name, for the gates, the access log and the audit)."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.datastructures import Headers
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
+from twin_pipeline.api.auth import CALLER, KeyPolicy, presented_keys
 from twin_pipeline.api.history_lag import HistoryWatch
+from twin_pipeline.api.key_use import KeyUse
+from twin_pipeline.api.keys import ANONYMOUS, LET_THROUGH, Caller
 from twin_pipeline.reader import NoState, TwinReader
 from twin_pipeline.store import StoreError
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0)
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+UNIDENTIFIED = (LET_THROUGH.name, "none")  # the key and tier labels of a request without a valid key
+
+access_log = logging.getLogger("twin_pipeline.api.access")
 
 
 class StoreCollector:
@@ -82,8 +91,11 @@ class ApiMetrics:
                                 registry=self.registry)
         self.latency = Histogram("twin_api_request_seconds", "Time to answer", ["path"],
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.by_key = Counter("twin_api_key_requests", "Requests per API key name and tier", ["key", "tier"],
+                              registry=self.registry)
         self.registry.register(StoreCollector(reader, history))
         self._series: dict[tuple[str, str, int], tuple] = {}
+        self._key_series: dict[tuple[str, str], Counter] = {}
 
     def observe(self, method: str, path: str, status: int, seconds: float) -> None:
         # The labelled children, looked up once per (method, route, status): labels() takes a lock.
@@ -94,20 +106,29 @@ class ApiMetrics:
         series[0].inc()
         series[1].observe(seconds)
 
+    def count_key(self, name: str, tier: str) -> None:
+        child = self._key_series.get((name, tier))
+        if child is None:
+            child = self._key_series[(name, tier)] = self.by_key.labels(name, tier)
+        child.inc()
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
 
 
 class MeasureRequests:
-    """ASGI middleware: every request's route, status and duration into ApiMetrics."""
+    """ASGI middleware: who sent each request (from its key, kept in the scope for the routes'
+    gates), and its route, status and duration into ApiMetrics and the access log; a key's use
+    into the audit (KeyUse)."""
 
-    def __init__(self, app, metrics: ApiMetrics):
-        self.app, self.metrics = app, metrics
+    def __init__(self, app, metrics: ApiMetrics, keys: KeyPolicy, key_use: KeyUse | None = None):
+        self.app, self.metrics, self.keys, self.key_use = app, metrics, keys, key_use
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         began, status = time.perf_counter(), 500
+        scope[CALLER] = self.keys.ring.identify(presented_keys(Headers(scope=scope)))
 
         async def sending(message):
             nonlocal status
@@ -118,9 +139,23 @@ class MeasureRequests:
         try:
             await self.app(scope, receive, sending)
         finally:
+            seconds = time.perf_counter() - began
             # The route's template, not the raw path: unknown paths must not grow the label set.
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.metrics.observe(scope["method"], route, status, time.perf_counter() - began)
+            self.metrics.observe(scope["method"], route, status, seconds)
+            self._account(scope, status, seconds)
+
+    def _account(self, scope, status: int, seconds: float) -> None:
+        # A gate in warn mode may have replaced an unidentified caller with the owner it reads as.
+        caller: Caller | None = scope.get(CALLER)
+        self.metrics.count_key(*((caller.name, caller.tier) if caller else UNIDENTIFIED))
+        if self.key_use is not None and caller not in (None, ANONYMOUS, LET_THROUGH):
+            self.key_use.seen(caller)
+        if access_log.isEnabledFor(logging.INFO):
+            who = caller.log_name if caller else UNIDENTIFIED[0]
+            tier = caller.tier if caller else UNIDENTIFIED[1]
+            access_log.info("%s %s %s %d %.1f ms (%s)", who, scope["method"], scope["path"], status,
+                            seconds * 1000, tier)
 
 
 async def api_metrics(request: Request) -> ApiMetrics:

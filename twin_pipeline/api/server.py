@@ -1,5 +1,5 @@
 """`twin api`: the read API assembled from the settings (the twin store, the source databases
-it probes, today's live view, the history watch) and served by uvicorn."""
+it probes, today's live view, the history watch, the keys and their audit) and served by uvicorn."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from fastapi import FastAPI
 from twin_pipeline.api.app import create_app
 from twin_pipeline.api.freshness import LiveToday
 from twin_pipeline.api.history_lag import HistoryWatch
+from twin_pipeline.api.key_use import KeyUse
+from twin_pipeline.api.keys import KeysFile
 from twin_pipeline.database import Database
 from twin_pipeline.preflight import require_current_store
 from twin_pipeline.reader import TwinReader
@@ -21,31 +23,40 @@ from twin_pipeline.sources import SOURCES
 def app_from_settings(settings: TwinSettings) -> FastAPI:
     """The API over the configured twin store, probing every source's database, reading today fresh from the sources (read-only sessions), and watching the
     history's lag in the store and the daemon's heartbeat in Dagster's storage (read only)."""
+    # A keys file that cannot be read stops the API first, in one line (KeysFileError).
+    keys_file = KeysFile(settings.api_keys_file) if settings.api_keys_file else None
     require_current_store(settings)
     # An optional source left out of a configured install has nothing to probe.
     probes = {f"{role}_database": Database.for_role(settings, role).engine()
               for role in SOURCES if settings.source_configured(role)}
     dagster = Database.for_role(settings, "dagster", read_only=True).engine()
+    key_use = None
+    if keys_file is not None or settings.api_key is not None:
+        key_use = KeyUse(Database.for_role(settings, "twin", read_only=False).engine())
     return create_app(
         TwinReader(settings=settings), token=settings.api_key, auth_mode=settings.api_auth,
         probes=probes, weekly_workout_target=settings.weekly_workout_target,
         live=LiveToday(settings), history=HistoryWatch(settings.timezone, dagster),
+        keys_file=keys_file, key_use=key_use,
     )
 
 
 def key_policy(settings: TwinSettings) -> str:
     """How the served API treats the key, as `twin api` announces it."""
-    if settings.api_key is None:
+    household = f", household keys from {settings.api_keys_file}" if settings.api_keys_file else ""
+    if settings.api_key is None and not household:
         return "no key (loopback only)"
     if settings.api_auth == "warn":
-        return "key checked, requests without it let through and logged (TWIN_API_AUTH=warn)"
-    return "key required in X-API-KEY or as a bearer token"
+        return f"key checked{household}, requests without it let through and logged (TWIN_API_AUTH=warn)"
+    return f"key required in X-API-KEY or as a bearer token{household}"
 
 
 def serve(settings: TwinSettings, host: str, port: int) -> None:
     """Build the API and serve it until interrupted, announcing where and how."""
     # uvicorn configures only its own loggers; the security warnings of warn mode need a handler.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Every request, with the key's name (never the key): who read what, for the audit.
+    logging.getLogger("twin_pipeline.api.access").setLevel(logging.INFO)
     app = app_from_settings(settings)
     print(f"twin API on http://{host}:{port} ({key_policy(settings)}); docs at /docs", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from twin_pipeline.core.health.biometrics import status_readings
 
 HEADER = "📊 AUTONOMOUS LIVING STATUS"
+HOME_MARK = "🏠 Home:"
+SECTIONS = ("health", "finance", "pantry")  # the status text's lines, in order
 
 
 def format_money(amount: float | Decimal, currency: str, places: int = 2) -> str:
@@ -133,7 +135,7 @@ def home_line(home: Mapping) -> str:
     silent = sum(1 for d in devices if d.get("state") in ("unavailable", "unknown"))
     status = home.get("operational_status") or "unknown"
     parts.append(status + (f" ({silent} of {len(devices)} devices not reporting)" if silent else ""))
-    return "🏠 Home: " + " · ".join(parts)
+    return HOME_MARK + " " + " · ".join(parts)
 
 
 def render_summary(
@@ -144,17 +146,19 @@ def render_summary(
     home: Mapping | None = None,
     forecasts: bool = False,
     review: str | None = None,
+    sections: Sequence[str] = SECTIONS,
 ) -> str:
     """The status text for one day from its entity documents (finance, health, pantry),
     the forecasts' line when asked for and there is one, last month's forecast review on
     the 1st (core/forecast_review.py review_line), and the home's line when the home as it
-    is now belongs to that day (today)."""
-    lines = [
-        f"{HEADER} · {as_of}",
-        health_line(states.get("health"), weekly_workout_target),
-        finance_line(states.get("finance")),
-        pantry_line(states.get("pantry")),
-    ]
+    is now belongs to that day (today). `sections` are the lines shown (a household key's
+    text: the pantry's alone)."""
+    section_lines = {
+        "health": lambda: health_line(states.get("health"), weekly_workout_target),
+        "finance": lambda: finance_line(states.get("finance")),
+        "pantry": lambda: pantry_line(states.get("pantry")),
+    }
+    lines = [f"{HEADER} · {as_of}", *(section_lines[name]() for name in SECTIONS if name in sections)]
     if forecasts and (line := forecast_line(states)) is not None:
         lines.append(line)
     if review is not None:
@@ -163,8 +167,8 @@ def render_summary(
         lines.append(home_line(home))
     degraded = [
         f"{name}: {states[name].get('error')}"
-        for name in ("health", "finance", "pantry")
-        if states.get(name, {}).get("status") == "degraded"
+        for name in SECTIONS
+        if name in sections and states.get(name, {}).get("status") == "degraded"
     ]
     lines += [f"ℹ️ {note}" for note in degraded]
     return "\n".join(lines)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Connection, TextClause
@@ -492,3 +492,14 @@ def runout_errors(conn: Connection, person_id: str, days: DayRange) -> list[Mapp
 
 def _iso_or_none(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
+
+
+def record_key_uses(conn: Connection, uses: Sequence[tuple[str, str, datetime]]) -> None:
+    """(name, tier, when) of each API key used since the last call: its row's newest use."""
+    names, tiers, used_at = (list(column) for column in zip(*uses))
+    conn.execute(sql("record_key_use"), {"names": names, "tiers": tiers, "used_at": used_at})
+
+
+def key_uses(conn: Connection) -> dict[str, Mapping]:
+    """name -> (name, tier, last_used_at) of every API key the API has seen used."""
+    return {row["name"]: row for row in conn.execute(sql("key_uses")).mappings()}

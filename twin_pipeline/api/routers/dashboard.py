@@ -10,15 +10,19 @@ from functools import cache
 from importlib.resources import files
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ConfigDict, Field
 
 from twin_pipeline import store
 from twin_pipeline.api.answers import Envelope, enveloped
+from twin_pipeline.api.auth import HOUSEHOLD, OPEN, CallerDep
 from twin_pipeline.api.context import TwinApi, TwinApiDep
+from twin_pipeline.api.freshness import DayView
+from twin_pipeline.api.keys import HOUSEHOLD_SECTIONS, Tier
 from twin_pipeline.api.routers import DAY_QUERY, read_route
 from twin_pipeline.core.forecast_review import THRESHOLD_PCT
+from twin_pipeline.core.summary import home_line
 from twin_pipeline.reader import NoState
 from twin_pipeline.store import StoreError
 
@@ -64,7 +68,7 @@ def static_files() -> dict[str, tuple[bytes, str]]:
 page_router = APIRouter(tags=["dashboard"])
 
 
-@read_route(page_router, "/dashboard", errors={}, response_class=HTMLResponse, openapi_extra={"security": []},
+@read_route(page_router, "/dashboard", access=OPEN, errors={}, response_class=HTMLResponse, openapi_extra={"security": []},
             summary="The dashboard page (no data, no key needed: its script reads /dashboard/data)",
             description="An HTML page drawing /dashboard/data with the vendored uPlot; it asks for the "
             "API key when /dashboard/data refuses, and keeps it in the tab's sessionStorage.")
@@ -74,7 +78,7 @@ async def dashboard_page() -> Response:
                     headers={"Content-Security-Policy": PAGE_POLICY, "Cache-Control": "no-cache"})
 
 
-@page_router.get("/dashboard/static/{name:path}", include_in_schema=False)
+@page_router.get("/dashboard/static/{name:path}", dependencies=[Depends(OPEN)], include_in_schema=False)
 async def dashboard_static(name: str) -> Response:
     found = static_files().get(name)
     if found is None:
@@ -86,26 +90,32 @@ async def dashboard_static(name: str) -> Response:
 router = APIRouter(tags=["dashboard"])
 
 
-@read_route(router, "/dashboard/data", DashboardAnswer,
+@read_route(router, "/dashboard/data", DashboardAnswer, access=HOUSEHOLD,
             summary="Every chart of the dashboard over a range ending on a day",
             description="`range`: 30d, 1y (default) or all; `date`: the selected day, the last of the "
             "range (default: the newest day). Days the store lacks come back as nulls and are named "
             "under `missing`; unknown parameters are named there too.")
 def dashboard_data(
-    api: TwinApiDep, request: Request, span: Span = Query("1y", alias="range"), day: date | None = DAY_QUERY
+    api: TwinApiDep, caller: CallerDep, request: Request, span: Span = Query("1y", alias="range"),
+    day: date | None = DAY_QUERY,
 ) -> Response:
     unknown = tuple(sorted(set(request.query_params) - PARAMETERS))
+    tier = caller.tier
     try:
-        return api.answer(("dashboard", span, day, unknown), lambda: dashboard_answer(api, span, day, unknown))
+        return api.answer(("dashboard", tier, span, day, unknown),
+                          lambda: dashboard_answer(api, span, day, unknown, tier))
     except StoreError:
         # The cache could not tell the store's version (no person yet): nothing to cache;
         # the answer says what is missing.
-        return JSONResponse(dashboard_answer(api, span, day, unknown))
+        return JSONResponse(dashboard_answer(api, span, day, unknown, tier))
 
 
-def dashboard_answer(api: TwinApi, span: Span, day: date | None, unknown: tuple[str, ...] = ()) -> dict:
+def dashboard_answer(
+    api: TwinApi, span: Span, day: date | None, unknown: tuple[str, ...] = (), tier: Tier = "owner"
+) -> dict:
     """The dashboard's answer: every chart over the range ending on `day`, within what the
-    store holds, and in words what it lacks there."""
+    store holds, and in words what it lacks there; a household key's the pantry's and the
+    home's alone (the other charts absent, and the status text of the pantry and the home)."""
     notes = [f"unknown parameters ignored: {', '.join(unknown)} (the dashboard reads range and date)"] if unknown else []
     try:
         person = api.reader.person_id
@@ -121,13 +131,16 @@ def dashboard_answer(api: TwinApi, span: Span, day: date | None, unknown: tuple[
         if days.first > days.last:
             notes.append(f"no state on {selected}: the twin store holds {first_day} .. {last_day}")
             return _answer(span, selected, None, notes, {"store": {"first_day": first_day, "last_day": last_day}})
-        charts = _charts(conn, person, days, selected, api.weekly_workout_target)
+        charts = _charts(conn, person, days, selected, api.weekly_workout_target, tier)
     try:
-        status_text = api.status_text(api.reader.day(selected))
+        found = api.reader.day(selected)
+        view = DayView.stored(found, api.status_text(found))
+        status_text = (view if tier == "owner" else api.household_view(view)).text
     except NoState as exc:
         status_text = None
         notes.append(str(exc))
-    charts.update(store={"first_day": first_day, "last_day": last_day}, status_text=status_text)
+    charts.update(home=_home(api.known(api.reader.home)), store={"first_day": first_day, "last_day": last_day},
+                  status_text=status_text)
     notes += [chart["missing"] for chart in charts.values() if isinstance(chart, dict) and chart.get("missing")]
     return _answer(span, selected, (days.first, days.last), notes, charts, status_text)
 
@@ -151,10 +164,17 @@ def _answer(span: Span, selected: date | None, bounds: tuple[date, date] | None,
     return enveloped(report, as_of=_iso(selected), data=charts, missing=notes)
 
 
-def _charts(conn, person: str, days: store.DayRange, selected: date, weekly_target: int) -> dict:
+def _charts(conn, person: str, days: store.DayRange, selected: date, weekly_target: int, tier: Tier) -> dict:
+    """Every chart a tier sees: the owner all, a household key the pantry's (and its coverage) alone."""
     covered = {row["entity"]: row for row in store.coverage(conn, person, days)}
     corrected = covered.pop(None)
+    if tier != "owner":
+        covered = {entity: row for entity, row in covered.items() if entity in HOUSEHOLD_SECTIONS}
     gaps = {entity: _coverage_note(entity, row) for entity, row in covered.items()}
+    coverage = {entity: {key: row[key] for key in ("days", "stored", "unavailable", "degraded", "first_missing")}
+                for entity, row in covered.items()}
+    if tier != "owner":
+        return {"pantry": _pantry(conn, person, days, gaps["pantry"]), "coverage": coverage}
     return {
         "cashflow": _cashflow(store.monthly_net(conn, person, days), days.last, gaps["finance"]),
         "weight": _weight(store.body_measurements(conn, person, days), days.first, days.last, gaps["health"]),
@@ -164,9 +184,17 @@ def _charts(conn, person: str, days: store.DayRange, selected: date, weekly_targ
         "pantry": _pantry(conn, person, days, gaps["pantry"]),
         "forecasts": _forecasts(conn, person, days),
         "corrections": {"days": corrected["corrected_days"], "rows": int(corrected["replaced_rows"])},
-        "coverage": {entity: {key: row[key] for key in ("days", "stored", "unavailable", "degraded", "first_missing")}
-                     for entity, row in covered.items()},
+        "coverage": coverage,
     }
+
+
+def _home(home: Mapping | None) -> dict:
+    """The home as it is now (its line of the status text), beside the range's charts."""
+    if home is None:
+        return {"text": None, "operational_status": None, "last_updated": None,
+                "note": "no home known yet: set TWIN_HOME_STATES and materialize the home asset"}
+    return {"text": home_line(home), "operational_status": home.get("operational_status"),
+            "last_updated": home.get("last_updated"), "note": None}
 
 
 def _coverage_note(entity: str, row: Mapping) -> str | None:

@@ -9,13 +9,15 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from twin_pipeline.api.answers import FinanceAnswer, HealthAnswer, PantryAnswer, enveloped, with_old_names
+from twin_pipeline.api.auth import HOUSEHOLD, OWNER
 from twin_pipeline.api.context import TwinApi, TwinApiDep
 from twin_pipeline.api.freshness import DayView
 from twin_pipeline.api.routers import DAY_QUERY, read_route
 from twin_pipeline.core.summary import finance_line, health_line, pantry_line
 from twin_pipeline.reader import NoState
 
-ANSWERS = {"health": HealthAnswer, "finance": FinanceAnswer, "pantry": PantryAnswer}
+# Each section's answer, and who may read it.
+ANSWERS = {"health": (HealthAnswer, OWNER), "finance": (FinanceAnswer, OWNER), "pantry": (PantryAnswer, HOUSEHOLD)}
 
 
 def section_line(api: TwinApi, name: str, document: dict) -> str:
@@ -46,5 +48,5 @@ def section_endpoint(name: str) -> Callable:
 
 
 router = APIRouter(tags=["sections"])
-for section, answer in ANSWERS.items():
-    read_route(router, f"/{section}", answer, summary=f"The {section} state of a day")(section_endpoint(section))
+for section, (answer, access) in ANSWERS.items():
+    read_route(router, f"/{section}", answer, access=access, summary=f"The {section} state of a day")(section_endpoint(section))

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from twin_pipeline.api.answers import Envelope, enveloped
+from twin_pipeline.api.auth import OWNER
 from twin_pipeline.api.context import TwinApiDep
 from twin_pipeline.api.routers import read_route
 from twin_pipeline.core.forecast_review import LABELS, summarize
@@ -79,7 +80,7 @@ def review_answer(rows: list, kind: str | None, start: date | None, end: date | 
 router = APIRouter(tags=["forecasts"])
 
 
-@read_route(router, "/forecasts/review", ReviewAnswer, summary="How good the forecasts were",
+@read_route(router, "/forecasts/review", ReviewAnswer, access=OWNER, summary="How good the forecasts were",
             description="The current review of each forecast made from `start` to `end` (either open), "
             "of one `kind` or all, and per kind: count, mean accuracy, mean absolute error and the share "
             "at or above the person's threshold.")

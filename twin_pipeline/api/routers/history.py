@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from twin_pipeline.api.answers import HealthAnswer
+from twin_pipeline.api.auth import OWNER
 from twin_pipeline.api.context import TwinApiDep
 from twin_pipeline.api.routers import ERRORS, read_route
 from twin_pipeline.api.routers.entities import section_answer
@@ -25,7 +26,7 @@ class HistoryRequest(BaseModel):
 router = APIRouter(tags=["history"])
 
 
-@read_route(router, "/history", summary="State rows, newest first, corrections marked",
+@read_route(router, "/history", access=OWNER, summary="State rows, newest first, corrections marked",
             description="A JSON list (no text envelope: existing callers index it).")
 async def history(
     api: TwinApiDep,
@@ -38,12 +39,12 @@ async def history(
                       lambda: api.reader.history(limit, entity_type, start, end))
 
 
-@router.get("/health/history", summary="The health state of one day", responses={**ERRORS, 200: {"model": HealthAnswer}})
+@router.get("/health/history", dependencies=[Depends(OWNER)], summary="The health state of one day", responses={**ERRORS, 200: {"model": HealthAnswer}})
 async def health_of_day(api: TwinApiDep, target_date: date | None = Query(None, description=TARGET_DATE)) -> Response:
     return section_answer(api, "health", target_date)
 
 
-@router.post("/health/history", summary="The health state of one day (the history client's call)",
+@router.post("/health/history", dependencies=[Depends(OWNER)], summary="The health state of one day (the history client's call)",
              description="`target_date` in a JSON body, as the person's history client sends it, or as a "
              "query parameter.", responses={**ERRORS, 200: {"model": HealthAnswer}})
 async def health_of_day_posted(

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from twin_pipeline.api.answers import EntityAnswer, enveloped
+from twin_pipeline.api.auth import HOUSEHOLD, OWNER
 from twin_pipeline.api.context import TwinApi, TwinApiDep
 from twin_pipeline.api.routers import read_route
 from twin_pipeline.core.briefing import person_line
@@ -27,17 +28,17 @@ def entity_answer(api: TwinApi, name: str, read: Callable[[], dict], line: Calla
 router = APIRouter(tags=["entities"])
 
 
-@read_route(router, "/person", EntityAnswer, summary="The person: health metrics and goal progress")
+@read_route(router, "/person", EntityAnswer, access=OWNER, summary="The person: health metrics and goal progress")
 async def person(api: TwinApiDep) -> Response:
     return entity_answer(api, "person", api.reader.person, person_line)
 
 
-@read_route(router, "/goals", summary="The person's goals",
+@read_route(router, "/goals", access=OWNER, summary="The person's goals",
             description="A JSON list (no text envelope: existing callers index it).")
 async def goals(api: TwinApiDep) -> Response:
     return api.answer(("goals",), api.reader.goals)
 
 
-@read_route(router, "/home", EntityAnswer, summary="The home: environment, devices, status")
+@read_route(router, "/home", EntityAnswer, access=HOUSEHOLD, summary="The home: environment, devices, status")
 async def home(api: TwinApiDep) -> Response:
     return entity_answer(api, "home", api.reader.home, home_line)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline.api.answers import DomainAnswer, LiveAnswer, ReadyAnswer, enveloped, error_answer
+from twin_pipeline.api.auth import HOUSEHOLD, OPEN, OWNER
 from twin_pipeline.api.context import TwinApi, TwinApiDep
 from twin_pipeline.api.metrics import CONTENT_TYPE, ApiMetricsDep
 from twin_pipeline.api.routers import read_route
@@ -38,7 +39,7 @@ def probe(engine: Engine) -> str:
 live_router = APIRouter(tags=["probes"])
 
 
-@read_route(live_router, "/health/live", LiveAnswer, errors={}, openapi_extra={"security": []},
+@read_route(live_router, "/health/live", LiveAnswer, access=OPEN, errors={}, openapi_extra={"security": []},
             summary="The API process answers (no key needed)")
 async def live() -> dict:
     return enveloped("✅ the twin API is live", status="ok")
@@ -52,7 +53,7 @@ def databases(api: TwinApi) -> dict[str, Engine]:
     return {"twin_store": api.reader.engine, **api.probes}
 
 
-@read_route(router, "/health/ready", ReadyAnswer, summary="Every database answers, and the history keeps up",
+@read_route(router, "/health/ready", ReadyAnswer, access=HOUSEHOLD, summary="Every database answers, and the history keeps up",
             description="503 `down` naming a database that does not answer; 503 `behind` when the stored "
             "history is behind (the newest stored day older than yesterday after 06:30 in TWIN_TIMEZONE, "
             "or no Dagster daemon heartbeat for over two minutes), naming what to start.")
@@ -72,7 +73,7 @@ def ready(api: TwinApiDep) -> JSONResponse:
     return JSONResponse(enveloped("✅ every database answers", status="ok", databases=results, **history))
 
 
-@read_route(router, "/health/domain/{name}", DomainAnswer, summary="One source's database answers",
+@read_route(router, "/health/domain/{name}", DomainAnswer, access=HOUSEHOLD, summary="One source's database answers",
             description="`twin` is the twin store; the others the sources (`finance`, `training`, `pantry`, "
             "`biometrics`); an optional source the install leaves out answers 200 `not_configured`.")
 def domain(api: TwinApiDep, name: Domain) -> JSONResponse:
@@ -91,7 +92,7 @@ def domain(api: TwinApiDep, name: Domain) -> JSONResponse:
                                   domain=name, database=database, status="ok"))
 
 
-@read_route(router, "/metrics", summary="Prometheus metrics", response_class=Response,
+@read_route(router, "/metrics", access=OWNER, summary="Prometheus metrics", response_class=Response,
             responses={200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format"}})
 def prometheus(metrics: ApiMetricsDep) -> Response:
     return Response(metrics.exposition(), media_type=CONTENT_TYPE)

@@ -56,6 +56,14 @@
     const data = answer.data;
     $("#login").hidden = true;
     $("#board").hidden = false;
+    // A household key's answer holds the pantry and the home only: the other cards are not shown.
+    for (const card of document.querySelectorAll("[data-chart]")) {
+      const source = card.dataset.chart === "runouts" ? "forecasts" : card.dataset.chart;
+      card.hidden = !(source in data);
+    }
+    const home = data.home || { text: null, note: null };
+    $('[data-chart="home"] .home-text').textContent = home.text || "";
+    $('[data-chart="home"] .note').textContent = home.note || "";
     $("#missing").textContent = answer.missing.length ? `Missing: ${answer.missing.join(" · ")}` : "";
     const store = data.store || {};
     const picker = $("#day");
