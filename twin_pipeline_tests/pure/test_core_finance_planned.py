@@ -166,3 +166,29 @@ def test_rows_in_the_calendar_after_the_read_days_do_not_leak():
     early = ExpenseCalendar.read(CALENDAR[:3], today=date(2026, 12, 1))
     full = ExpenseCalendar.read([*CALENDAR, row("Holiday", date(2026, 4, 1), "3000")], today=date(2026, 12, 1))
     assert forecast_on(D, early).to_json() == forecast_on(D, full).to_json()
+
+
+def test_the_briefing_and_finance_text_list_the_bills_still_to_come():
+    from twin_pipeline.core.briefing import finance_lines
+    from twin_pipeline.core.summary import planned_line
+
+    calendar = ExpenseCalendar.read(
+        [*CALENDAR, row("*Dentist*", date(2026, 3, 25), "300"), row("Gym", date(2026, 3, 31), "1234.5")],
+        today=date(2026, 12, 1),
+    )
+    forecast = forecast_on(date(2026, 3, 14), calendar).to_json()
+    section = {"status": "ok", "currency": "PLN", "mtd_net": -1449.0, "mtd_income": 0.0, "mtd_expense": 1449.0,
+               "alerts": [], "forecast": forecast}
+    # Four bills: the insurance (15th), the tax (20th, written down on the 12th), the dentist, the
+    # gym; three shown. 1,650 + 800 + 300 + 1,234.50 = 3,984.50. Markup in a name is shown as written.
+    listed = ("Car insurance 1,650.00 on the 15th, Income tax 800.00 on the 20th, \\*Dentist\\* 300.00 on the 25th +1 "
+              "(3,984.50 PLN this month)")
+    assert planned_line(section) == "🗓️ Planned: " + listed
+    assert finance_lines(section)[-1] == "  • Planned: " + listed
+    # Nothing planned, or no calendar: no line, the texts as they were.
+    nothing = {**section, "forecast": forecast_on(date(2026, 3, 31), calendar).to_json()}
+    unread = {**section, "forecast": forecast_on(D, ExpenseCalendar(unavailable="not there")).to_json()}
+    for quiet in (nothing, unread):
+        assert planned_line(quiet) is None
+        assert finance_lines(quiet) == ["💰 Finance", "  • Month to date: -1,449.00 PLN (income 0.00, expenses 1,449.00)",
+                                        "  • Budget: no alerts"]

@@ -12,7 +12,7 @@ from twin_pipeline.api.answers import FinanceAnswer, HealthAnswer, PantryAnswer,
 from twin_pipeline.api.context import TwinApi, TwinApiDep
 from twin_pipeline.api.freshness import DayView
 from twin_pipeline.api.routers import DAY_QUERY, read_route
-from twin_pipeline.core.summary import finance_line, health_line, pantry_line
+from twin_pipeline.core.summary import finance_line, health_line, pantry_line, planned_line
 from twin_pipeline.reader import NoState
 
 ANSWERS = {"health": HealthAnswer, "finance": FinanceAnswer, "pantry": PantryAnswer}
@@ -21,7 +21,9 @@ ANSWERS = {"health": HealthAnswer, "finance": FinanceAnswer, "pantry": PantryAns
 def section_line(api: TwinApi, name: str, document: dict) -> str:
     if name == "health":
         return health_line(document, api.weekly_workout_target)
-    return finance_line(document) if name == "finance" else pantry_line(document)
+    if name == "finance":
+        return "\n".join(line for line in (finance_line(document), planned_line(document)) if line is not None)
+    return pantry_line(document)
 
 
 def section_answer(api: TwinApi, name: str, day: date | None) -> Response:
