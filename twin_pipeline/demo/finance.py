@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from twin_pipeline.demo.common import CENT, DemoData, Trip, _at, _daterange, _insert, _set_serial, _truncate
 from twin_pipeline.demo.finance_catalog import (
@@ -295,7 +295,7 @@ def _expense_calendar(rng: random.Random, ledger: _Ledger, first: date, start: d
     for (year, quarter), earned in freelance.items():
         due = date(year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, TAX_DAY)
         computed = datetime.combine(due.replace(day=rng.randint(3, 10)), time(20, rng.randint(0, 59)))
-        tax = (earned * TAX_RATE).quantize(Decimal(1)).quantize(CENT)  # tax advances are paid in whole złoty
+        tax = (earned * TAX_RATE).quantize(Decimal(1), rounding=ROUND_HALF_UP).quantize(CENT)  # in whole złoty
         bills.append((due, "QUARTERLY_TAX", f"Income tax Q{quarter + 1} {year}", tax, "quarterly", "taxes", computed))
 
     rows = []
