@@ -150,3 +150,21 @@ def test_without_the_grant_the_sensor_still_watches_the_rest(calendar, reader_wi
     owner = detect_changes({"finance": Database(role="finance", url=calendar.finance_url, twin_home=calendar.twin_home)},
                            store, settings, D, {}, full_check=True)
     assert "finance.expense_calendar" in owner.checked
+
+
+def test_finance_and_the_morning_briefing_carry_the_planned_bills(calendar):
+    from fastapi.testclient import TestClient
+
+    from twin_pipeline.api import create_app
+    from twin_pipeline.reader import TwinReader
+    from twin_pipeline_tests.conftest import materialize_days
+
+    materialize_days(calendar, D)
+    client = TestClient(create_app(TwinReader(calendar.finance_url), recheck_seconds=0))
+    listed = "Car insurance 1,650.00 on the 15th, Dentist 300.00 on the 25th (1,950.00 PLN this month)"
+    finance = client.get("/finance", params={"date": D.isoformat()}).json()
+    assert finance["report"].splitlines() == ["💰 Finance: -1,000.00 PLN MTD", f"🗓️ Planned: {listed}"]
+    assert finance["forecast"]["planned_expenses_remaining"] == 1950.0
+    assert finance["data"]["forecast"]["planned_expenses"][0]["name"] == "Car insurance"
+    briefing = client.post("/morning_briefing", params={"date": D.isoformat()}).json()["report"]
+    assert f"  • Budget: no alerts\n  • Planned: {listed}" in briefing
