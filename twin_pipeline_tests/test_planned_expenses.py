@@ -105,18 +105,29 @@ def test_a_paid_row_is_not_planned_again_today(calendar):
         {"name": "Gym", "expense_date": "2026-03-31", "amount": 120.0}]
 
 
-def test_without_the_table_the_forecast_is_as_before_with_a_reason(calendar):
-    execute(calendar.finance, "ALTER TABLE expense_calendar RENAME TO expense_calendar_away")
+@pytest.mark.parametrize(
+    "away, back, reason",
+    [
+        ("ALTER TABLE expense_calendar RENAME TO expense_calendar_away",
+         "ALTER TABLE expense_calendar_away RENAME TO expense_calendar",
+         "no expense_calendar table in the finance database: month end without planned expenses"),
+        ("ALTER TABLE expense_calendar RENAME COLUMN created_at TO written_at",
+         "ALTER TABLE expense_calendar RENAME COLUMN written_at TO created_at",
+         "the finance database's expense_calendar lacks column expense_calendar.created_at: "
+         "month end without planned expenses"),
+    ],
+)
+def test_without_the_table_the_forecast_is_as_before_with_a_reason(calendar, away, back, reason):
+    execute(calendar.finance, away)
     try:
         on_d = finance_days(calendar, [D])[D]
     finally:
-        execute(calendar.finance, "ALTER TABLE expense_calendar_away RENAME TO expense_calendar")
+        execute(calendar.finance, back)
     forecast = on_d["forecast"]
     # 1,000 + 3,000 x 21 / 30 = 3,100: 5,000 - 3,100 = 1,900, the forecast without a calendar.
     assert forecast["month_end_net_projected"] == 1900.0
     assert forecast["planned_expenses"] is None and forecast["planned_expenses_remaining"] is None
-    assert forecast["planned_expenses_reason"] == (
-        "no expense_calendar table in the finance database: month end without planned expenses")
+    assert forecast["planned_expenses_reason"] == reason
     assert on_d["status"] == "ok"
 
 
