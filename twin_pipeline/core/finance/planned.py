@@ -28,9 +28,9 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from twin_pipeline.core.finance.section import days_in_month
 from twin_pipeline.core.sections import ZERO, iso, money
@@ -85,6 +85,8 @@ class ExpenseCalendar:
         return [row.expense_date for row in self.rows]
 
     def known_from(self, row: CalendarRow) -> date:
+        """The first day the row is known on: a row with no creation date, or one after today,
+        exists now and nothing says since when."""
         if row.created_on is None or row.created_on > self.today:
             return self.today
         return row.created_on
@@ -98,11 +100,12 @@ class ExpenseCalendar:
         later = self.rows[bisect_right(dates, day):bisect_right(dates, month_end)]
         window = self.rows[bisect_left(dates, day - timedelta(days=SPENDING_WINDOW_DAYS - 1)):bisect_right(dates, day)]
         known_later = [row for row in later if self.known_from(row) <= day]
+        # is_paid has no history: only today's reading of it is true of the day.
         paid_early = [row for row in known_later if today and row.is_paid]
-        in_pace = sum((row.amount for row in window if self.known_from(row) <= day), ZERO)
+        spent = [*(row for row in window if self.known_from(row) <= day), *paid_early]
         return PlannedExpenses(
-            tuple(row for row in known_later if not (today and row.is_paid)),
-            in_pace + sum((row.amount for row in paid_early), ZERO),
+            tuple(row for row in known_later if row not in paid_early),
+            sum((row.amount for row in spent), ZERO),
         )
 
 
