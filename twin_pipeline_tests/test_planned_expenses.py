@@ -179,3 +179,26 @@ def test_finance_and_the_morning_briefing_carry_the_planned_bills(calendar):
     assert finance["data"]["forecast"]["planned_expenses"][0]["name"] == "Car insurance"
     briefing = client.post("/morning_briefing", params={"date": D.isoformat()}).json()["report"]
     assert f"  • Budget: no alerts\n  • Planned: {listed}" in briefing
+
+
+def test_the_fresh_install_migration_leaves_the_persons_own_calendar_and_view_alone(pg_server):
+    from sqlalchemy import create_engine, text
+
+    from twin_pipeline.migrations import migrate
+
+    pg_server.ensure_databases(["planned_persons_finance"])
+    engine = create_engine(pg_server.url("planned_persons_finance"))
+    try:
+        # Their sync's table (no index on expense_date) and their own view, before any migration.
+        execute(engine, "CREATE TABLE expense_calendar (id serial PRIMARY KEY, transaction_id varchar(100) UNIQUE, "
+                        "name varchar(255), amount numeric(12, 2), expense_date date, is_paid boolean)")
+        execute(engine, "CREATE VIEW v_upcoming_expenses AS SELECT name, expense_date FROM expense_calendar")
+        assert "003_expense_calendar.sql" in [m.path.name for m in migrate(engine, "finance")]
+        with engine.connect() as conn:
+            indexes = conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'expense_calendar'"))
+            view = conn.execute(text("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute "
+                                     "WHERE attrelid = 'v_upcoming_expenses'::regclass AND attnum > 0")).scalar()
+            assert sorted(indexes.scalars()) == ["expense_calendar_pkey", "expense_calendar_transaction_id_key"]
+            assert view == "name,expense_date"
+    finally:
+        engine.dispose()
