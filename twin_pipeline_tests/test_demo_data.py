@@ -4,6 +4,7 @@ and the shipped get_current_budget_alerts() follows the contract's rules and ord
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -210,6 +211,38 @@ def test_finance_is_believable(sources, loaded):
     assert any(n > 0 for _, _, n in breaches)
     assert any(n == 0 for _, _, n in breaches)
     assert sum(1 for _, _, n in breaches if n > 0) < len(breaches) / 2
+
+
+def test_the_expense_calendar_is_planned_ahead_and_paid_as_transactions(sources, loaded):
+    with sources.finance.connect() as conn:
+        bills = conn.execute(text(
+            "SELECT transaction_id, frequency, amount, expense_date, is_paid, created_at FROM expense_calendar "
+            "ORDER BY expense_date, transaction_id")).all()
+        # Each bill whose day has come was paid that day: a PLN expense of its amount.
+        unpaid = conn.execute(text(
+            "SELECT e.transaction_id FROM expense_calendar e WHERE e.expense_date <= :end AND NOT EXISTS ("
+            " SELECT 1 FROM transactions t WHERE t.transaction_date = e.expense_date AND t.amount = e.amount"
+            " AND t.type = 'Expense' AND t.currency = 'PLN')"), {"end": END}).scalars().all()
+        # The tax of a quarter is 12 % of that quarter's freelance income, in whole złoty.
+        taxes = conn.execute(text(
+            "SELECT e.amount, round(sum(t.amount) * 0.12) FROM expense_calendar e "
+            "JOIN transactions t ON t.transaction_date >= date_trunc('quarter', e.expense_date - 30) "
+            " AND t.transaction_date < date_trunc('quarter', e.expense_date) "
+            "JOIN categories c ON c.category_id = t.category_id AND c.subcategory_name = 'Freelance' "
+            "WHERE e.frequency = 'quarterly' AND date_trunc('quarter', e.expense_date - 30) >= :start "
+            "GROUP BY e.transaction_id, e.amount"), {"start": START}).all()
+    assert loaded.expense_calendar == len(bills)
+    assert unpaid == []
+    # Netflix every month from March 2024 (5 February is before the first day) to December 2025
+    # (written down on 28 December 2024); the car insurance each 15 March; the quarter's taxes
+    # due on the 20th when there was freelance income (none in February and March 2024).
+    assert Counter(b.frequency for b in bills) == {"monthly": 22, "yearly": 2, "quarterly": 3}
+    assert [b.transaction_id for b in bills if b.frequency == "yearly"] == [
+        "EXP-2024-03-15-CAR_INSURANCE", "EXP-2025-03-15-CAR_INSURANCE"]
+    assert len(taxes) == 3 and all(planned == computed for planned, computed in taxes)
+    # Written down before their day and by the last day; paid exactly when their day has come.
+    assert all(b.created_at.date() < b.expense_date and b.created_at.date() <= END for b in bills)
+    assert [b.is_paid for b in bills] == [b.expense_date <= END for b in bills]
 
 
 def test_training_is_believable(sources, loaded):

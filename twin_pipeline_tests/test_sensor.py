@@ -120,6 +120,35 @@ def test_a_past_update_restates_that_day_to_the_end_of_its_month_and_the_forecas
     assert evaluate(twin, cursor=cursor).run_requests == []
 
 
+def test_a_planned_bill_added_moved_or_paid_restates_the_days_it_reaches(twin, days):
+    start, today = days
+    due = start + timedelta(days=12)  # in last month
+    bill = "INSERT INTO expense_calendar (transaction_id, name, amount, expense_date, created_at) VALUES ('EXP-1', 'Insurance', 900, :d, :c)"
+
+    def reach(*dates: date) -> tuple[str, str]:
+        # Planned on the days of its month before its date, in the 30-day pace from it; and the
+        # outcome days those states can change; never past today.
+        first = min(d.replace(day=1) for d in dates)
+        return first.isoformat(), min(review_reach(min(max(dates) + timedelta(days=29), today)), today).isoformat()
+
+    cursor = evaluate(twin).cursor
+    write(twin.finance_url, bill, {"d": due, "c": start})
+    added = evaluate(twin, cursor=cursor)
+    assert ranges(added) == [reach(due)]
+    assert added.run_requests[0].tags["twin/changed_sources"] == "finance.expense_calendar"
+    settle(twin, added)
+    moved_to = today
+    write(twin.finance_url, "UPDATE expense_calendar SET expense_date = :d WHERE transaction_id = 'EXP-1'", {"d": moved_to})
+    moved = evaluate(twin, cursor=added.cursor)
+    assert ranges(moved) == [reach(due, moved_to)]  # where it was, and where it is now
+    settle(twin, moved)
+    write(twin.finance_url, "UPDATE expense_calendar SET is_paid = true WHERE transaction_id = 'EXP-1'")
+    paid = evaluate(twin, cursor=moved.cursor)
+    assert ranges(paid) == [reach(moved_to)]
+    settle(twin, paid)
+    assert evaluate(twin).run_requests == []
+
+
 def test_a_deleted_workout_restates_its_week_and_every_streak_reading_it(twin, days):
     start, today = days
     cursor = evaluate(twin).cursor

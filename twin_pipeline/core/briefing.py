@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from twin_pipeline.core.health.biometrics import briefing_lines
-from twin_pipeline.core.summary import HEADER, format_money, home_line, literal, pantry_line
+from twin_pipeline.core.summary import HEADER, format_money, home_line, literal, pantry_line, planned_expenses_text
 
 BRIEFING_HEADER = "🌅 MORNING BRIEFING"
 DASHBOARD_HEADER = "📱 Today's Dashboard"
@@ -70,6 +70,8 @@ def finance_lines(section: Mapping | None) -> list[str]:
             f"  • Budget: {where} at {alert['utilization_pct']:.2f} % of {alert['budget_amount']:,.2f} "
             f"{section['currency']} ({alert['alert_severity']}, {_days(alert['days_remaining'])} left)"
         )
+    if (planned := planned_expenses_text(section)) is not None:
+        lines.append(f"  • Planned: {planned}")
     return lines
 
 

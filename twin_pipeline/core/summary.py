@@ -76,6 +76,29 @@ def finance_line(section: Mapping | None) -> str:
     return text
 
 
+def planned_expenses_text(section: Mapping | None, shown: int = 3) -> str | None:
+    """The bills of the person's expense calendar still to come this month, or None when
+    there are none (or the calendar could not be read; the state says why):
+    Car insurance 1,650.00 on the 15th, Dentist 300.00 on the 25th (1,950.00 PLN this month)."""
+    forecast = (section or {}).get("forecast") or {}
+    bills = forecast.get("planned_expenses")
+    if not bills:
+        return None
+    listed = ", ".join(
+        f"{literal(bill['name'])} {bill['amount']:,.2f} on the {_ordinal(date.fromisoformat(bill['expense_date']).day)}"
+        for bill in bills[:shown]
+    )
+    more = f" +{len(bills) - shown}" if len(bills) > shown else ""
+    total = f"{forecast['planned_expenses_remaining']:,.2f} {forecast['currency']}"
+    return f"{listed}{more} ({total} this month)"
+
+
+def planned_line(section: Mapping | None) -> str | None:
+    """`/finance`'s line of the bills planned for the rest of the month (None: there are none)."""
+    text = planned_expenses_text(section)
+    return None if text is None else f"🗓️ Planned: {text}"
+
+
 def pantry_line(section: Mapping | None) -> str:
     if (line := _unavailable("Pantry", section)) is not None:
         return line

@@ -3,7 +3,9 @@
 One believable person in Kraków, Poland: a salary in PLN on the 10th, rent on the 1st,
 many small card payments (groceries, coffee, tickets, street food), a yearly trip paid in
 EUR and a VPN billed in EUR every month (so two currencies always exist), twelve budgets a
-month (some months breach one or two of them), HIT workouts about four times a week with
+month (some months breach one or two of them), an expense calendar of the bills planned
+ahead (the car insurance once a year, the freelance income tax every quarter, Netflix every
+month), each also paid as a transaction on its day, HIT workouts about four times a week with
 one set per exercise (twelve exercises a routine), a daily weigh-in (not while away) with
 body fat missing on about one day in five, and a pantry of fifty categories, some low,
 some expired, some expiring soon. Ten years come to about 55,000 transactions.
@@ -61,6 +63,7 @@ class DemoCounts:
     pantry_categories: int
     pantry_history_rows: int = 0  # versions written into pantry_inventory_history (0 without the capture)
     biometrics: int = 0  # rows written into autonomous_health.biometrics (0 without that database)
+    expense_calendar: int = 0  # planned bills written into autonomous_finance.expense_calendar
 
 
 # What "the sources hold data" means for sources_are_empty().
@@ -166,6 +169,7 @@ def load_demo_data(
         pantry_categories=len(data.pantry_inventory),
         pantry_history_rows=history_rows,
         biometrics=len(data.biometrics) if biometrics is not None else 0,
+        expense_calendar=len(data.expense_calendar),
     )
 
 
@@ -205,11 +209,12 @@ def generate(*, days: int, seed: int, end: date) -> DemoData:
     streams = {
         name: random.Random(master.getrandbits(64))
         # A new stream goes last, so the earlier ones (and their rows) stay as they were.
-        for name in ("trips", "finance", "budgets", "training", "body", "pantry", "pantry_history", "biometrics")
+        for name in ("trips", "finance", "budgets", "training", "body", "pantry", "pantry_history", "biometrics",
+                     "planned")
     }
 
     trips = _trips(streams["trips"], start.year - 1, end.year)
-    finance = _finance(streams["finance"], streams["budgets"], start, end, trips)
+    finance = _finance(streams["finance"], streams["budgets"], streams["planned"], start, end, trips)
     workouts, sets = _workouts(streams["training"], start, end, trips)
     measurements = _measurements(streams["body"], start, end, trips)
     dictionary, inventory, history = _pantry(streams["pantry"], streams["pantry_history"], start, end, trips)
@@ -231,4 +236,5 @@ def generate(*, days: int, seed: int, end: date) -> DemoData:
         pantry_history=history,
         captured_since=captured_since_of(start),
         biometrics=_biometrics(streams["biometrics"], start, end, trips, measurements),
+        expense_calendar=finance["expense_calendar"],
     )

@@ -34,6 +34,7 @@ class DemoData:
     pantry_history: list[tuple]
     captured_since: datetime
     biometrics: list[tuple] = field(default_factory=list)
+    expense_calendar: list[tuple] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Finance demo data: a salary, rent, bills and many small card payments in PLN, a trip abroad
-paid in EUR, and twelve budgets a month; and how they are written to the finance database."""
+paid in EUR, twelve budgets a month, and the expense calendar of the bills planned ahead; and
+how they are written to the finance database."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from twin_pipeline.demo.common import CENT, DemoData, Trip, _at, _daterange, _insert, _set_serial, _truncate
 from twin_pipeline.demo.finance_catalog import (
@@ -29,7 +30,7 @@ from twin_pipeline.demo.finance_catalog import (
 )
 
 # Tables the demo writes, children first (the order TRUNCATE and the checks use).
-FINANCE_TABLES = ("transactions", "budgets", "categories", "merchants", "accounts")
+FINANCE_TABLES = ("expense_calendar", "transactions", "budgets", "categories", "merchants", "accounts")
 
 
 def _money(value: float) -> Decimal:
@@ -130,7 +131,9 @@ class _Ledger:
         )
 
 
-def _finance(rng: random.Random, budget_rng: random.Random, start: date, end: date, trips: list[Trip]) -> dict:
+def _finance(
+    rng: random.Random, budget_rng: random.Random, planned_rng: random.Random, start: date, end: date, trips: list[Trip]
+) -> dict:
     # Whole calendar months are generated so budgets can be planned for the first and the
     # last (partial) month; only start..end is kept.
     first, last = start.replace(day=1), _month_end(end)
@@ -224,6 +227,9 @@ def _finance(rng: random.Random, budget_rng: random.Random, start: date, end: da
                        _money(rng.triangular(380, 1500, 650) * (1 if trip.nights > 3 else 0.7)),
                        merchant=airline, description=f"Flights to {trip.city}", account=CREDIT)
 
+    # Last, from a stream of its own: the rows above stay as they were without the calendar.
+    calendar = _expense_calendar(planned_rng, ledger, first, start, end)
+
     # Month totals per expense category (whole months, every currency) for the budgets.
     month_totals: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     category_key = {v: k for k, v in CATEGORY_IDS.items()}
@@ -256,7 +262,61 @@ def _finance(rng: random.Random, budget_rng: random.Random, start: date, end: da
         ],
         "transactions": transactions,
         "budgets": budgets,
+        "expense_calendar": calendar,
     }
+
+
+# The person's yearly planning evening: next year's recurring bills go into the sheet.
+PLANNING_DAY = (12, 28)
+INSURANCE_DAY = (3, 15)  # the car insurance renews every year on the same day
+TAX_DAY = 20  # the quarter's income tax is due on the 20th of the month after it
+TAX_RATE = Decimal("0.12")  # the flat rate on the freelance income (ryczałt for IT services)
+
+
+def _expense_calendar(rng: random.Random, ledger: _Ledger, first: date, start: date, end: date) -> list[tuple]:
+    """The expense calendar as the person's sheet sync leaves it on `end`: one row a bill
+    (Netflix every month, the car insurance once a year, the freelance income's tax every
+    quarter), each written down ahead of its day; a bill whose day has come is paid that
+    day (a transaction of the same amount, added to the ledger) and marked paid."""
+    bills: list[tuple[date, str, str, Decimal, str, str, datetime]] = []
+    for year in range(first.year, end.year + 2):
+        planned_on = datetime(year - 1, *PLANNING_DAY, 20, 30)
+        for month in range(1, 13):
+            bills.append((date(year, month, 5), "NETFLIX", "Netflix", Decimal("49.00"), "monthly", "streaming", planned_on))
+        renewal = date(year, *INSURANCE_DAY)
+        premium = Decimal(int(rng.triangular(1350, 2100, 1600))).quantize(CENT)
+        offer = datetime.combine(renewal - timedelta(days=rng.randint(20, 40)), time(19, rng.randint(0, 59)))
+        bills.append((renewal, "CAR_INSURANCE", "Car insurance (OC/AC)", premium, "yearly", "insurance", offer))
+    freelance = defaultdict(Decimal)
+    income_category = CATEGORY_IDS["freelance"]
+    for row in ledger.rows:
+        if row[2] == "Income" and row[8] == income_category:
+            freelance[(row[0].year, (row[0].month - 1) // 3)] += row[3]
+    for (year, quarter), earned in freelance.items():
+        due = date(year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, TAX_DAY)
+        computed = datetime.combine(due.replace(day=rng.randint(3, 10)), time(20, rng.randint(0, 59)))
+        tax = (earned * TAX_RATE).quantize(Decimal(1), rounding=ROUND_HALF_UP).quantize(CENT)  # in whole złoty
+        bills.append((due, "QUARTERLY_TAX", f"Income tax Q{quarter + 1} {year}", tax, "quarterly", "taxes", computed))
+
+    rows = []
+    for due, slug, name, amount, frequency, category, created in sorted(bills):
+        if not start <= due or created.date() > end or amount <= 0:
+            continue  # before the demo, or not yet written down on `end`
+        paid = due <= end
+        if paid:
+            merchant, account = {"streaming": ("netflix", CREDIT), "insurance": ("pzu", CHECKING),
+                                 "taxes": ("tax_office", CHECKING)}[category]
+            if category != "streaming":  # Netflix is already among the monthly payments
+                ledger.add(due, 10 * 60, "Expense", category, amount, merchant=merchant,
+                           source=MERCHANTS[merchant][1][0], description=name, account=account,
+                           data_source="mbank_csv")
+        group, sub = CATEGORIES[category][:2]
+        updated = _at(due, 10 * 60 + 5) if paid else created
+        rows.append(
+            (f"EXP-{due.isoformat()}-{slug}", name, amount, "PLN", group, sub, frequency, due, due.month, due.day,
+             None, paid, created, updated)
+        )
+    return rows
 
 
 _TRIP_MERCHANTS = {
@@ -395,4 +455,11 @@ def _write_finance(cur, data: DemoData, replace: bool) -> int:
         "budget_type, priority, is_active, created_at, updated_at",
         data.budgets,
     )
+    _insert(
+        cur, "expense_calendar",
+        "transaction_id, name, amount, currency, category, sub_category, frequency, expense_date, month, day, "
+        "description, is_paid, created_at, updated_at",
+        data.expense_calendar,
+    )
+    _set_serial(cur, "expense_calendar", "id")
     return 0

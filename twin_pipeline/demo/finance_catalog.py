@@ -34,13 +34,17 @@ CATEGORIES = {
     "freelance": ("Income", "Freelance", "Income"),
     "savings": ("Transfer", "Savings", "Transfer"),
     "gaming": ("Entertainment", "Gaming", "Expense"),  # inactive: no transactions, no budgets
+    # Bills from the expense calendar (once a year, once a quarter): planned, not budgeted.
+    "insurance": ("Insurance", "Car", "Expense"),
+    "taxes": ("Taxes", "Income Tax", "Expense"),
 }
 CATEGORY_IDS = {key: i + 1 for i, key in enumerate(CATEGORIES)}
 INACTIVE_CATEGORIES = {"gaming"}
 
-# Expense budgets: alert_threshold, priority, budget_type. Ten of the sixteen expense
+# Expense budgets: alert_threshold, priority, budget_type. Ten of the eighteen expense
 # categories are budgeted (small or fixed ones such as parking, pharmacy, subscriptions and
-# phone are not), plus the salary and the savings transfer: twelve budgets a month.
+# phone are not, nor the planned insurance and tax), plus the salary and the savings
+# transfer: twelve budgets a month.
 BUDGET_RULES = {
     "rent": (100, "Critical", "Fixed"),
     "groceries": (90, "High", "Variable"),
@@ -129,5 +133,7 @@ MERCHANTS = {
     "kebab": ("Bafra Kebab", ["BAFRA KEBAB KRAKOW"]),
     "good_lood": ("Good Lood", ["GOOD LOOD KRAKOW PLAC WOLNICA"]),
     "zapiekanka": ("Endzior", ["ENDZIOR ZAPIEKANKI KRAKOW"]),
+    "pzu": ("PZU", ["PZU SA POLISA OC/AC"]),
+    "tax_office": ("Urząd Skarbowy", ["MIKRORACHUNEK PODATKOWY US KRAKOW"]),
 }
 MERCHANT_IDS = {key: i + 1 for i, key in enumerate(MERCHANTS)}

@@ -13,7 +13,7 @@ from twin_pipeline.api.auth import HOUSEHOLD, OWNER
 from twin_pipeline.api.context import TwinApi, TwinApiDep
 from twin_pipeline.api.freshness import DayView
 from twin_pipeline.api.routers import DAY_QUERY, read_route
-from twin_pipeline.core.summary import finance_line, health_line, pantry_line
+from twin_pipeline.core.summary import finance_line, health_line, pantry_line, planned_line
 from twin_pipeline.reader import NoState
 
 # Each section's answer, and who may read it.
@@ -23,7 +23,9 @@ ANSWERS = {"health": (HealthAnswer, OWNER), "finance": (FinanceAnswer, OWNER), "
 def section_line(api: TwinApi, name: str, document: dict) -> str:
     if name == "health":
         return health_line(document, api.weekly_workout_target)
-    return finance_line(document) if name == "finance" else pantry_line(document)
+    if name == "finance":
+        return "\n".join(line for line in (finance_line(document), planned_line(document)) if line is not None)
+    return pantry_line(document)
 
 
 def section_answer(api: TwinApi, name: str, day: date | None) -> Response:

@@ -11,9 +11,14 @@ up to D, and a value that cannot be computed is null beside a short `<key>_reaso
   * projected_income = max(mtd_income, previous calendar month's income): income is never
     extrapolated by pace (a salary arrives once a month), and a salary not yet paid this
     month is expected as large as last month's.
-  * projected_expense = round(mtd_expense + spending_30d * days_remaining / 30, 2): the rest of
-    the month spends at the pace of the last 30 days, not of the month so far, so a rent
-    paid on the 1st is spread over a month instead of multiplied by the days in it.
+  * projected_expense = round(mtd_expense + max(spending_30d - spending_30d_planned, 0)
+    * days_remaining / 30 + planned_expenses_remaining, 2): the rest of the month spends at
+    the pace of the last 30 days, not of the month so far, so a rent paid on the 1st is
+    spread over a month instead of multiplied by the days in it; the bills of the person's
+    expense calendar still to come this month are added as themselves, and the planned ones
+    already paid within the 30 days are taken out of the pace (core/finance/planned.py).
+    Without the calendar (not there, or not readable) both are 0 and planned_expenses is
+    null beside its reason.
   * month_end_net_projected = projected_income - projected_expense; null when the primary
     currency has no Income or Expense at all from finance_lookback_start(D) to D.
   * budgets: each active Expense budget of D's month with an amount > 0 (the alerts' budgets),
@@ -35,11 +40,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from twin_pipeline.core.finance.planned import NOT_READ, SPENDING_WINDOW_DAYS, ExpenseCalendar, PlannedExpenses
 from twin_pipeline.core.finance.section import FIXED, Budget, DailyFlow, days_in_month
 from twin_pipeline.core.forecasting import Implausible, ceil_div, with_reason
 from twin_pipeline.core.sections import ZERO, iso, money, numeric_div, round2
-
-SPENDING_WINDOW_DAYS = 30
 
 
 def _month_start(day: date) -> date:
@@ -111,6 +115,8 @@ class FinanceForecast:
     spending_prev_30d: Decimal
     has_flows: bool
     budgets: tuple[BudgetRunout, ...] = ()
+    planned: PlannedExpenses | None = None  # None: the expense calendar could not be read
+    planned_reason: str | None = None
 
     checks: ClassVar[tuple[str, ...]] = ()
     implausible: ClassVar[frozenset[Implausible]] = frozenset()
@@ -127,8 +133,10 @@ class FinanceForecast:
     def projected_expense(self) -> Decimal | None:
         if not self.has_flows:
             return None
-        rest = numeric_div(self.spending_30d * self.days_remaining, SPENDING_WINDOW_DAYS)
-        return round2(self.mtd_expense + rest)
+        planned = self.planned or PlannedExpenses((), ZERO)
+        pace = max(self.spending_30d - planned.in_pace, ZERO)
+        rest = numeric_div(pace * self.days_remaining, SPENDING_WINDOW_DAYS)
+        return round2(self.mtd_expense + rest + planned.remaining_total)
 
     @property
     def month_end_net_projected(self) -> Decimal | None:
@@ -139,6 +147,16 @@ class FinanceForecast:
         if self.spending_prev_30d == 0:
             return None
         return round2(numeric_div((self.spending_30d - self.spending_prev_30d) * 100, self.spending_prev_30d))
+
+    def _planned_json(self) -> dict:
+        planned, reason = self.planned, self.planned_reason
+        return {
+            **with_reason("planned_expenses", None if planned is None else planned.to_json(), reason),
+            **with_reason(
+                "planned_expenses_remaining", None if planned is None else money(planned.remaining_total), reason
+            ),
+            "spending_30d_planned": None if planned is None else money(planned.in_pace),
+        }
 
     def to_json(self) -> dict:
         no_flows = f"no {self.currency} income or expense since {iso(finance_lookback_start(self.as_of))}"
@@ -154,14 +172,20 @@ class FinanceForecast:
                 "spending_change_pct", money(self.spending_change_pct), "nothing spent in the 30 days before"
             ),
             "budgets": [runout.to_json() for runout in self.budgets],
+            **self._planned_json(),
         }
 
 
 def finance_forecasts(
-    days: Iterable[date], flows: Iterable[DailyFlow], budgets: Iterable[Budget], currency: str
+    days: Iterable[date],
+    flows: Iterable[DailyFlow],
+    budgets: Iterable[Budget],
+    currency: str,
+    calendar: ExpenseCalendar = NOT_READ,
 ) -> dict[date, FinanceForecast]:
     """The finance forecast of each day, from the flows from finance_lookback_start(first day)
-    to the last day and the budgets of the days' months. One walk over the calendar."""
+    to the last day, the budgets of the days' months and the expense calendar's rows dated
+    within calendar_read_window(first day, last day). One walk over the calendar."""
     wanted = sorted(set(days))
     if not wanted:
         return {}
@@ -225,6 +249,8 @@ def finance_forecasts(
                 spending_prev_30d=total(expense_sum, previous_start, window_start - timedelta(days=1)),
                 has_flows=total(flowing, lookback, day) > 0,
                 budgets=tuple(runouts),
+                planned=calendar.as_of(day),
+                planned_reason=calendar.unavailable,
             )
         day += timedelta(days=1)
     return forecasts
