@@ -164,7 +164,8 @@ def test_the_dashboard_shows_month_end_accuracy_by_day_of_month_and_the_runout_e
 
 def test_reviews_keep_any_subject_and_compare_by_value(demo):
     from twin_pipeline.core.forecast_review import Review
-    from twin_pipeline.store import resolve_person, write_reviews
+    from twin_pipeline.store.person import resolve_person
+    from twin_pipeline.store.reviews import write_reviews
 
     odd = Review("pantry_threshold", 'Rice, "white" \\ {1}', date(2021, 1, 1), date(2021, 1, 9), Decimal("10"),
                  Decimal("8"), Decimal("2"), Decimal("75.00"), None)
@@ -189,7 +190,8 @@ def test_the_sums_added_up_in_the_database_give_the_summaries_of_the_rows(demo):
     # The status line on the 1st and the tolerance check read review_totals.sql; the API and
     # the frame summarize rows in Python: both must say the same, to the cent.
     from twin_pipeline.core.forecast_review import review_line, summarize
-    from twin_pipeline.store import resolve_person, review_totals, reviews_between
+    from twin_pipeline.store.person import resolve_person
+    from twin_pipeline.store.reviews import review_totals, reviews_between
 
     materialize_days(demo, date(2026, 1, 1), date(2026, 3, 10))
     with demo.twin.begin() as conn:

@@ -22,7 +22,7 @@ from twin_pipeline.api.freshness import DayView, LiveToday
 from twin_pipeline.api.history_lag import HistoryLook, HistoryWatch
 from twin_pipeline.core.summary import render_summary
 from twin_pipeline.reader import DayState, NoState, TwinReader
-from twin_pipeline.store import StoreError
+from twin_pipeline.store.schema import StoreError
 
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
