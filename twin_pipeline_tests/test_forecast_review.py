@@ -167,7 +167,7 @@ def test_reviews_keep_any_subject_and_compare_by_value(demo):
     from twin_pipeline.store.person import resolve_person
     from twin_pipeline.store.reviews import write_reviews
 
-    odd = Review("pantry_threshold", 'Rice, "white" \\ {1}', date(2021, 1, 1), date(2021, 1, 9), Decimal("10"),
+    odd = Review("pantry_threshold", 'Rice, "white" \\ {1} crème ✓', date(2021, 1, 1), date(2021, 1, 9), Decimal("10"),
                  Decimal("8"), Decimal("2"), Decimal("75.00"), None)
     with demo.twin.begin() as conn:
         person = resolve_person(conn, None)
@@ -175,7 +175,7 @@ def test_reviews_keep_any_subject_and_compare_by_value(demo):
         # The same figures spelled otherwise (75 against 75.00) are the same review.
         assert write_reviews(conn, person, [odd._replace(accuracy_pct=Decimal("75"))]) == 0
         assert write_reviews(conn, person, [odd._replace(actual=Decimal("9"), error=Decimal("1"), accuracy_pct=Decimal("88.89"))]) == 1
-        # A null and a reason with quotes, braces and a backslash go through the arrays whole.
+        # A null and a reason with quotes, braces and a backslash go through whole.
         missing = odd._replace(made_on=date(2021, 1, 2), actual=None, error=None, accuracy_pct=None,
                                reason='not "reached" {by} \\ 2021-01-16, NULL')
         assert write_reviews(conn, person, [missing]) == 1

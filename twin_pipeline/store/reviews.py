@@ -4,9 +4,8 @@ the append-only review rows, and their read-back and totals."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import Connection
 
@@ -31,35 +30,10 @@ def write_reviews(conn: Connection, person_id: str, reviews: Sequence[Review]) -
     if not reviews:
         return 0
     conn.execute(sql("lock_state_writers"), {"p": person_id})
-    kind, subject, made_on, outcome_on, predicted, actual, error, accuracy_pct, reason = zip(*reviews)
-    columns = {
-        "kind": _array_literal(kind), "subject": _array_literal(subject),
-        "made_on": _plain_array(map(date.isoformat, made_on)),
-        "outcome_on": _plain_array(map(date.isoformat, outcome_on)),
-        "predicted": _plain_array(map(str, predicted)), "actual": _plain_array(map(_text_or_null, actual)),
-        "error": _plain_array(map(_text_or_null, error)),
-        "accuracy_pct": _plain_array(map(_text_or_null, accuracy_pct)), "accuracy_reason": _array_literal(reason),
-    }
-    return conn.execute(sql("append_reviews"), {"p": person_id, **columns}).rowcount
-
-
-def _text_or_null(value: Decimal | None) -> str:
-    return "NULL" if value is None else str(value)
-
-
-def _plain_array(elements: Iterable[str]) -> str:
-    """PostgreSQL's array input of elements that need no quoting (ISO dates, numbers, NULL)."""
-    return "{" + ",".join(elements) + "}"
-
-
-def _array_literal(values: Iterable[str | None]) -> str:
-    """PostgreSQL's array input for text values ('{"a","b\\"c",NULL}'), every element quoted."""
-    def element(value: str | None) -> str:
-        if value is None:
-            return "NULL"
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-    return "{" + ",".join(map(element, values)) + "}"
+    # A column per field, as Review names them; default=str writes a Decimal's digits and a
+    # date's ISO form, which the statement reads back as numeric and date.
+    columns = json.dumps(dict(zip(Review._fields, zip(*reviews))), default=str)
+    return conn.execute(sql("append_reviews"), {"p": person_id, "reviews": columns}).rowcount
 
 
 def reviews_between(
