@@ -17,7 +17,7 @@ from twin_pipeline.database import Database
 from twin_pipeline.migrations import MigrationError
 from twin_pipeline.settings import ConfigurationError, TwinSettings
 from twin_pipeline.sources import ENTITY_SOURCES, SOURCES
-from twin_pipeline.store import StoreError
+from twin_pipeline.store.schema import StoreError
 from twin_pipeline.urls import mask_url
 
 
@@ -40,7 +40,8 @@ def _materialize_days(settings: TwinSettings, start: date, end: date, trigger: s
 
 
 def print_summary(settings: TwinSettings, day: date) -> bool:
-    from twin_pipeline.store import latest_summary, resolve_person
+    from twin_pipeline.store.person import resolve_person
+    from twin_pipeline.store.summaries import latest_summary
 
     engine = Database.for_role(settings, "twin").engine()
     try:
@@ -161,7 +162,7 @@ def cmd_keys_list(settings: TwinSettings, args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from twin_pipeline.api.keys import OWNER_NAME, read_keys
-    from twin_pipeline.store import key_uses
+    from twin_pipeline.store.key_uses import key_uses
 
     keys = [(key.name, key.tier) for key in read_keys(_keys_file(settings))]
     if settings.api_key is not None:

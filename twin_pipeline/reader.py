@@ -21,9 +21,21 @@ from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import Engine
 
-from twin_pipeline import store
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings, current_settings
+from twin_pipeline.store.entities import goal_rows, home_row
+from twin_pipeline.store.person import person_row, resolve_person
+from twin_pipeline.store.reviews import reviews_between
+from twin_pipeline.store.schema import day_entities
+from twin_pipeline.store.states import (
+    day_states,
+    day_written_at,
+    latest_state_day,
+    state_history,
+    states_between,
+    store_version,
+)
+from twin_pipeline.store.summaries import latest_summary
 
 # frame()'s name for the forecasts' reviews (twin_forecast_review), beside the entities.
 REVIEWS = "forecast_review"
@@ -66,17 +78,17 @@ class TwinReader:
     def person_id(self) -> str:
         if self._person_id is None:
             with self.engine.begin() as conn:
-                self._person_id = store.resolve_person(conn, None, create=False)
+                self._person_id = resolve_person(conn, None, create=False)
         return self._person_id
 
     def version(self) -> tuple:
         """Changes whenever the pipeline writes a state or a summary (for caches)."""
         with self.engine.connect() as conn:
-            return store.store_version(conn, self.person_id)
+            return store_version(conn, self.person_id)
 
     def latest_day(self) -> str | None:
         with self.engine.connect() as conn:
-            return store.latest_state_day(conn, self.person_id)
+            return latest_state_day(conn, self.person_id)
 
     def day(self, as_of: date | str | None = None) -> DayState:
         """The newest state of each entity for a day (default: the newest day), and its text."""
@@ -84,13 +96,13 @@ class TwinReader:
         if day is None:
             raise NoState("the twin store holds no state yet: run `twin snapshot` or `twin up`")
         with self.engine.connect() as conn:
-            entities = store.day_states(conn, self.person_id, day)
-            found = store.latest_summary(conn, self.person_id, date.fromisoformat(day))
-            written = store.day_written_at(conn, self.person_id, day) if entities else None
+            entities = day_states(conn, self.person_id, day)
+            found = latest_summary(conn, self.person_id, date.fromisoformat(day))
+            written = day_written_at(conn, self.person_id, day) if entities else None
         if not entities:
             raise NoState(f"no state for {day}: materialize it (`twin snapshot --date {day}` or a backfill)")
         return DayState(day, found[1] if found else None,
-                        {e: entities[e] for e in store.day_entities() if e in entities}, _iso(written))
+                        {e: entities[e] for e in day_entities() if e in entities}, _iso(written))
 
     def state(self, as_of: date | str | None = None) -> dict[str, dict]:
         return self.day(as_of).entities
@@ -108,7 +120,7 @@ class TwinReader:
         """State rows newest first; a row that replaced an earlier one for its day is a
         correction, and only the newest row of a day is its current state."""
         with self.engine.connect() as conn:
-            rows = store.state_history(
+            rows = state_history(
                 conn, self.person_id, limit=limit, entity_type=entity_type,
                 start=None if start is None else start.isoformat(), end=None if end is None else end.isoformat(),
             )
@@ -143,12 +155,12 @@ class TwinReader:
         first, last = (None if day is None else date.fromisoformat(str(day)) for day in (start, end))
         if entity_type == REVIEWS:
             return self._reviews_frame(first, last)
-        if entity_type not in (entities := store.day_entities()):
+        if entity_type not in (entities := day_entities()):
             raise ValueError(
                 f"no entity {entity_type!r}: the twin's day states are {', '.join(entities)} (and {REVIEWS})"
             )
         with self.engine.connect() as conn:
-            rows = store.states_between(conn, self.person_id, entity_type, first, last)
+            rows = states_between(conn, self.person_id, entity_type, first, last)
         index = pd.DatetimeIndex([as_of for as_of, _ in rows], name="as_of", dtype="datetime64[ns]")
         if not rows:
             return pd.DataFrame(index=index)
@@ -162,7 +174,7 @@ class TwinReader:
         import pandas as pd
 
         with self.engine.connect() as conn:
-            rows = store.reviews_between(conn, self.person_id, made_from=first, made_to=last)
+            rows = reviews_between(conn, self.person_id, made_from=first, made_to=last)
         columns = ["kind", "subject", "outcome_on", "predicted", "actual", "error", "accuracy_pct",
                    "accuracy_reason", "created_at"]
         frame = pd.DataFrame([{c: row[c] for c in columns} for row in rows], columns=columns)
@@ -199,7 +211,7 @@ class TwinReader:
     def person(self) -> dict:
         """The person's record: identity, health metrics and goal progress."""
         with self.engine.connect() as conn:
-            row = store.person_row(conn, self.person_id)
+            row = person_row(conn, self.person_id)
         if row is None:
             raise NoState(f"no person {self.person_id} in the twin store")
         return _jsonable(row)
@@ -207,12 +219,12 @@ class TwinReader:
     def goals(self) -> list[dict]:
         """The person's goals, dependencies as goal codes."""
         with self.engine.connect() as conn:
-            return [_jsonable(row) for row in store.goal_rows(conn, self.person_id)]
+            return [_jsonable(row) for row in goal_rows(conn, self.person_id)]
 
     def home(self) -> dict:
         """The person's current home, as Home Assistant last described it."""
         with self.engine.connect() as conn:
-            row = store.home_row(conn, self.person_id)
+            row = home_row(conn, self.person_id)
         if row is None:
             raise NoState("no home known yet: set TWIN_HOME_STATES and materialize the home asset")
         return _jsonable(row)

@@ -306,7 +306,8 @@ def write(url: str, sql: str, params: dict | None = None, *, counted: bool = Tru
 
 def states_of(sources: Sources, days) -> dict:
     """(entity, 'YYYY-MM-DD') -> the newest stored document, for the single person in the store."""
-    from twin_pipeline.store import newest_states, resolve_person
+    from twin_pipeline.store.person import resolve_person
+    from twin_pipeline.store.states import newest_states
 
     with sources.twin.begin() as conn:
         person = resolve_person(conn, None)

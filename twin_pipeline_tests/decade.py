@@ -21,10 +21,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from twin_pipeline import store
 from twin_pipeline.core.forecast_review import READ_BACK_DAYS, review_forecasts
 from twin_pipeline.core.summary import render_summary
 from twin_pipeline.defs.forecast_review import OUTCOME_DAYS_PER_BLOCK
+from twin_pipeline.store.person import resolve_person
+from twin_pipeline.store.reviews import review_states, write_reviews
+from twin_pipeline.store.schema import SOURCE_SYSTEM, UPDATE_TYPE
+from twin_pipeline.store.states import newest_states
+from twin_pipeline.store.summaries import upsert_summaries
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "demo_states.json"
 TEN_YEARS = 3653  # days, with the leap days
@@ -152,17 +156,17 @@ def insert_states(engine: Engine, end: date, days: int = TEN_YEARS, *, story: bo
     gap, unavailable = (range(1000, 1010), range(2000, 2030)) if story else (range(-1, -1), range(-1, -1))
     corrected = (5, 40, 400) if story else ()
     with engine.begin() as conn:
-        person = store.resolve_person(conn, None)
+        person = resolve_person(conn, None)
         conn.execute(text(STATES), {
             "templates": json.dumps(templates()), "end": end, "days": days, "p": person,
-            "s": store.SOURCE_SYSTEM, "u": store.UPDATE_TYPE,
+            "s": SOURCE_SYSTEM, "u": UPDATE_TYPE,
             "gap_first": gap.start, "gap_last": gap.stop - 1,
             "unavailable_first": unavailable.start, "unavailable_last": unavailable.stop - 1,
             "corrected": list(corrected),
         })
         if summaries:
             every_day = [end - timedelta(days=n) for n in range(days)]
-            states = store.newest_states(conn, person, every_day)
+            states = newest_states(conn, person, every_day)
             texts = []
             for day in every_day:
                 found = {e: states[(e, day.isoformat())] for e in ("finance", "health", "pantry")
@@ -171,7 +175,7 @@ def insert_states(engine: Engine, end: date, days: int = TEN_YEARS, *, story: bo
                     texts.append((day.isoformat(), render_summary(
                         day.isoformat(), {e: s.document for e, s in found.items()}, forecasts=True),
                         [s.id for s in found.values()]))
-            store.upsert_summaries(conn, person, texts)
+            upsert_summaries(conn, person, texts)
     if reviews:
         score_forecasts(engine, person, [end - timedelta(days=n) for n in range(days - 1, -1, -1)])
     with engine.begin() as conn:
@@ -188,7 +192,7 @@ def score_forecasts(engine: Engine, person: str, days: list[date]) -> int:
     for first in range(0, len(days), OUTCOME_DAYS_PER_BLOCK):
         block = days[first:first + OUTCOME_DAYS_PER_BLOCK]
         with engine.begin() as conn:
-            states = store.review_states(conn, person, block[0] - timedelta(days=READ_BACK_DAYS), block[-1])
-            written += store.write_reviews(
+            states = review_states(conn, person, block[0] - timedelta(days=READ_BACK_DAYS), block[-1])
+            written += write_reviews(
                 conn, person, review_forecasts(block, states["finance"], states["health"], states["pantry"]))
     return written

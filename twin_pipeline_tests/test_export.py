@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from twin_pipeline import store
 from twin_pipeline.cli import main
 from twin_pipeline.reader import TwinReader
+from twin_pipeline.store.schema import SOURCE_SYSTEM, UPDATE_TYPE
+from twin_pipeline.store.states import day_states
 from twin_pipeline_tests.conftest import execute
 from twin_pipeline_tests.decade import insert_states
 
@@ -25,11 +26,11 @@ def twin(sources):
     reader = TwinReader(sources.finance_url)
     # A day restated later: the newest row is the day's state.
     with sources.twin.connect() as conn:
-        document = store.day_states(conn, reader.person_id, CORRECTED)["finance"]
+        document = day_states(conn, reader.person_id, CORRECTED)["finance"]
     execute(sources.twin, "INSERT INTO digital_twin_updates (entity_type, entity_id, update_data, source_system, "
             "update_type, created_at) VALUES ('finance', CAST(:p AS uuid), CAST(:d AS jsonb), :s, :u, :t)",
-            {"p": reader.person_id, "d": json.dumps({**document, "mtd_net": 1234.56}), "s": store.SOURCE_SYSTEM,
-             "u": store.UPDATE_TYPE, "t": datetime(2026, 4, 2, tzinfo=timezone.utc)})
+            {"p": reader.person_id, "d": json.dumps({**document, "mtd_net": 1234.56}), "s": SOURCE_SYSTEM,
+             "u": UPDATE_TYPE, "t": datetime(2026, 4, 2, tzinfo=timezone.utc)})
     return reader
 
 

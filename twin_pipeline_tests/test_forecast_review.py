@@ -164,9 +164,10 @@ def test_the_dashboard_shows_month_end_accuracy_by_day_of_month_and_the_runout_e
 
 def test_reviews_keep_any_subject_and_compare_by_value(demo):
     from twin_pipeline.core.forecast_review import Review
-    from twin_pipeline.store import resolve_person, write_reviews
+    from twin_pipeline.store.person import resolve_person
+    from twin_pipeline.store.reviews import write_reviews
 
-    odd = Review("pantry_threshold", 'Rice, "white" \\ {1}', date(2021, 1, 1), date(2021, 1, 9), Decimal("10"),
+    odd = Review("pantry_threshold", 'Rice, "white" \\ {1} crème ✓', date(2021, 1, 1), date(2021, 1, 9), Decimal("10"),
                  Decimal("8"), Decimal("2"), Decimal("75.00"), None)
     with demo.twin.begin() as conn:
         person = resolve_person(conn, None)
@@ -174,7 +175,7 @@ def test_reviews_keep_any_subject_and_compare_by_value(demo):
         # The same figures spelled otherwise (75 against 75.00) are the same review.
         assert write_reviews(conn, person, [odd._replace(accuracy_pct=Decimal("75"))]) == 0
         assert write_reviews(conn, person, [odd._replace(actual=Decimal("9"), error=Decimal("1"), accuracy_pct=Decimal("88.89"))]) == 1
-        # A null and a reason with quotes, braces and a backslash go through the arrays whole.
+        # A null and a reason with quotes, braces and a backslash go through whole.
         missing = odd._replace(made_on=date(2021, 1, 2), actual=None, error=None, accuracy_pct=None,
                                reason='not "reached" {by} \\ 2021-01-16, NULL')
         assert write_reviews(conn, person, [missing]) == 1
@@ -189,7 +190,8 @@ def test_the_sums_added_up_in_the_database_give_the_summaries_of_the_rows(demo):
     # The status line on the 1st and the tolerance check read review_totals.sql; the API and
     # the frame summarize rows in Python: both must say the same, to the cent.
     from twin_pipeline.core.forecast_review import review_line, summarize
-    from twin_pipeline.store import resolve_person, review_totals, reviews_between
+    from twin_pipeline.store.person import resolve_person
+    from twin_pipeline.store.reviews import review_totals, reviews_between
 
     materialize_days(demo, date(2026, 1, 1), date(2026, 3, 10))
     with demo.twin.begin() as conn:

@@ -11,7 +11,10 @@ from sqlalchemy import text
 
 from twin_pipeline.core.history import plan_rows
 from twin_pipeline.core.sections import Unavailable
-from twin_pipeline.store import SOURCE_SYSTEM, UPDATE_TYPE, newest_states, resolve_person, write_day_states
+from twin_pipeline.store.person import resolve_person
+from twin_pipeline.store.schema import SOURCE_SYSTEM, UPDATE_TYPE
+from twin_pipeline.store.states import newest_states
+from twin_pipeline.store.write_path import write_day_states
 
 DAYS = [date(2024, 3, 1) + timedelta(days=i) for i in range(7)]
 D1, D2, D3, D4, D5, D6, D7 = (d.isoformat() for d in DAYS)

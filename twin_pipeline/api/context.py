@@ -23,7 +23,7 @@ from twin_pipeline.api.history_lag import HistoryLook, HistoryWatch
 from twin_pipeline.api.keys import HOUSEHOLD_SECTIONS, Tier
 from twin_pipeline.core.summary import HOME_MARK, render_summary
 from twin_pipeline.reader import DayState, NoState, TwinReader
-from twin_pipeline.store import StoreError
+from twin_pipeline.store.schema import StoreError
 
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from twin_pipeline.api.answers import error_answer
 from twin_pipeline.faults import kind_of
 from twin_pipeline.reader import NoState
-from twin_pipeline.store import StoreError
+from twin_pipeline.store.schema import StoreError
 
 # Words in a path's first segment -> the system the person's old API served it for.
 OTHER_SYSTEMS = {

@@ -21,7 +21,6 @@ from typing import Literal
 from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from twin_pipeline import store
 from twin_pipeline.core.history import plan_rows
 from twin_pipeline.core.summary import render_summary
 from twin_pipeline.database import Database
@@ -30,6 +29,7 @@ from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources import SOURCES
 from twin_pipeline.sources.live import sections_of_day
 from twin_pipeline.sqlfiles import sql_text
+from twin_pipeline.store.schema import day_entities
 
 Freshness = Literal["live", "stored"]
 
@@ -93,7 +93,7 @@ def merge_live_and_stored(
                 errors[row.entity_type] = row.document.get("error_detail") or row.document["error"]
         else:
             shown[row.entity_type], freshness[row.entity_type] = row.document, "live"
-    shown = {name: shown[name] for name in store.day_entities() if name in shown}
+    shown = {name: shown[name] for name in day_entities() if name in shown}
     freshness = {name: freshness[name] for name in shown}
     if stored is not None and "live" not in freshness.values():
         text = stored.summary if stored.summary is not None else render_summary(

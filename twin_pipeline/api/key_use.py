@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from twin_pipeline import store
+from twin_pipeline.store.key_uses import record_key_uses
 from twin_pipeline.api.keys import Caller
 
 WRITE_EVERY_SECONDS = 60.0
@@ -54,7 +54,7 @@ class KeyUse:
                 pending, self._pending, self._busy = self._pending, {}, True
             try:
                 with self._engine.begin() as conn:
-                    store.record_key_uses(conn, [(name, tier, at) for name, (tier, at) in pending.items()])
+                    record_key_uses(conn, [(name, tier, at) for name, (tier, at) in pending.items()])
             except SQLAlchemyError as exc:
                 # The audit loses a minute of uses; the API answers on.
                 use_log.warning("last use of %s not recorded in the twin store (%s): run `twin db migrate` "

@@ -23,7 +23,7 @@ from twin_pipeline.api.history_lag import HistoryWatch
 from twin_pipeline.api.key_use import KeyUse
 from twin_pipeline.api.keys import ANONYMOUS, LET_THROUGH, Caller
 from twin_pipeline.reader import NoState, TwinReader
-from twin_pipeline.store import StoreError
+from twin_pipeline.store.schema import StoreError
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0)
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4

@@ -11,13 +11,26 @@ import dagster as dg
 from pydantic import Field
 from sqlalchemy.exc import SQLAlchemyError
 
-from twin_pipeline import store
 from twin_pipeline.core.forecast_review import Review
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_CONTRIBUTORS, SOURCES, compose_entity
 from twin_pipeline.sources.spec import Fingerprints, SourceSpec
-from twin_pipeline.store import StateDecision, StoredState
+from twin_pipeline.store.entities import goal_rows, home_row, upsert_goals, upsert_home
+from twin_pipeline.store.fingerprints import record_fingerprints
+from twin_pipeline.store.person import append_person_state, resolve_person, update_person
+from twin_pipeline.store.reviews import review_states, review_totals, write_reviews
+from twin_pipeline.store.schema import check_store
+from twin_pipeline.store.states import StoredState, newest_states
+from twin_pipeline.store.summaries import summaries_between, upsert_summaries
+from twin_pipeline.store.write_path import (
+    StateDecision,
+    lock_entity_sections,
+    source_sections,
+    upsert_sections,
+    upsert_source_sections,
+    write_day_states,
+)
 
 
 class PostgresDatabase(dg.ConfigurableResource, Database):
@@ -36,13 +49,13 @@ class TwinStore(PostgresDatabase):
         """The person, once the store is known to have the twin's tables and every migration
         (else StoreError naming what is missing and the owner's command)."""
         with self.engine().begin() as conn:
-            store.check_store(conn, self.location)
-            return store.resolve_person(conn, configured)
+            check_store(conn, self.location)
+            return resolve_person(conn, configured)
 
     def person(self, configured: str | None, name: str | None = None) -> str:
         """TWIN_PERSON_ID, else the single person the store knows (created on a fresh store)."""
         with self.engine().begin() as conn:
-            return store.resolve_person(conn, configured, name=name)
+            return resolve_person(conn, configured, name=name)
 
     def write_sections(self, spec: SourceSpec, documents: list[dict], fingerprints: list[Fingerprints]) -> None:
         """A source's sections of some days and the fingerprints they were computed from, together.
@@ -51,10 +64,10 @@ class TwinStore(PostgresDatabase):
         try:
             with self.engine().begin() as conn:
                 if len(ENTITY_CONTRIBUTORS[spec.entity_type]) == 1:
-                    store.upsert_sections(conn, spec.entity_type, documents)
+                    upsert_sections(conn, spec.entity_type, documents)
                 else:
-                    store.upsert_source_sections(conn, spec.name, spec.entity_type, documents)
-                store.record_fingerprints(conn, fingerprints)
+                    upsert_source_sections(conn, spec.name, spec.entity_type, documents)
+                record_fingerprints(conn, fingerprints)
         except SQLAlchemyError:
             # The next write goes on fresh connections: a pooled one may carry what refused this one.
             self.engine().dispose()
@@ -72,64 +85,64 @@ class TwinStore(PostgresDatabase):
             for entity, contributors in ENTITY_CONTRIBUTORS.items():
                 if len(contributors) == 1:
                     continue
-                store.lock_entity_sections(conn, entity)
-                parts = store.source_sections(conn, [s.name for s in contributors], as_of)
+                lock_entity_sections(conn, entity)
+                parts = source_sections(conn, [s.name for s in contributors], as_of)
                 composed = (compose_entity(entity, {s.name: parts.get((s.name, day)) for s in contributors})
                             for day in as_of)
                 # None: the filling source has no part for the day (the state says it is unavailable).
-                store.upsert_sections(conn, entity, [d for d in composed if d is not None])
-            return store.write_day_states(conn, person_id, days, fallbacks)
+                upsert_sections(conn, entity, [d for d in composed if d is not None])
+            return write_day_states(conn, person_id, days, fallbacks)
 
     def review_states(self, person_id: str, first: date, last: date) -> dict[str, dict[date, dict]]:
         """The states a forecast review of first..last reads, per entity (set-based)."""
         with self.engine().begin() as conn:
-            return store.review_states(conn, person_id, first, last)
+            return review_states(conn, person_id, first, last)
 
     def write_reviews(self, person_id: str, reviews: Sequence[Review]) -> int:
         """Append the reviews that say something new (the states' append-only rules); how many."""
         with self.engine().begin() as conn:
-            return store.write_reviews(conn, person_id, reviews)
+            return write_reviews(conn, person_id, reviews)
 
     def review_totals(self, person_id: str, **ranges) -> dict:
-        """The reviews' summaries in the ranges, added up in the database (store.review_totals')."""
+        """The reviews' summaries in the ranges, added up in the database (review_totals')."""
         with self.engine().begin() as conn:
-            return store.review_totals(conn, person_id, **ranges)
+            return review_totals(conn, person_id, **ranges)
 
     def newest_states(self, person_id: str, days: list[date]) -> dict[tuple[str, str], StoredState]:
         with self.engine().begin() as conn:
-            return store.newest_states(conn, person_id, days)
+            return newest_states(conn, person_id, days)
 
     def home(self, person_id: str) -> Mapping | None:
         with self.engine().begin() as conn:
-            return store.home_row(conn, person_id)
+            return home_row(conn, person_id)
 
     def write_summaries(self, person_id: str, summaries: list[tuple[str, str, list[str]]]) -> int:
         """Store each day's text; returns how many days changed."""
         with self.engine().begin() as conn:
-            return store.upsert_summaries(conn, person_id, summaries)
+            return upsert_summaries(conn, person_id, summaries)
 
     def summaries_between(self, person_id: str, first: date, last: date) -> dict[str, str]:
         with self.engine().begin() as conn:
-            return store.summaries_between(conn, person_id, first, last)
+            return summaries_between(conn, person_id, first, last)
 
     def write_goals(self, owner: str, goals: Iterable) -> None:
         with self.engine().begin() as conn:
-            store.upsert_goals(conn, owner, goals)
+            upsert_goals(conn, owner, goals)
 
     def goals(self, person_id: str) -> list[Mapping]:
         with self.engine().begin() as conn:
-            return store.goal_rows(conn, person_id)
+            return goal_rows(conn, person_id)
 
     def write_home(self, person_id: str, snapshot) -> None:
         with self.engine().begin() as conn:
-            store.upsert_home(conn, person_id, snapshot)
+            upsert_home(conn, person_id, snapshot)
 
     def write_person(self, person_id: str, as_of: date, health_metrics: dict, goals_progress: dict) -> bool:
         """Update the person's row, and append a person state when it says something new."""
         with self.engine().begin() as conn:
-            store.update_person(conn, person_id, health_metrics, goals_progress)
+            update_person(conn, person_id, health_metrics, goals_progress)
             document = {"health_metrics": health_metrics, "goals_progress": goals_progress}
-            return store.append_person_state(conn, person_id, as_of, document)
+            return append_person_state(conn, person_id, as_of, document)
 
 
 class TwinConfig(dg.ConfigurableResource):

@@ -10,7 +10,8 @@ from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, da
 from twin_pipeline.defs.resources import TwinConfig, TwinStore
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_SOURCES, SOURCES
-from twin_pipeline.store import StateDecision, StoreError
+from twin_pipeline.store.schema import StoreError
+from twin_pipeline.store.write_path import StateDecision
 
 
 def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:

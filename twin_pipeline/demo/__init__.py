@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from psycopg2 import sql
 from sqlalchemy import Engine
 
 from twin_pipeline.demo.biometrics import BIOMETRICS_TABLES, _biometrics, _write_biometrics
@@ -180,7 +181,7 @@ def _non_empty(engine: Engine, role: str, tables: Sequence[str], *, optional: Se
         with conn.cursor() as cur:
             found = []
             for table in (*tables, *optional):
-                cur.execute("SELECT to_regclass(%s)", (table,))
+                cur.execute("SELECT to_regclass(quote_ident(%s))", (table,))
                 if cur.fetchone()[0] is None:
                     if table in optional:
                         continue
@@ -188,7 +189,7 @@ def _non_empty(engine: Engine, role: str, tables: Sequence[str], *, optional: Se
                         f"table {table} is missing from the {role} database "
                         f"({engine.url.database}): apply the {role} migrations first"
                     )
-                cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
+                cur.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(table)))
                 if cur.fetchone()[0]:
                     found.append(table)
         conn.rollback()

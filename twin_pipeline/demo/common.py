@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+
+from psycopg2 import sql
 
 CENT = Decimal("0.01")
 
@@ -103,19 +105,32 @@ def _copy_field(value: Any) -> str:
     return str(value)  # int, Decimal
 
 
+def _names(names: Iterable[str]) -> sql.Composed:
+    """Table or column names as quoted identifiers: whatever a name holds, it stays one name."""
+    return sql.SQL(", ").join(map(sql.Identifier, names))
+
+
 def _insert(cur, table: str, columns: str, rows: list[tuple]) -> None:
     """Rows into a table with COPY (several times faster than INSERTs for ten years of data)."""
     if rows:
         text = "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
-        cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text))
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table), _names(column.strip() for column in columns.split(",")))
+        cur.copy_expert(statement, io.StringIO(text))
 
 
 def _set_serial(cur, table: str, column: str) -> None:
+    # pg_get_serial_sequence reads its table argument as SQL does a name (folded unless quoted).
     cur.execute(
-        f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)",
+        sql.SQL("SELECT setval(pg_get_serial_sequence(quote_ident(%s), %s), "
+                "COALESCE((SELECT max({}) FROM {}), 0) + 1, false)").format(sql.Identifier(column), sql.Identifier(table)),
         (table, column),
     )
 
 
 def _truncate(cur, tables: Sequence[str]) -> None:
-    cur.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    cur.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(_names(tables)))
+
+
+def _delete_rows(cur, table: str) -> None:
+    cur.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))

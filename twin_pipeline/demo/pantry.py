@@ -11,7 +11,7 @@ from typing import Any
 
 import psycopg2
 
-from twin_pipeline.demo.common import CENT, DemoData, Trip, _daterange, _insert, _truncate
+from twin_pipeline.demo.common import CENT, DemoData, Trip, _daterange, _delete_rows, _insert, _truncate
 from twin_pipeline.demo.pantry_catalog import (
     PANTRY,
     PERISHABLE,
@@ -342,7 +342,7 @@ def _write_pantry(cur, data: DemoData, replace: bool) -> int:
     if not capture:
         return 0
     if not silenced:
-        cur.execute(f"DELETE FROM {PANTRY_HISTORY_TABLE}")  # empty before: checked, or truncated above
+        _delete_rows(cur, PANTRY_HISTORY_TABLE)  # empty before: checked, or truncated above
     _insert(
         cur, PANTRY_HISTORY_TABLE,
         "category, current_quantity, unit, next_expiry, critical_threshold, status, valid_from, valid_to",

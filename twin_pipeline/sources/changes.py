@@ -23,7 +23,7 @@ from twin_pipeline.sources import SOURCES
 from twin_pipeline.sources.reading import failure_reason
 from twin_pipeline.sources.spec import SourceSpec, WatchedTable
 from twin_pipeline.sqlfiles import load
-from twin_pipeline.store import stored_fingerprints
+from twin_pipeline.store.fingerprints import stored_fingerprints
 
 
 @dataclass

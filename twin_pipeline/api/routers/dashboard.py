@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ConfigDict, Field
 
-from twin_pipeline import store
 from twin_pipeline.api.answers import Envelope, enveloped
 from twin_pipeline.api.auth import HOUSEHOLD, OPEN, CallerDep
 from twin_pipeline.api.context import TwinApi, TwinApiDep
@@ -24,7 +23,20 @@ from twin_pipeline.api.routers import DAY_QUERY, read_route
 from twin_pipeline.core.forecast_review import THRESHOLD_PCT
 from twin_pipeline.core.summary import home_line
 from twin_pipeline.reader import NoState
-from twin_pipeline.store import StoreError
+from twin_pipeline.store.dashboard import (
+    DayRange,
+    body_measurements,
+    budgets_of_day,
+    coverage,
+    month_end_accuracy,
+    monthly_net,
+    pantry_counts,
+    readiness_readings,
+    runout_errors,
+    state_bounds,
+    workouts_per_week,
+)
+from twin_pipeline.store.schema import StoreError
 
 Span = Literal["30d", "1y", "all"]
 SPAN_DAYS = {"30d": 30, "1y": 365}
@@ -123,7 +135,7 @@ def dashboard_answer(
         return _answer(span, None, None, notes + [str(exc)], {})
     # One snapshot for every chart: a run writing meanwhile shows in all of them or in none.
     with api.reader.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
-        first_day, last_day = store.state_bounds(conn, person)
+        first_day, last_day = state_bounds(conn, person)
         if last_day is None:
             return _answer(span, day, None, notes + ["the twin store holds no state yet: run `twin snapshot` or `twin up`"], {})
         selected = day or date.fromisoformat(last_day)
@@ -145,7 +157,7 @@ def dashboard_answer(
     return _answer(span, selected, (days.first, days.last), notes, charts, status_text)
 
 
-def _range(span: Span, selected: date, first_day: date, last_day: date) -> store.DayRange:
+def _range(span: Span, selected: date, first_day: date, last_day: date) -> DayRange:
     """The span ending on the selected day, within the days the store holds (empty, first
     after last, when the selected day lies beyond them by more than the span)."""
     earliest = first_day
@@ -153,7 +165,7 @@ def _range(span: Span, selected: date, first_day: date, last_day: date) -> store
         back = SPAN_DAYS[span] - 1
         earliest = max(first_day, selected - timedelta(days=back) if selected.toordinal() > back else date.min)
     latest = min(selected, last_day)
-    return store.DayRange(earliest, latest, earliest == first_day, latest == last_day)
+    return DayRange(earliest, latest, earliest == first_day, latest == last_day)
 
 
 def _answer(span: Span, selected: date | None, bounds: tuple[date, date] | None, notes: list[str],
@@ -164,27 +176,27 @@ def _answer(span: Span, selected: date | None, bounds: tuple[date, date] | None,
     return enveloped(report, as_of=_iso(selected), data=charts, missing=notes)
 
 
-def _charts(conn, person: str, days: store.DayRange, selected: date, weekly_target: int, tier: Tier) -> dict:
+def _charts(conn, person: str, days: DayRange, selected: date, weekly_target: int, tier: Tier) -> dict:
     """Every chart a tier sees: the owner all, a household key the pantry's (and its coverage) alone."""
-    covered = {row["entity"]: row for row in store.coverage(conn, person, days)}
+    covered = {row["entity"]: row for row in coverage(conn, person, days)}
     corrected = covered.pop(None)
     if tier != "owner":
         covered = {entity: row for entity, row in covered.items() if entity in HOUSEHOLD_SECTIONS}
     gaps = {entity: _coverage_note(entity, row) for entity, row in covered.items()}
-    coverage = {entity: {key: row[key] for key in ("days", "stored", "unavailable", "degraded", "first_missing")}
-                for entity, row in covered.items()}
+    stored = {entity: {key: row[key] for key in ("days", "stored", "unavailable", "degraded", "first_missing")}
+              for entity, row in covered.items()}
     if tier != "owner":
-        return {"pantry": _pantry(conn, person, days, gaps["pantry"]), "coverage": coverage}
+        return {"pantry": _pantry(conn, person, days, gaps["pantry"]), "coverage": stored}
     return {
-        "cashflow": _cashflow(store.monthly_net(conn, person, days), days.last, gaps["finance"]),
-        "weight": _weight(store.body_measurements(conn, person, days), days.first, days.last, gaps["health"]),
-        "readiness": _readiness(store.readiness_readings(conn, person, days), days.first, days.last),
-        "workouts": _workouts(store.workouts_per_week(conn, person, _week_ends(days.first, days.last)), weekly_target),
-        "budgets": _budgets(store.budgets_of_day(conn, person, selected), selected),
+        "cashflow": _cashflow(monthly_net(conn, person, days), days.last, gaps["finance"]),
+        "weight": _weight(body_measurements(conn, person, days), days.first, days.last, gaps["health"]),
+        "readiness": _readiness(readiness_readings(conn, person, days), days.first, days.last),
+        "workouts": _workouts(workouts_per_week(conn, person, _week_ends(days.first, days.last)), weekly_target),
+        "budgets": _budgets(budgets_of_day(conn, person, selected), selected),
         "pantry": _pantry(conn, person, days, gaps["pantry"]),
         "forecasts": _forecasts(conn, person, days),
         "corrections": {"days": corrected["corrected_days"], "rows": int(corrected["replaced_rows"])},
-        "coverage": coverage,
+        "coverage": stored,
     }
 
 
@@ -277,27 +289,27 @@ def _budgets(rows: list[Mapping], selected: date) -> dict:
     return {"as_of": selected.isoformat(), "budgets": budgets, "missing": missing}
 
 
-def _pantry(conn, person: str, days: store.DayRange, gap: str | None) -> dict:
+def _pantry(conn, person: str, days: DayRange, gap: str | None) -> dict:
     """Every day of a range up to DAILY_UP_TO days; each week's last day of a longer one: a
     decade of days is ten times the pixels of a chart, and reading a pantry state costs."""
     length = (days.last - days.first).days + 1
     weekly = length > DAILY_UP_TO
     shown = _week_ends(days.first, days.last) if weekly else [days.first + timedelta(days=n) for n in range(length)]
-    rows = store.pantry_counts(conn, person, shown)
+    rows = pantry_counts(conn, person, shown)
     as_of, low, expiring, expired = (list(column) for column in zip(*rows)) if rows else ([], [], [], [])
     return {"days": as_of, "low_stock": low, "expiring_soon": expiring, "expired": expired,
             "every": "week" if weekly else "day", "missing": gap}
 
 
-def _forecasts(conn, person: str, days: store.DayRange) -> dict:
+def _forecasts(conn, person: str, days: DayRange) -> dict:
     """How good the forecasts made in the range were: the month-end projection's mean
     accuracy by the day of the month it was made, and each budget's run-out error in days.
     None scored is a `note` on the chart, not a gap of the store: the newest forecasts
     always wait for their outcome."""
-    accuracy = store.month_end_accuracy(conn, person, days)
+    accuracy = month_end_accuracy(conn, person, days)
     runouts = [{"category_path": row["subject"], "mean_error_days": float(row["mean_error_days"]),
                 "mean_absolute_error_days": float(row["mean_absolute_error_days"]), "scored": row["scored"]}
-               for row in store.runout_errors(conn, person, days)]
+               for row in runout_errors(conn, person, days)]
     note = None
     if not accuracy and not runouts:
         note = f"no forecast made between {days.first} and {days.last} has been scored yet (forecast_review)"

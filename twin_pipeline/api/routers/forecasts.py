@@ -14,7 +14,7 @@ from twin_pipeline.api.auth import OWNER
 from twin_pipeline.api.context import TwinApiDep
 from twin_pipeline.api.routers import read_route
 from twin_pipeline.core.forecast_review import LABELS, summarize
-from twin_pipeline.store import reviews_between
+from twin_pipeline.store.reviews import reviews_between
 
 ReviewKind = Literal["month_end_net", "budget_run_out", "weight_28d", "pantry_threshold"]
 

@@ -4,15 +4,21 @@
 -- forecast made in the reviews' made_on range (one pass over that range, hash-joined: a
 -- decade's 150,000 reviews are one join, not 150,000 index probes); appended in order
 -- (clock_timestamp(): increasing created_at within the run).
--- The reviews come as one array per column (array input parses several times faster than
--- a JSON document of 150,000 objects).
+-- The reviews come as one JSON document of an array per column ({"kind": [...], "made_on":
+-- [...], ...}, named as Review names its fields), which json_to_record turns into typed arrays:
+-- one text parameter bound by the driver, whatever the values hold. Measured on a year's block
+-- of 13,589 reviews (the fastest of 15 writes each): 256 ms so, 242 ms as hand-escaped array
+-- input, 544 ms as nine bound lists (the driver spells each of 120,000 values out as
+-- ARRAY[...] items, which the server parses one by one).
 WITH computed AS (
-    SELECT *
-    FROM unnest(CAST(:kind AS text[]), CAST(:subject AS text[]), CAST(:made_on AS date[]),
-                CAST(:outcome_on AS date[]), CAST(:predicted AS numeric[]), CAST(:actual AS numeric[]),
-                CAST(:error AS numeric[]), CAST(:accuracy_pct AS numeric[]), CAST(:accuracy_reason AS text[]))
-         WITH ORDINALITY AS t(kind, subject, made_on, outcome_on, predicted, actual, error, accuracy_pct,
-                              accuracy_reason, n)
+    SELECT c.*
+    FROM json_to_record(CAST(:reviews AS json))
+             AS r(kind text[], subject text[], made_on date[], outcome_on date[], predicted numeric[],
+                  actual numeric[], error numeric[], accuracy_pct numeric[], reason text[]),
+         unnest(r.kind, r.subject, r.made_on, r.outcome_on, r.predicted, r.actual, r.error, r.accuracy_pct,
+                r.reason)
+             WITH ORDINALITY AS c(kind, subject, made_on, outcome_on, predicted, actual, error, accuracy_pct,
+                                  accuracy_reason, n)
 ),
 newest AS (
     SELECT DISTINCT ON (s.made_on, s.kind, s.subject)
