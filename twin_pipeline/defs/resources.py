@@ -12,6 +12,7 @@ from pydantic import Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline import store
+from twin_pipeline.store import notable as notable_store
 from twin_pipeline.core.forecast_review import Review
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings, current_settings
@@ -112,6 +113,21 @@ class TwinStore(PostgresDatabase):
         with self.engine().begin() as conn:
             return store.summaries_between(conn, person_id, first, last)
 
+    def first_state_day(self, person_id: str) -> date | None:
+        """The twin's first day of history (None before any state)."""
+        with self.engine().begin() as conn:
+            first, _ = store.state_bounds(conn, person_id)
+        return date.fromisoformat(first) if first else None
+
+    def notable_days(self, person_id: str, first: date, last: date) -> dict[date, list[dict]]:
+        with self.engine().begin() as conn:
+            return notable_store.notable_days(conn, person_id, first, last)
+
+    def write_notable_days(self, person_id: str, days: Mapping[date, list[dict]]) -> list[str]:
+        """Append the days whose items changed (append-only); the days appended."""
+        with self.engine().begin() as conn:
+            return notable_store.append_notable_days(conn, person_id, days)
+
     def write_goals(self, owner: str, goals: Iterable) -> None:
         with self.engine().begin() as conn:
             store.upsert_goals(conn, owner, goals)
@@ -144,6 +160,7 @@ class TwinConfig(dg.ConfigurableResource):
     goals_dir: str | None = Field(default=None, description="TWIN_GOALS_DIR: the goal markdown files")
     home_states: str | None = Field(default=None, description="TWIN_HOME_STATES: Home Assistant states file or URL")
     home_states_token: str | None = Field(default=None, description="TWIN_HOME_STATES_TOKEN for a Home Assistant URL")
+    notify_url: str | None = Field(default=None, description="TWIN_NOTIFY_URL: where today's new notable items are POSTed")
 
     @classmethod
     def from_settings(cls, settings: TwinSettings, **overrides) -> TwinConfig:
@@ -158,6 +175,7 @@ class TwinConfig(dg.ConfigurableResource):
             # Secrets and identity stay EnvVar references: the UI shows the variable, not the value.
             home_states_token=dg.EnvVar("TWIN_HOME_STATES_TOKEN") if settings.home_states_token else None,
             person_id=dg.EnvVar("TWIN_PERSON_ID") if settings.person_id else None,
+            notify_url=dg.EnvVar("TWIN_NOTIFY_URL") if settings.notify_url else None,
         )
         return cls(**{**values, **overrides})
 

@@ -16,6 +16,7 @@ from twin_pipeline.core.finance.forecast import (
 )
 from twin_pipeline.core.finance.section import Budget, DailyFlow, finance_sections
 from twin_pipeline.core.forecasting import implausible_counts
+from twin_pipeline.core.notable import WatchedMetric
 from twin_pipeline.core.sections import round2
 from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources.contract import ContractObject
@@ -100,6 +101,12 @@ SPEC = SourceSpec(
     windows=windows,
     plotted=("mtd_net", "mtd_income", "mtd_expense", "active_budget_alerts",
              "forecast.month_end_net_projected", "forecast.spending_30d", "forecast.spending_change_pct"),
+    # The day's spending: the month-to-date expense's increase, against the same weekdays
+    # (rent, the weekend's shop).
+    watched_metrics=(
+        WatchedMetric("finance.spending", "mtd_expense", "Spending today", resolution=0.01, money=True,
+                      month_to_date=True, weekly=True),
+    ),
     migrations={"finance": "migrations"},
     reconcile=reconcile,
     reconcile_description="The last day's month-to-date income and expense equal the source's own totals, to the cent.",
