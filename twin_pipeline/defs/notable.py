@@ -1,7 +1,5 @@
 """notable: what was out of the person's norm, or needed them, on each day; and today's push."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import date, timedelta
 
