@@ -151,3 +151,30 @@ def test_todays_new_items_are_posted_once_retried_and_never_repeated(demo, recei
     assert len(receiver.posts) == 3
     assert [item["key"] for item in receiver.posts[2]["body"]["items"]] == [f"finance.planned.Car insurance.{tomorrow}"]
     assert all(r["delivered"] for r in ledger(demo))
+
+
+def test_the_api_answers_a_days_items_and_the_briefing_lists_them(demo):
+    from fastapi.testclient import TestClient
+
+    from twin_pipeline.api import create_app
+    from twin_pipeline.reader import TwinReader
+
+    token = "a-long-random-token"
+    client = TestClient(create_app(TwinReader(demo.finance_url), token=token, recheck_seconds=0))
+    key = {"X-API-KEY": token}
+    with demo.twin.connect() as conn:
+        day = conn.execute(text(
+            "SELECT as_of FROM twin_notable_day WHERE jsonb_path_exists(items, '$[*] ? (@.new == true)') "
+            "ORDER BY as_of LIMIT 1")).scalar()
+    assert client.get("/notable", params={"date": day.isoformat()}).status_code == 401
+    body = client.get("/notable", params={"date": day.isoformat()}, headers=key).json()
+    assert client.post("/notable", params={"date": day.isoformat()}, headers=key).json() == body
+    stored = stored_items(demo, day)
+    assert body["items"] == stored and body["as_of"] == day.isoformat()
+    assert body["report"].splitlines() == [item["text"] for item in stored if item["new"]]
+    briefing = client.get("/morning_briefing", params={"date": day.isoformat()}, headers=key).json()["report"]
+    block = briefing.split("\n\n")[1].splitlines()
+    assert block[0] == "⚠️ Notable" and len(block) == 1 + len(stored)
+    quiet = next(d for d in (day + timedelta(days=i) for i in range(1, 60)) if not any(i["new"] for i in stored_items(demo, d)))
+    assert client.get("/notable", params={"date": quiet.isoformat()}, headers=key).json()["report"] == (
+        f"Nothing new is notable on {quiet.isoformat()}")

@@ -11,7 +11,7 @@ from twin_pipeline.api.errors import install_error_handlers
 from twin_pipeline.api.freshness import LiveToday
 from twin_pipeline.api.history_lag import HistoryWatch
 from twin_pipeline.api.metrics import ApiMetrics, MeasureRequests
-from twin_pipeline.api.routers import clients, dashboard, entities, forecasts, people, status
+from twin_pipeline.api.routers import clients, dashboard, entities, forecasts, notable, people, status
 from twin_pipeline.api.routers import history as history_routes
 from twin_pipeline.api.routers import probes as probe_routes
 from twin_pipeline.reader import TwinReader
@@ -64,7 +64,7 @@ def create_app(
     app.include_router(probe_routes.live_router)
     app.include_router(dashboard.page_router)
     for routes in (status.router, clients.router, entities.router, history_routes.router, people.router,
-                   probe_routes.router, dashboard.router, forecasts.router):
+                   probe_routes.router, dashboard.router, forecasts.router, notable.router):
         app.include_router(routes, dependencies=[Depends(guard)] if guard else [])
     if guard:
         document_keys(app)

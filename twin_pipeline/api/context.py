@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,10 +19,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline.api.freshness import DayView, LiveToday
+from twin_pipeline import store
 from twin_pipeline.api.history_lag import HistoryLook, HistoryWatch
+from twin_pipeline.core.notable import LOOKBACK_DAYS, notable_day
 from twin_pipeline.core.summary import render_summary
 from twin_pipeline.reader import DayState, NoState, TwinReader
+from twin_pipeline.sources import WATCHED_METRICS
 from twin_pipeline.store import StoreError
+from twin_pipeline.store import notable as notable_store
 
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
@@ -121,6 +125,30 @@ class TwinApi:
             return build(DayView.stored(found, self.status_text(found)))
 
         return self.answer((name, day), stored, media_type)
+
+    def notable_items(self, view: DayView) -> list[dict]:
+        """The day's notable items: as stored for a stored view, else (today, read live)
+        computed as the day's run would, from the live sections, the stored days before and
+        the items of the day before."""
+        day = date.fromisoformat(view.as_of)
+        before = day - timedelta(days=1)
+        person_id = self.reader.person_id
+        with self.reader.engine.connect() as conn:
+            stored = notable_store.notable_days(conn, person_id, before, day)
+            if view.freshness == "stored" and day in stored:
+                return stored[day]
+            first, _ = store.state_bounds(conn, person_id)
+            states = store.newest_states(conn, person_id, [day - timedelta(days=back)
+                                                           for back in range(LOOKBACK_DAYS, 0, -1)])
+        if first is None:
+            return []
+        documents: dict[date, dict[str, dict]] = {}
+        for (entity, as_of), state in states.items():
+            documents.setdefault(date.fromisoformat(as_of), {})[entity] = state.document
+        documents[day] = view.entities
+        live_today = self.live is not None and day == self.live.today()
+        goals = self.reader.goals() if live_today else ()
+        return notable_day(day, date.fromisoformat(first), WATCHED_METRICS, documents, stored.get(before, []), goals)
 
     def _stored_day(self, as_of: str) -> DayState | None:
         try:

@@ -20,6 +20,9 @@ from scipy.stats import median_abs_deviation
 from twin_pipeline.core.summary import format_money, literal, ordinal
 
 BASELINE_DAYS = 28  # the norm: the 28 days before the day
+# The days before a day its items read: the baseline, and the day before the baseline's
+# first (a month-to-date figure's increase).
+LOOKBACK_DAYS = BASELINE_DAYS + 1
 MIN_KNOWN_VALUES = 14  # fewer known values in the baseline: no judgement
 MIN_SAME_WEEKDAY = 2  # a weekly metric's centre needs this many of the day's weekday
 START_Z = 3.0  # beyond this the condition starts ...

@@ -5,23 +5,15 @@ from datetime import date, timedelta
 
 import dagster as dg
 
-from twin_pipeline.core.notable import BASELINE_DAYS, WatchedMetric, new_items, notable_days, notice_text
+from twin_pipeline.core.notable import LOOKBACK_DAYS, new_items, notable_days, notice_text
 from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, partition_days
 from twin_pipeline.defs.resources import TwinConfig, TwinStore
 from twin_pipeline.notify import push_new_items
 from twin_pipeline.settings import TwinSettings, current_settings
-from twin_pipeline.sources import SOURCES
+from twin_pipeline.sources import WATCHED_METRICS
 
 # Days computed per read of states: a decade's states do not fit in memory at once.
 DAYS_PER_READ = 92
-# The days before a day its items read: the baseline, and the day before the baseline's
-# first (a month-to-date figure's increase).
-LOOKBACK_DAYS = BASELINE_DAYS + 1
-
-
-def watched_metrics() -> tuple[WatchedMetric, ...]:
-    """Every source's watched metrics, in the sources' order."""
-    return tuple(metric for spec in SOURCES.values() for metric in spec.watched_metrics)
 
 
 def documents_of(twin_store: TwinStore, person_id: str, first: date, last: date) -> dict[date, dict[str, dict]]:
@@ -42,14 +34,13 @@ def compute_notable(
     first_day = twin_store.first_state_day(person_id)
     if first_day is None:
         return {day: [] for day in days}
-    metrics = watched_metrics()
     before = days[0] - timedelta(days=1)
     previous = twin_store.notable_days(person_id, before, before).get(before, [])
     found: dict[date, list[dict]] = {}
     for start in range(0, len(days), DAYS_PER_READ):
         block = days[start:start + DAYS_PER_READ]
         documents = documents_of(twin_store, person_id, block[0] - timedelta(days=LOOKBACK_DAYS), block[-1])
-        found.update(notable_days(block, first_day, metrics, documents, previous,
+        found.update(notable_days(block, first_day, WATCHED_METRICS, documents, previous,
                                   lambda day: goals if day == today else ()))
         previous = found[block[-1]]
         del documents  # freed before the next block is read

@@ -55,7 +55,7 @@ async def briefing(api: TwinApiDep, day: date | None = DAY_QUERY) -> Response:
     def document(view: DayView) -> dict:
         text = morning_briefing(
             view.as_of, view.entities, weekly_workout_target=api.weekly_workout_target,
-            home=api.known(api.reader.home), goals=api.reader.goals(),
+            home=api.known(api.reader.home), goals=api.reader.goals(), notable=api.notable_items(view),
         )
         return enveloped(text, as_of=view.as_of, **view.fields())
 
