@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-from scipy.stats import median_abs_deviation
+from scipy.stats import median_abs_deviation, theilslopes
 
 from twin_pipeline.core.summary import format_money, literal, ordinal
 
@@ -61,6 +61,12 @@ class WatchedMetric:
     # A weekly rhythm: the centre is the median of the same weekdays, the spread that of
     # every day's distance from its own weekday's median.
     weekly: bool = False
+    # A drift of its own (a cut or a bulk moves the weight by kilograms a month): the centre
+    # is the baseline's robust (Theil-Sen) line carried to the day, the spread that of the
+    # days' distances from the line, so a steady cut is not a jump and a jump is not hidden.
+    trend: bool = False
+    # Only a value above the norm is notable (a day's spending below the usual needs no one).
+    above_only: bool = False
 
     @property
     def entity(self) -> str:
@@ -71,7 +77,7 @@ class WatchedMetric:
 class Baseline:
     """The person's norm for a figure on a day, from the known values of the 28 days before."""
 
-    median: float  # the centre (a weekly metric's: of the day's weekday)
+    median: float  # the centre (a weekly metric's: of the day's weekday; a trending one's: its line on the day)
     mad: float  # the raw median absolute deviation (of the weekday residuals for a weekly metric)
     spread: float  # the z-score's denominator: 1.4826 * MAD, its fallbacks, at least the resolution
     days: int  # known values it was taken from
@@ -144,6 +150,11 @@ def baseline(metric: WatchedMetric, day: date, values: Mapping[date, float]) -> 
         centre = centres[day.weekday()]
         deviations = observed - np.array([centres[d.weekday()] for d, _ in known])
         spread_of = deviations
+    elif metric.trend:
+        offsets = np.array([(d - day).days for d, _ in known], dtype=float)
+        slope, intercept, _, _ = theilslopes(observed, offsets)
+        centre = float(intercept)  # the line at offset 0: the day itself
+        spread_of = observed - (intercept + slope * offsets)
     else:
         centre = float(np.median(observed))
         spread_of = observed
@@ -192,7 +203,8 @@ def out_of_norm(
         if active is None:
             return None
         return Condition(metric.key, OUT_OF_NORM, active["value"], active["text"], active["baseline"])
-    if abs(norm.z(value)) <= (END_Z if active is not None else START_Z):
+    z = norm.z(value)
+    if (z if metric.above_only else abs(z)) <= (END_Z if active is not None else START_Z):
         return None
     return Condition(metric.key, OUT_OF_NORM, round(value, 4), out_of_norm_text(metric, day, value, norm, currency),
                      norm.to_json())

@@ -21,7 +21,7 @@ DAY = date(2026, 3, 14)  # a Saturday
 READINESS = WatchedMetric("health.readiness", "biometrics.readiness_score", "Readiness", resolution=1,
                           measured_on="biometrics.measurement_date")
 SPENDING = WatchedMetric("finance.spending", "mtd_expense", "Spending today", resolution=0.01, money=True,
-                         month_to_date=True, weekly=True)
+                         month_to_date=True, weekly=True, above_only=True)
 
 
 def window(values: list[float], day: date = DAY) -> dict[date, float]:
@@ -84,6 +84,7 @@ def test_weekly_metric_compares_with_the_same_weekdays():
     assert (norm.median, norm.mad) == (300, 5)
     assert norm.spread == pytest.approx(7.413011, abs=1e-6)
     assert out_of_norm(SPENDING, DAY, {**values, DAY: 300}, None, "PLN") is None  # a usual Saturday
+    assert out_of_norm(SPENDING, DAY, {**values, DAY: 200}, None, "PLN") is None  # z -13.5: less is no news
     found = out_of_norm(SPENDING, DAY, {**values, DAY: 340}, None, "PLN")  # z 5.4
     assert found.text == "⚠️ Spending today 340 PLN (usually 300 PLN on Saturdays)"
     # a Saturday's 300 on the Friday before: its window's Fridays are 95, 105, 105
@@ -92,6 +93,20 @@ def test_weekly_metric_compares_with_the_same_weekdays():
     assert baseline(SPENDING, friday, friday_values).median == 105
     assert out_of_norm(SPENDING, friday, friday_values, None, "PLN").text == (
         "⚠️ Spending today 300 PLN (usually 105 PLN on Fridays)")
+
+
+def test_a_trending_metric_is_judged_against_its_line():
+    weight = WatchedMetric("health.weight", "w", "Weight", resolution=0.1, places=1, unit=" kg", trend=True)
+    # a steady cut of 0.1 kg a day, the days alternately 0.2 kg above and below the line
+    values = {DAY - timedelta(days=back): 80 + 0.1 * back + (0.2 if back % 2 else -0.2) for back in range(28, 0, -1)}
+    norm = baseline(weight, DAY, values)
+    assert norm.median == pytest.approx(80.0, abs=1e-9)  # the line on the day, not the window's 81.4
+    assert norm.spread == pytest.approx(0.2 * 1.482602, abs=1e-6)
+    assert out_of_norm(weight, DAY, {**values, DAY: 80.4}, None, None) is None  # z 1.35 on the cut
+    found = out_of_norm(weight, DAY, {**values, DAY: 82.0}, None, None)  # 2 kg up: z 6.7
+    assert found.text == "⚠️ Weight 82.0 kg (usually 80.0 kg)"
+    flat = WatchedMetric("health.weight", "w", "Weight", resolution=0.1)
+    assert out_of_norm(flat, DAY, {**values, DAY: 82.0}, None, None) is None  # against the median: z 0.74
 
 
 def test_month_to_date_metric_is_the_day_increase():

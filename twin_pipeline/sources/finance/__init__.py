@@ -102,10 +102,10 @@ SPEC = SourceSpec(
     plotted=("mtd_net", "mtd_income", "mtd_expense", "active_budget_alerts",
              "forecast.month_end_net_projected", "forecast.spending_30d", "forecast.spending_change_pct"),
     # The day's spending: the month-to-date expense's increase, against the same weekdays
-    # (rent, the weekend's shop).
+    # (rent, the weekend's shop); only more than usual is news.
     watched_metrics=(
         WatchedMetric("finance.spending", "mtd_expense", "Spending today", resolution=0.01, money=True,
-                      month_to_date=True, weekly=True),
+                      month_to_date=True, weekly=True, above_only=True),
     ),
     migrations={"finance": "migrations"},
     reconcile=reconcile,

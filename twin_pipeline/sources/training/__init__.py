@@ -84,7 +84,7 @@ SPEC = SourceSpec(
              "trends.weekly_target_streak"),
     watched_metrics=(
         WatchedMetric("health.weight", "body_composition.bodyweight_kg", "Weight", resolution=0.1, places=1,
-                      unit=" kg", measured_on="body_composition.measurement_date"),
+                      unit=" kg", measured_on="body_composition.measurement_date", trend=True),
         WatchedMetric("health.workouts_7d", "workouts_last_7_days", "Workouts in 7 days", resolution=1),
     ),
     migrations={"training": "migrations"},
