@@ -180,6 +180,8 @@ def main() -> None:
     pushes, items = weekly_counts(days, found)
     norm_only = {day: [item for item in found[day] if item["kind"] == "out_of_norm"] for day in days}
     norm_pushes, _ = weekly_counts(days, norm_only)
+    no_pantry = {day: [item for item in found[day] if not item["key"].startswith("pantry.")] for day in days}
+    no_pantry_pushes, _ = weekly_counts(days, no_pantry)
     first_28 = sum(1 for day in days[:BASELINE_DAYS] for item in found[day] if item["new"])
     by_kind = Counter(item["key"].split(".")[0] + "." + item["key"].split(".")[1]
                       for day in days for item in found[day] if item["new"])
@@ -192,6 +194,8 @@ def main() -> None:
     print(f"| weeks above 5 | none | {sum(1 for p in pushes if p > 5)} of {len(pushes)} |")
     print(f"| new items a week, median (most) | | {statistics.median(items):g} ({max(items)}) |")
     print(f"| out-of-norm notifications a week, median (most) | | {statistics.median(norm_pushes):g} ({max(norm_pushes)}) |")
+    print(f"| notifications a week without the pantry's items, median (most) | | "
+          f"{statistics.median(no_pantry_pushes):g} ({max(no_pantry_pushes)}) |")
     print(f"| new items in the first 28 days | none | {first_28} |")
     print(f"| items announced again while their condition lasted | none | {repeats(days, found)} |")
 

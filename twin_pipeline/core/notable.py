@@ -279,6 +279,7 @@ def notable_day(
     documents: DocumentsByDay,
     previous: Sequence[Mapping],
     goals: Sequence[Mapping] = (),
+    values: Mapping[str, Mapping[date, float]] | None = None,
 ) -> list[dict]:
     """The items of `day`: every condition holding on it, with the day it started and
     whether that is today.
@@ -286,7 +287,8 @@ def notable_day(
     `documents` holds the day and the 29 days before it (a month-to-date figure's first
     baseline day needs its day before); `previous` is the day before's items (its
     conditions carry their start); `first_day` is the twin's first day of history: nothing
-    is out of norm, and nothing new, before 28 days of it."""
+    is out of norm, and nothing new, before 28 days of it. `values` are the figures' known
+    values when already taken from the documents (a range's, once)."""
     active = {item["key"]: item for item in previous}
     learning = day < first_day + timedelta(days=LEARNING_DAYS)
     today = documents.get(day, {})
@@ -295,7 +297,8 @@ def notable_day(
         days = [day - timedelta(days=back) for back in range(BASELINE_DAYS, -1, -1)]
         for metric in metrics:
             currency = (today.get("finance") or {}).get("currency")
-            found = out_of_norm(metric, day, metric_values(metric, documents, days),
+            series = values[metric.key] if values is not None else metric_values(metric, documents, days)
+            found = out_of_norm(metric, day, series,
                                 active.get(metric.key) if active.get(metric.key, {}).get("kind") == OUT_OF_NORM else None,
                                 currency)
             if found is not None:
@@ -331,8 +334,9 @@ def notable_days(
     the bench's decade); `before_first` are the items of the day before the first."""
     found: dict[date, list[dict]] = {}
     previous = before_first
+    values = {metric.key: metric_values(metric, documents, documents) for metric in metrics}
     for day in days:
-        previous = found[day] = notable_day(day, first_day, metrics, documents, previous, goals_of(day))
+        previous = found[day] = notable_day(day, first_day, metrics, documents, previous, goals_of(day), values)
     return found
 
 
