@@ -178,3 +178,29 @@ def test_the_api_answers_a_days_items_and_the_briefing_lists_them(demo):
     quiet = next(d for d in (day + timedelta(days=i) for i in range(1, 60)) if not any(i["new"] for i in stored_items(demo, d)))
     assert client.get("/notable", params={"date": quiet.isoformat()}, headers=key).json()["report"] == (
         f"Nothing new is notable on {quiet.isoformat()}")
+
+
+def test_today_read_live_gets_its_items_and_the_status_line_from_the_live_sections(demo):
+    from fastapi.testclient import TestClient
+
+    from twin_pipeline.api import create_app
+    from twin_pipeline.reader import TwinReader
+    from twin_pipeline_tests.test_freshness import live_today
+
+    day = today()
+    if notable_rows(demo) < 40:  # run alone: the norm needs its days
+        materialize_days(demo, day - timedelta(days=40), day)
+    client = TestClient(create_app(TwinReader(demo.finance_url), recheck_seconds=0, live=live_today(demo)))
+    # A spending far beyond any day of the demo, committed after today's run.
+    execute(demo.finance,
+            "INSERT INTO transactions (transaction_id, transaction_date, type, amount, currency, merchant_source, category_id) "
+            "SELECT 'NOTABLE-BIG', :d, 'Expense', 90000, 'PLN', 'test', category_id FROM categories "
+            "WHERE category_type = 'Expense' LIMIT 1", {"d": day})
+    body = client.get("/notable").json()
+    assert body["freshness"] == "live" and body["as_of"] == day.isoformat()
+    spending = [item for item in body["items"] if item["key"] == "finance.spending"]
+    assert len(spending) == 1 and spending[0]["new"] and spending[0]["value"] >= 90000
+    assert spending[0]["text"] in body["report"].splitlines()
+    status_text = client.get("/status", params={"format": "text"}).text
+    warning = [line for line in status_text.splitlines() if line.startswith("⚠️ ")]
+    assert len(warning) == 1 and spending[0]["text"].removeprefix("⚠️ ") in warning[0]

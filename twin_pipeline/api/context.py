@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Annotated
@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twin_pipeline.api.freshness import DayView, LiveToday
 from twin_pipeline import store
 from twin_pipeline.api.history_lag import HistoryLook, HistoryWatch
-from twin_pipeline.core.notable import LOOKBACK_DAYS, notable_day
+from twin_pipeline.core.notable import LOOKBACK_DAYS, notable_day, status_line
 from twin_pipeline.core.summary import render_summary
 from twin_pipeline.reader import DayState, NoState, TwinReader
 from twin_pipeline.sources import WATCHED_METRICS
@@ -117,7 +117,8 @@ class TwinApi:
         """The answer about a day: today (no date, or today's) fresh from the sources when
         they moved since the stored state (with a live source), any other day as stored."""
         if self.live is not None and (day is None or day == self.live.today()):
-            view = self.live.view(self.cache.version(), self._stored_day, self._home, self.weekly_workout_target)
+            view = self.live.view(self.cache.version(), self._stored_day, self._home, self.weekly_workout_target,
+                                  notable=self._notable_line)
             return self.answer((name, *view.key), lambda: build(view), media_type)
 
         def stored() -> object:
@@ -128,27 +129,37 @@ class TwinApi:
 
     def notable_items(self, view: DayView) -> list[dict]:
         """The day's notable items: as stored for a stored view, else (today, read live)
-        computed as the day's run would, from the live sections, the stored days before and
-        the items of the day before."""
+        computed as the day's run would (computed_notable)."""
         day = date.fromisoformat(view.as_of)
+        if view.freshness == "stored":
+            with self.reader.engine.connect() as conn:
+                stored = notable_store.notable_days(conn, self.reader.person_id, day, day)
+            if day in stored:
+                return stored[day]
+        return self.computed_notable(view.as_of, view.entities)
+
+    def computed_notable(self, as_of: str, entities: Mapping[str, dict]) -> list[dict]:
+        """A day's items from its sections, the stored days before and the items of the day before."""
+        day = date.fromisoformat(as_of)
         before = day - timedelta(days=1)
         person_id = self.reader.person_id
         with self.reader.engine.connect() as conn:
-            stored = notable_store.notable_days(conn, person_id, before, day)
-            if view.freshness == "stored" and day in stored:
-                return stored[day]
             first, _ = store.state_bounds(conn, person_id)
+            if first is None:
+                return []
+            previous = notable_store.notable_days(conn, person_id, before, before).get(before, [])
             states = store.newest_states(conn, person_id, [day - timedelta(days=back)
                                                            for back in range(LOOKBACK_DAYS, 0, -1)])
-        if first is None:
-            return []
         documents: dict[date, dict[str, dict]] = {}
-        for (entity, as_of), state in states.items():
-            documents.setdefault(date.fromisoformat(as_of), {})[entity] = state.document
-        documents[day] = view.entities
+        for (entity, state_day), state in states.items():
+            documents.setdefault(date.fromisoformat(state_day), {})[entity] = state.document
+        documents[day] = dict(entities)
         live_today = self.live is not None and day == self.live.today()
         goals = self.reader.goals() if live_today else ()
-        return notable_day(day, date.fromisoformat(first), WATCHED_METRICS, documents, stored.get(before, []), goals)
+        return notable_day(day, date.fromisoformat(first), WATCHED_METRICS, documents, previous, goals)
+
+    def _notable_line(self, as_of: str, entities: Mapping[str, dict]) -> str | None:
+        return status_line(self.computed_notable(as_of, entities))
 
     def _stored_day(self, as_of: str) -> DayState | None:
         try:
