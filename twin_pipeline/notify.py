@@ -32,7 +32,7 @@ class Delivery:
     """What a push of a day's new items came to."""
 
     sent: tuple[str, ...]  # item keys delivered by this push
-    already: tuple[str, ...]  # item keys the ledger had delivered before
+    skipped: tuple[str, ...]  # item keys delivered before, or being sent by another run of the day
     tries: int
     error: str | None  # why the items are still owed (the next run of the day tries again)
 
