@@ -30,7 +30,7 @@ workflows, Obsidian dashboards and scripts call it. Every endpoint answers GET a
 read.
 
 **Today is fresh.** Today's answers (`/status`, `/finance`, `/health`, `/pantry`, `/today`, `/all`,
-`/morning_briefing` without `date` or with today's) reflect every source change committed before
+`/morning_briefing`, `/notable` without `date` or with today's) reflect every source change committed before
 the request: when a source changed since today's stored state, today is read from the sources
 as a run would compute it (nothing is written) and `freshness` says `live`; otherwise `stored`.
 Past days are always the stored history."""
