@@ -9,6 +9,7 @@ import dagster as dg
 
 from twin_pipeline.defs.forecast_review import build_forecast_review
 from twin_pipeline.defs.daily_summary import build_daily_summary
+from twin_pipeline.defs.notable import build_notable
 from twin_pipeline.defs.sources import build_source_assets
 from twin_pipeline.defs.twin_state import build_twin_state
 from twin_pipeline.settings import TwinSettings
@@ -31,7 +32,7 @@ def _load_defs() -> dg.Definitions:
 
 
 def daily_assets(settings: TwinSettings) -> list[dg.AssetsDefinition]:
-    """The daily chain (sources -> twin_state -> forecast_review -> daily_summary) built from the given
-    settings, for tests and scripts that materialize it with settings of their own."""
+    """The daily chain (sources -> twin_state -> forecast_review, notable -> daily_summary) built
+    from the given settings, for tests and scripts that materialize it with settings of their own."""
     return [*build_source_assets(settings), build_twin_state(settings), build_forecast_review(settings),
-            build_daily_summary(settings)]
+            build_notable(settings), build_daily_summary(settings)]

@@ -112,6 +112,8 @@ class TwinSettings(BaseSettings):
     goals_dir_configured: Path | None = _env("TWIN_GOALS_DIR")
     home_states_configured: str | None = _env("TWIN_HOME_STATES")
     home_states_token: str | None = _env("TWIN_HOME_STATES_TOKEN", repr=False)
+    # Where today's new notable items are POSTed (an n8n webhook); its path may be a secret.
+    notify_url: str | None = _env("TWIN_NOTIFY_URL", repr=False)
     # The gRPC code server `twin serve webserver` and `twin serve daemon` load the code from.
     code_server: str = _env("TWIN_CODE_SERVER", "127.0.0.1:4266")
 
@@ -151,6 +153,15 @@ class TwinSettings(BaseSettings):
     @classmethod
     def _url(cls, url: str | None) -> str | None:
         return normalise_url(url.strip()) if url and url.strip() else None
+
+    @field_validator("notify_url", mode="after")
+    @classmethod
+    def _notify_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().startswith(("http://", "https://")):
+            raise ConfigurationError("TWIN_NOTIFY_URL is not an http(s) URL; set it to the webhook's address or unset it")
+        return value.strip()
 
     @field_validator("timezone", mode="before")
     @classmethod

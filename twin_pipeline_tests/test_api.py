@@ -197,9 +197,9 @@ def test_the_openapi_schema_fuzzed_gives_no_server_error(store):
     app = create_app(TwinReader(store.finance_url), token=TOKEN, auth_mode="warn", probes=probes, recheck_seconds=0)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    # 19 paths (the dashboard's page and data, /forecasts/review among them), GET and POST on each (2 per path;
+    # 20 paths (the dashboard's page and data, /forecasts/review and /notable among them), GET and POST on each (2 per path;
     # /health/history's POST takes a body)
-    assert len(operations) == 38
+    assert len(operations) == 40
     assert {op.method.upper() for op in operations} == {"GET", "POST"}
 
     fuzz_for_server_errors(operations)

@@ -106,7 +106,10 @@ def briefing(response: Response) -> None:
     text = response.json()["response_text"]
     blocks = text.split("\n\n")
     assert blocks[0] == f"🌅 MORNING BRIEFING · {TODAY}"
-    assert [block.split()[0] for block in blocks[1:]] == ["💪", "💰", "🛒", "🏠", "🎯"]
+    # What is notable first: the spent budget, current since the only day the twin knows.
+    assert [block.split()[0] for block in blocks[1:]] == ["⚠️", "💪", "💰", "🛒", "🏠", "🎯"]
+    notable = blocks[1].splitlines()
+    assert notable[0] == "⚠️ Notable" and f"  • Groceries budget is spent (since {TODAY})" in notable
     assert "  • Month to date: +7,850.00 PLN (income 8,000.00, expenses 150.00)" in text
     assert "Food > Groceries at 150.00 % of 100.00 PLN (CRITICAL" in text
     assert "80.4 kg · 18.5 % body fat" in text and "🛒 Pantry: 2 items low stock (Eggs, Rice)" in text

@@ -87,7 +87,7 @@ def test_graphql_shows_the_lineage_the_schedule_and_the_sensor(dagster_dev):
     parents = {name: sorted(d["path"][0] for d in n["dependencyKeys"]) for name, n in nodes.items()}
     assert parents["twin_state"] == ["biometrics", "finance", "pantry", "training"]
     assert parents["forecast_review"] == ["twin_state"]
-    assert parents["daily_summary"] == ["forecast_review", "twin_state"]
+    assert parents["daily_summary"] == ["forecast_review", "notable", "twin_state"]
     assert parents["person"] == ["goals", "home", "twin_state"]
     assert all(n["description"] and n["groupName"] and n["kinds"] for n in nodes.values())
     schedules = {s["name"]: s for s in data["schedulesOrError"]["results"]}

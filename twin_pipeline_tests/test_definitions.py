@@ -22,14 +22,19 @@ def test_definitions_load_with_the_lineage_sources_twin_state_summary():
     loaded = defs()
     graph = loaded.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert keys == {"finance", "training", "pantry", "biometrics", "twin_state", "forecast_review", "daily_summary", "goals", "home", "person"}
+    # notable sits between the day's state and its text: the status text's ⚠️ line is read from it.
+    assert keys == {"finance", "training", "pantry", "biometrics", "twin_state", "forecast_review", "notable",
+                    "daily_summary", "goals", "home", "person"}
     assert graph.get(AssetKey("twin_state")).parent_keys == {
         AssetKey("finance"), AssetKey("training"), AssetKey("pantry"), AssetKey("biometrics")}
     assert graph.get(AssetKey("forecast_review")).parent_keys == {AssetKey("twin_state")}
-    assert graph.get(AssetKey("daily_summary")).parent_keys == {AssetKey("twin_state"), AssetKey("forecast_review")}
+    assert graph.get(AssetKey("notable")).parent_keys == {AssetKey("twin_state")}
+    assert graph.get(AssetKey("daily_summary")).parent_keys == {
+        AssetKey("twin_state"), AssetKey("forecast_review"), AssetKey("notable")}
     assert graph.get(AssetKey("person")).parent_keys == {AssetKey("twin_state"), AssetKey("goals"), AssetKey("home")}
     daily = {key.to_user_string() for key in loaded.resolve_job_def("twin_daily_job").asset_layer.executable_asset_keys}
-    assert daily == {"finance", "training", "pantry", "biometrics", "twin_state", "forecast_review", "daily_summary"}
+    assert daily == {"finance", "training", "pantry", "biometrics", "twin_state", "forecast_review", "notable",
+                     "daily_summary"}
     assert loaded.resolve_schedule_def("daily_twin_schedule").default_status.value == "RUNNING"
     assert loaded.resolve_sensor_def("source_change_sensor").default_status.value == "RUNNING"
 

@@ -22,7 +22,7 @@ from twin_pipeline_tests.conftest import asset_keys, graphql, stop_in_background
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DAILY_ASSETS = ("finance", "training", "pantry", "biometrics", "twin_state", "forecast_review", "daily_summary")
+DAILY_ASSETS = ("finance", "training", "pantry", "biometrics", "twin_state", "forecast_review", "notable", "daily_summary")
 ENTITY_ASSETS = ("goals", "home", "person")
 TODAY = datetime.now(ZoneInfo("Europe/Warsaw")).date()
 DOCS = PROJECT_ROOT / "docs"
@@ -111,7 +111,7 @@ def test_the_graph_shows_every_asset_and_edge(twin_up, browser):
     # Every dependency is drawn: one edge per (parent, child) of the definitions.
     data = graphql(twin_up, "{ assetNodes { assetKey { path } dependencyKeys { path } } }")
     edges = sum(len(node["dependencyKeys"]) for node in data["assetNodes"])
-    assert edges == 10
+    assert edges == 12  # notable: from twin_state, into daily_summary
     assert page.locator("svg path").count() >= edges
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / "asset-graph.png"))
@@ -197,7 +197,7 @@ def test_a_week_backfilled_from_the_ui_finishes_as_one_run(twin_up, browser):
     backfill, runs = wait_for_backfill(twin_up, backfills[0]["id"])
     assert backfill["status"] in ("REQUESTED", "COMPLETED", "COMPLETED_SUCCESS") and backfill["numPartitions"] == 7
     assert len(runs) == 1 and runs[0]["status"] == "SUCCESS"
-    assert asset_keys(runs[0]) == ["biometrics", "daily_summary", "finance", "forecast_review", "pantry", "training", "twin_state"]  # all in this run
+    assert asset_keys(runs[0]) == ["biometrics", "daily_summary", "finance", "forecast_review", "notable", "pantry", "training", "twin_state"]  # all in this run
     tags = {t["key"]: t["value"] for t in runs[0]["tags"]}
     assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == (
         first.isoformat(), last.isoformat())

@@ -13,7 +13,7 @@ from twin_pipeline.api.history_lag import HistoryWatch
 from twin_pipeline.api.key_use import KeyUse
 from twin_pipeline.api.keys import KeyRing, KeysFile
 from twin_pipeline.api.metrics import ApiMetrics, MeasureRequests
-from twin_pipeline.api.routers import clients, dashboard, entities, forecasts, people, status
+from twin_pipeline.api.routers import clients, dashboard, entities, forecasts, notable, people, status
 from twin_pipeline.api.routers import history as history_routes
 from twin_pipeline.api.routers import probes as probe_routes
 from twin_pipeline.reader import TwinReader
@@ -36,7 +36,7 @@ key's name (403 otherwise).
 read.
 
 **Today is fresh.** Today's answers (`/status`, `/finance`, `/health`, `/pantry`, `/today`, `/all`,
-`/morning_briefing` without `date` or with today's) reflect every source change committed before
+`/morning_briefing`, `/notable` without `date` or with today's) reflect every source change committed before
 the request: when a source changed since today's stored state, today is read from the sources
 as a run would compute it (nothing is written) and `freshness` says `live`; otherwise `stored`.
 Past days are always the stored history."""
@@ -71,7 +71,8 @@ def create_app(
     app.add_middleware(MeasureRequests, metrics=metrics, keys=keys, key_use=key_use)
     install_error_handlers(app, describe_url(reader.engine.url.render_as_string(hide_password=True)))
     for routes in (probe_routes.live_router, dashboard.page_router, status.router, clients.router, entities.router,
-                   history_routes.router, people.router, probe_routes.router, dashboard.router, forecasts.router):
+                   history_routes.router, people.router, probe_routes.router, dashboard.router, forecasts.router,
+                   notable.router):
         app.include_router(routes)
     if keys.ring.required:
         document_keys(app)

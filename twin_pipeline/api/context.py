@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -21,9 +21,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from twin_pipeline.api.freshness import DayView, LiveToday
 from twin_pipeline.api.history_lag import HistoryLook, HistoryWatch
 from twin_pipeline.api.keys import HOUSEHOLD_SECTIONS, Tier
+from twin_pipeline.core.notable import LOOKBACK_DAYS, notable_day, status_line
 from twin_pipeline.core.summary import HOME_MARK, render_summary
 from twin_pipeline.reader import DayState, NoState, TwinReader
+from twin_pipeline.sources import WATCHED_METRICS
+from twin_pipeline.store import notable as notable_store
+from twin_pipeline.store.dashboard import state_bounds
 from twin_pipeline.store.schema import StoreError
+from twin_pipeline.store.states import newest_states
 
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
@@ -118,7 +123,8 @@ class TwinApi:
         if tier == "household":
             name, build = f"{name}-household", self._for_household(build)
         if self.live is not None and (day is None or day == self.live.today()):
-            view = self.live.view(self.cache.version(), self._stored_day, self._home, self.weekly_workout_target)
+            view = self.live.view(self.cache.version(), self._stored_day, self._home, self.weekly_workout_target,
+                                  notable=self._notable_line)
             return self.answer((name, *view.key), lambda: build(view), media_type)
 
         def stored() -> object:
@@ -142,6 +148,40 @@ class TwinApi:
         return replace(view, entities=shown, text=text, section_freshness=freshness,
                        freshness="live" if "live" in freshness.values() else "stored",
                        live_errors={name: why for name, why in view.live_errors.items() if name in shown})
+
+    def notable_items(self, view: DayView) -> list[dict]:
+        """The day's notable items: as stored for a stored view, else (today, read live)
+        computed as the day's run would (computed_notable)."""
+        day = date.fromisoformat(view.as_of)
+        if view.freshness == "stored":
+            with self.reader.engine.connect() as conn:
+                stored = notable_store.notable_days(conn, self.reader.person_id, day, day)
+            if day in stored:
+                return stored[day]
+        return self.computed_notable(view.as_of, view.entities)
+
+    def computed_notable(self, as_of: str, entities: Mapping[str, dict]) -> list[dict]:
+        """A day's items from its sections, the stored days before and the items of the day before."""
+        day = date.fromisoformat(as_of)
+        before = day - timedelta(days=1)
+        person_id = self.reader.person_id
+        with self.reader.engine.connect() as conn:
+            first, _ = state_bounds(conn, person_id)
+            if first is None:
+                return []
+            previous = notable_store.notable_days(conn, person_id, before, before).get(before, [])
+            states = newest_states(conn, person_id, [day - timedelta(days=back)
+                                                           for back in range(LOOKBACK_DAYS, 0, -1)])
+        documents: dict[date, dict[str, dict]] = {}
+        for (entity, state_day), state in states.items():
+            documents.setdefault(date.fromisoformat(state_day), {})[entity] = state.document
+        documents[day] = dict(entities)
+        live_today = self.live is not None and day == self.live.today()
+        goals = self.reader.goals() if live_today else ()
+        return notable_day(day, date.fromisoformat(first), WATCHED_METRICS, documents, previous, goals)
+
+    def _notable_line(self, as_of: str, entities: Mapping[str, dict]) -> str | None:
+        return status_line(self.computed_notable(as_of, entities))
 
     def _stored_day(self, as_of: str) -> DayState | None:
         try:

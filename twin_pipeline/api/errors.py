@@ -23,7 +23,7 @@ OTHER_SYSTEMS = {
     "os": "the personal OS", "maps": "maps", "map": "maps", "tasks": "tasks", "task": "tasks",
     "vision": "vision",
 }
-SERVED = "/status, /today, /all, /morning_briefing, /finance, /health, /pantry, /history, /person, /goals, /home, /dashboard"
+SERVED = "/status, /today, /all, /morning_briefing, /finance, /health, /pantry, /history, /person, /goals, /home, /notable, /dashboard"
 
 
 def other_system(path: str) -> str | None:

@@ -75,6 +75,7 @@ def merge_live_and_stored(
     weekly_workout_target: int,
     home: Mapping | None,
     computed_at: str,
+    notable: Callable[[str, Mapping[str, dict]], str | None] | None = None,
 ) -> DayView:
     """The sections a run would leave in the store for the day, and which of them are live.
 
@@ -95,11 +96,15 @@ def merge_live_and_stored(
             shown[row.entity_type], freshness[row.entity_type] = row.document, "live"
     shown = {name: shown[name] for name in day_entities() if name in shown}
     freshness = {name: freshness[name] for name in shown}
+    def rendered() -> str:
+        line = notable(as_of, shown) if notable is not None else None
+        return render_summary(as_of, shown, weekly_workout_target=weekly_workout_target, home=home, forecasts=True,
+                              notable=line)
+
     if stored is not None and "live" not in freshness.values():
-        text = stored.summary if stored.summary is not None else render_summary(
-            as_of, shown, weekly_workout_target=weekly_workout_target, home=home, forecasts=True)
+        text = stored.summary if stored.summary is not None else rendered()
         return DayView(as_of, shown, text, "stored", stored.computed_at, freshness, errors)
-    text = render_summary(as_of, shown, weekly_workout_target=weekly_workout_target, home=home, forecasts=True)
+    text = rendered()
     return DayView(as_of, shown, text, "live", computed_at, freshness, errors)
 
 
@@ -211,6 +216,7 @@ class LiveToday:
         stored: Callable[[str], DayState | None],
         home: Callable[[], Mapping | None],
         weekly_workout_target: int,
+        notable: Callable[[str, Mapping[str, dict]], str | None] | None = None,
     ) -> DayView:
         """Today's view: the last one while nothing moved, else decided again (merge_live_and_stored)."""
         with self._lock:
@@ -224,7 +230,7 @@ class LiveToday:
             computed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
             view = merge_live_and_stored(day.isoformat(), live, stored(day.isoformat()),
                                          weekly_workout_target=weekly_workout_target, home=home(),
-                                         computed_at=computed_at)
+                                         computed_at=computed_at, notable=notable)
             if self._view is not None and self._view.content() == view.content():
                 view = self._view  # the same answer: keep its time and the answers cached for it
             else:

@@ -106,6 +106,17 @@ def goals_lines(goals: Sequence[Mapping], as_of: date) -> list[str]:
     return lines
 
 
+def notable_lines(items: Sequence[Mapping]) -> list[str]:
+    """Every current notable item, the new ones marked, with the day an older one started."""
+    if not items:
+        return []
+    lines = ["⚠️ Notable"]
+    for item in items:
+        since = "new" if item["new"] else f"since {item['started_on']}"
+        lines.append(f"  • {item['text'].removeprefix('⚠️ ')} ({since})")
+    return lines
+
+
 def morning_briefing(
     as_of: str,
     sections: Mapping[str, Mapping],
@@ -113,10 +124,13 @@ def morning_briefing(
     weekly_workout_target: int,
     home: Mapping | None = None,
     goals: Sequence[Mapping] = (),
+    notable: Sequence[Mapping] = (),
 ) -> str:
-    """The `🌅 MORNING BRIEFING` for a day: health, finance, pantry, home and goals due, in
-    that order; a section the twin holds nothing for is left out."""
+    """The `🌅 MORNING BRIEFING` for a day: what is notable (every current item, new or
+    not: core/notable.py), health, finance, pantry, home and goals due, in that order; a
+    section the twin holds nothing for is left out."""
     blocks = [
+        notable_lines(notable),
         health_lines(sections.get("health"), weekly_workout_target),
         finance_lines(sections.get("finance")),
         pantry_lines(sections.get("pantry")),

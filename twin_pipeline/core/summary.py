@@ -85,7 +85,7 @@ def planned_expenses_text(section: Mapping | None, shown: int = 3) -> str | None
     if not bills:
         return None
     listed = ", ".join(
-        f"{literal(bill['name'])} {bill['amount']:,.2f} on the {_ordinal(date.fromisoformat(bill['expense_date']).day)}"
+        f"{literal(bill['name'])} {bill['amount']:,.2f} on the {ordinal(date.fromisoformat(bill['expense_date']).day)}"
         for bill in bills[:shown]
     )
     more = f" +{len(bills) - shown}" if len(bills) > shown else ""
@@ -116,7 +116,7 @@ def pantry_line(section: Mapping | None) -> str:
 FORECAST_HORIZON_DAYS = 14
 
 
-def _ordinal(number: int) -> str:
+def ordinal(number: int) -> str:
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
 
@@ -132,7 +132,7 @@ def forecast_line(states: Mapping[str, Mapping]) -> str | None:
     if running_out:
         soonest = min(running_out, key=lambda b: (b["runs_out_on"], b["budget_id"]))
         name = (soonest["category_path"] or soonest["budget_id"]).rsplit(" > ", 1)[-1]
-        parts.append(f"{literal(name)} over by the {_ordinal(date.fromisoformat(soonest['runs_out_on']).day)}")
+        parts.append(f"{literal(name)} over by the {ordinal(date.fromisoformat(soonest['runs_out_on']).day)}")
     pantry = states.get("pantry") or {}
     running_low = [
         (c["reaches_threshold_on"], c["category"])
@@ -170,12 +170,14 @@ def render_summary(
     forecasts: bool = False,
     review: str | None = None,
     sections: Sequence[str] = SECTIONS,
+    notable: str | None = None,
 ) -> str:
     """The status text for one day from its entity documents (finance, health, pantry),
     the forecasts' line when asked for and there is one, last month's forecast review on
-    the 1st (core/forecast_review.py review_line), and the home's line when the home as it
-    is now belongs to that day (today). `sections` are the lines shown (a household key's
-    text: the pantry's alone)."""
+    the 1st (core/forecast_review.py review_line), the ⚠️ line of what is newly notable
+    (core/notable.py status_line), and the home's line when the home as it is now belongs
+    to that day (today). `sections` are the lines shown (a household key's text: the
+    pantry's alone)."""
     section_lines = {
         "health": lambda: health_line(states.get("health"), weekly_workout_target),
         "finance": lambda: finance_line(states.get("finance")),
@@ -184,6 +186,8 @@ def render_summary(
     lines = [f"{HEADER} · {as_of}", *(section_lines[name]() for name in SECTIONS if name in sections)]
     if forecasts and (line := forecast_line(states)) is not None:
         lines.append(line)
+    if notable is not None:
+        lines.append(notable)
     if review is not None:
         lines.append(review)
     if home is not None:

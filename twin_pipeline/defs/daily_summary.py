@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import dagster as dg
 
 from twin_pipeline.core.forecast_review import READ_BACK_DAYS, review_line
+from twin_pipeline.core.notable import status_line
 from twin_pipeline.core.summary import render_summary
 from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, partition_days
 from twin_pipeline.defs.resources import TwinConfig, TwinStore
@@ -18,12 +19,12 @@ STATES_PER_READ = 92
 
 def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
     @dg.asset(
-        deps=["twin_state", "forecast_review"],
+        deps=["twin_state", "forecast_review", "notable"],
         kinds={"postgres", "python"},
         description=(
             "The short daily status text sent to Telegram and written into Obsidian daily notes: "
             "one line each for health, finance and pantry (and, for today, the home), saying plainly "
-            "when a part is missing. Stored per day in twin_daily_summary; open a day under Partitions "
+            "when a part is missing, and a ⚠️ line when something new is notable. Stored per day in twin_daily_summary; open a day under Partitions "
             "to read its text."
         ),
         **daily_asset_options(settings, "outputs"),
@@ -38,6 +39,7 @@ def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
             today = twin_config.today()
             home_now = twin_store.home(person_id) if today in days else None
             reviews = monthly_reviews(twin_store, person_id, days)
+            notable = twin_store.notable_days(person_id, days[0], days[-1])
             summaries, changed = [], 0
             # A block of days at a time: a decade's states are 54 MiB of JSON, several times
             # that as Python objects, and only the texts are needed afterwards.
@@ -55,6 +57,7 @@ def build_daily_summary(settings: TwinSettings) -> dg.AssetsDefinition:
                         home=home_now if day == today else None,
                         forecasts=True,
                         review=reviews.get(day),
+                        notable=status_line(notable.get(day, ())),
                     )
                     rendered.append((as_of, summary_text, [s.id for s in day_states.values()]))
                 del states  # freed before the next block is read

@@ -16,7 +16,9 @@ from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_CONTRIBUTORS, SOURCES, compose_entity
 from twin_pipeline.sources.spec import Fingerprints, SourceSpec
+from twin_pipeline.store.dashboard import state_bounds
 from twin_pipeline.store.entities import goal_rows, home_row, upsert_goals, upsert_home
+from twin_pipeline.store import notable as notable_store
 from twin_pipeline.store.fingerprints import record_fingerprints
 from twin_pipeline.store.person import append_person_state, resolve_person, update_person
 from twin_pipeline.store.reviews import review_states, review_totals, write_reviews
@@ -125,6 +127,21 @@ class TwinStore(PostgresDatabase):
         with self.engine().begin() as conn:
             return summaries_between(conn, person_id, first, last)
 
+    def first_state_day(self, person_id: str) -> date | None:
+        """The twin's first day of history (None before any state)."""
+        with self.engine().begin() as conn:
+            first, _ = state_bounds(conn, person_id)
+        return date.fromisoformat(first) if first else None
+
+    def notable_days(self, person_id: str, first: date, last: date) -> dict[date, list[dict]]:
+        with self.engine().begin() as conn:
+            return notable_store.notable_days(conn, person_id, first, last)
+
+    def write_notable_days(self, person_id: str, days: Mapping[date, list[dict]]) -> list[str]:
+        """Append the days whose items changed (append-only); the days appended."""
+        with self.engine().begin() as conn:
+            return notable_store.append_notable_days(conn, person_id, days)
+
     def write_goals(self, owner: str, goals: Iterable) -> None:
         with self.engine().begin() as conn:
             upsert_goals(conn, owner, goals)
@@ -157,6 +174,7 @@ class TwinConfig(dg.ConfigurableResource):
     goals_dir: str | None = Field(default=None, description="TWIN_GOALS_DIR: the goal markdown files")
     home_states: str | None = Field(default=None, description="TWIN_HOME_STATES: Home Assistant states file or URL")
     home_states_token: str | None = Field(default=None, description="TWIN_HOME_STATES_TOKEN for a Home Assistant URL")
+    notify_url: str | None = Field(default=None, description="TWIN_NOTIFY_URL: where today's new notable items are POSTed")
 
     @classmethod
     def from_settings(cls, settings: TwinSettings, **overrides) -> TwinConfig:
@@ -171,6 +189,7 @@ class TwinConfig(dg.ConfigurableResource):
             # Secrets and identity stay EnvVar references: the UI shows the variable, not the value.
             home_states_token=dg.EnvVar("TWIN_HOME_STATES_TOKEN") if settings.home_states_token else None,
             person_id=dg.EnvVar("TWIN_PERSON_ID") if settings.person_id else None,
+            notify_url=dg.EnvVar("TWIN_NOTIFY_URL") if settings.notify_url else None,
         )
         return cls(**{**values, **overrides})
 

@@ -34,6 +34,9 @@ ENTITY_CONTRIBUTORS: dict[str, list[SourceSpec]] = {
     for entity, first in ENTITY_SOURCES.items()
 }
 
+# Every source's figures judged against the person's norm (core/notable.py), in the sources' order.
+WATCHED_METRICS = tuple(metric for spec in SOURCES.values() for metric in spec.watched_metrics)
+
 
 def compose_entity(entity: str, sections: Mapping[str, dict | None]) -> dict | None:
     """An entity's document of a day from its sources' sections (source name -> section):

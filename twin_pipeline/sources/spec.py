@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import Connection, TextClause
 
 from twin_pipeline.core.changes import CURRENT, StaleRule
+from twin_pipeline.core.notable import WatchedMetric
 from twin_pipeline.paths import source_declaration
 from twin_pipeline.settings import TwinSettings, source_url_variable
 from twin_pipeline.sources.contract import ContractObject
@@ -84,6 +85,9 @@ class SourceSpec:
     read: Reader
     windows: FingerprintWindows  # what to forget when the source could not be read
     plotted: tuple[str, ...] = ()  # figures of a day's section (dotted paths) the UI plots over partitions
+    # Figures judged against the person's own norm each day (core/notable.py): a source
+    # added later brings its own.
+    watched_metrics: tuple[WatchedMetric, ...] = ()
     migrations: Mapping[str, str] = field(default_factory=dict)  # target -> folder under sql/ (fresh installs)
     reconcile: Reconcile | None = None
     reconcile_description: str | None = None

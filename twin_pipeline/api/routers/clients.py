@@ -61,6 +61,7 @@ async def briefing(api: TwinApiDep, caller: CallerDep, day: date | None = DAY_QU
         text = morning_briefing(
             view.as_of, view.entities, weekly_workout_target=api.weekly_workout_target,
             home=api.known(api.reader.home), goals=api.reader.goals() if caller.tier == "owner" else (),
+            notable=api.notable_items(view) if caller.tier == "owner" else (),
         )
         return enveloped(text, as_of=view.as_of, **view.fields())
 

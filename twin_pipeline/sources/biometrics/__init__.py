@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 from twin_pipeline.core.changes import measurement_reach, with_reach
 from twin_pipeline.core.health.biometrics import BASELINE_DAYS, BiometricsRow, biometrics_sections, compose_health
 from twin_pipeline.core.health.trends import TREND_WINDOW_DAYS, measurement_trends_reach
+from twin_pipeline.core.notable import WatchedMetric
 from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources.contract import ContractObject
 from twin_pipeline.sources.spec import SourceRead, SourceSpec, WatchedTable, Window
@@ -69,6 +70,15 @@ SPEC = SourceSpec(
     windows=windows,
     plotted=("biometrics.readiness_score", "biometrics.sleep_score", "biometrics.hrv_ms",
              "biometrics.hrv_baseline_7d", "biometrics.hrv_vs_baseline_pct"),
+    watched_metrics=tuple(
+        WatchedMetric(f"health.{name}", f"biometrics.{field}", label, resolution=resolution, unit=unit,
+                      measured_on="biometrics.measurement_date")
+        for name, field, label, resolution, unit in (
+            ("readiness", "readiness_score", "Readiness", 1, ""),
+            ("sleep_score", "sleep_score", "Sleep score", 1, ""),
+            ("hrv", "hrv_ms", "HRV", 0.1, " ms"),
+        )
+    ),
     migrations={"biometrics": "migrations"},
     join=compose_health,
 )

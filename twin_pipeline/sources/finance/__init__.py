@@ -22,6 +22,7 @@ from twin_pipeline.core.finance.planned import (
 )
 from twin_pipeline.core.finance.section import Budget, DailyFlow, finance_sections
 from twin_pipeline.core.forecasting import implausible_counts
+from twin_pipeline.core.notable import WatchedMetric
 from twin_pipeline.core.sections import round2
 from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources.contract import ContractObject, contract_gaps
@@ -146,6 +147,12 @@ SPEC = SourceSpec(
     windows=windows,
     plotted=("mtd_net", "mtd_income", "mtd_expense", "active_budget_alerts",
              "forecast.month_end_net_projected", "forecast.spending_30d", "forecast.spending_change_pct"),
+    # The day's spending: the month-to-date expense's increase, against the same weekdays
+    # (rent, the weekend's shop); only more than usual is news.
+    watched_metrics=(
+        WatchedMetric("finance.spending", "mtd_expense", "Spending today", resolution=0.01, money=True,
+                      month_to_date=True, weekly=True, above_only=True),
+    ),
     migrations={"finance": "migrations"},
     reconcile=reconcile,
     reconcile_description="The last day's month-to-date income and expense equal the source's own totals, to the cent.",

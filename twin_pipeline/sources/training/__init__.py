@@ -16,6 +16,7 @@ from twin_pipeline.core.health.trends import (
     measurement_trends_reach,
     workout_trends_reach,
 )
+from twin_pipeline.core.notable import WatchedMetric
 from twin_pipeline.settings import TwinSettings
 from twin_pipeline.sources.contract import ContractObject
 from twin_pipeline.sources.spec import SourceRead, SourceSpec, WatchedTable, Window
@@ -81,5 +82,10 @@ SPEC = SourceSpec(
     plotted=("workouts_last_7_days", "days_since_last_workout", "body_composition.bodyweight_kg",
              "body_composition.bodyfat_pct", "trends.weight_trend_kg_per_week", "trends.workouts_per_week_4w",
              "trends.weekly_target_streak"),
+    watched_metrics=(
+        WatchedMetric("health.weight", "body_composition.bodyweight_kg", "Weight", resolution=0.1, places=1,
+                      unit=" kg", measured_on="body_composition.measurement_date", trend=True),
+        WatchedMetric("health.workouts_7d", "workouts_last_7_days", "Workouts in 7 days", resolution=1),
+    ),
     migrations={"training": "migrations"},
 )

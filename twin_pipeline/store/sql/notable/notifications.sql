@@ -1,0 +1,5 @@
+-- The ledger of a day's pushes.
+SELECT item_key, attempts, last_error, delivered_at
+FROM twin_notification
+WHERE person_id = CAST(:p AS uuid) AND as_of = CAST(:d AS date)
+ORDER BY item_key
