@@ -151,7 +151,7 @@ def test_every_route_declares_one_access_and_nothing_else_is_served():
     declared = {(method, template): access_of(template, method) for method, _, template in ROUTE_CALLS}
     owner_only = {template for (_, template), access in declared.items() if access == "owner"}
     assert owner_only == {"/finance", "/health", "/history", "/health/history", "/person", "/goals",
-                          "/forecasts/review", "/metrics"}
+                          "/forecasts/review", "/metrics", "/notable"}
     opened = {template for (_, template), access in declared.items() if access == "open"}
     assert opened == {"/health/live", "/dashboard", "/dashboard/static/{name:path}"}
     for method, path, template in ROUTE_CALLS:
