@@ -39,7 +39,8 @@ def test_a_run_that_stops_on_the_20th_scores_none_of_the_months_month_end_foreca
     assert max(row["outcome_on"] for row in rows) <= date(2026, 2, 20)
     assert not [row for row in rows if row["kind"] == "month_end_net" and row["made_on"] >= date(2026, 2, 1)]
     january = [row for row in rows if row["kind"] == "month_end_net"]
-    assert {row["outcome_on"] for row in january} == {date(2026, 1, 31)} and len(january) == 31
+    # Made on 1..30 January: the forecast of the 31st is made on its outcome day, not scored.
+    assert {row["outcome_on"] for row in january} == {date(2026, 1, 31)} and len(january) == 30
 
 
 def test_month_end_forecasts_scored_on_the_last_day_from_the_stored_states(demo):
@@ -47,7 +48,7 @@ def test_month_end_forecasts_scored_on_the_last_day_from_the_stored_states(demo)
     materialize_days(demo, date(2026, 2, 21), date(2026, 3, 10), instance=instance)
     states = states_of(demo, [date(2026, 2, 1) + timedelta(days=n) for n in range(28)])
     rows = review_rows(demo, kind="month_end_net", outcome_on=FEB_END)
-    assert [row["made_on"] for row in rows] == [date(2026, 2, 1) + timedelta(days=n) for n in range(28)]
+    assert [row["made_on"] for row in rows] == [date(2026, 2, 1) + timedelta(days=n) for n in range(27)]
     actual = Decimal(str(states[("finance", "2026-02-28")]["mtd_net"]))
     for row in rows:
         predicted = Decimal(str(states[("finance", row["made_on"].isoformat())]["forecast"]["month_end_net_projected"]))
@@ -59,7 +60,7 @@ def test_month_end_forecasts_scored_on_the_last_day_from_the_stored_states(demo)
     assert scored is not None
     events = instance.fetch_materializations(AssetKey("forecast_review"), limit=100).records
     by_day = {e.asset_materialization.partition: e.asset_materialization.metadata for e in events}
-    assert by_day["2026-02-28"]["month_end_net"].value == 28
+    assert by_day["2026-02-28"]["month_end_net"].value == 27
     assert by_day["2026-02-28"]["scored"].value == len(review_rows(demo, outcome_on=FEB_END))
     assert by_day["2026-02-27"].get("month_end_net") is None
 
@@ -98,16 +99,16 @@ def test_a_rerun_writes_nothing_and_a_correction_adds_rows_and_keeps_the_old(dem
             "merchant_source, category_id) VALUES ('LATE-1', '2026-02-28', 'Expense', 100, 'PLN', 'test', NULL)")
     materialize_days(demo, FEB_END)
     month_end = review_rows(demo, kind="month_end_net", outcome_on=FEB_END)
-    assert len(month_end) == 2 * 28
+    assert len(month_end) == 2 * 27
     for made_on in {row["made_on"] for row in month_end}:
         old, new = [row for row in month_end if row["made_on"] == made_on]
         assert new["actual"] == old["actual"] - 100 and new["created_at"] > old["created_at"]
     # Nothing else on that day changed (the budgets' days did not: the category is none).
-    assert len(review_rows(demo)) == len(before) + 28
+    assert len(review_rows(demo)) == len(before) + 27
 
     frame = TwinReader(engine=demo.twin).frame("forecast_review", "2026-02-01", "2026-02-28")
     february = frame[frame["kind"] == "month_end_net"]
-    assert len(february) == 28 and (february["actual"] == float(month_end[-1]["actual"])).all()
+    assert len(february) == 27 and (february["actual"] == float(month_end[-1]["actual"])).all()
 
 
 def test_the_api_answers_rows_and_a_summary_get_and_post_with_the_key(demo):
@@ -123,13 +124,14 @@ def test_the_api_answers_rows_and_a_summary_get_and_post_with_the_key(demo):
     body = client.get("/forecasts/review", params=params, headers=key).json()
     assert client.post("/forecasts/review", params=params, headers=key).json() == body
     rows = body["rows"]
-    assert len(rows) == 28 and {row["outcome_on"] for row in rows} == {"2026-02-28"}
+    assert len(rows) == 27 and {row["outcome_on"] for row in rows} == {"2026-02-28"}
     accuracies = [Decimal(str(row["accuracy_pct"])) for row in rows]
     summary = body["summary"]["month_end_net"]
-    assert summary["count"] == 28 and summary["threshold_pct"] == 80
-    assert Decimal(str(summary["mean_accuracy_pct"])) == (sum(accuracies) / 28).quantize(Decimal("0.01"))
+    assert summary["count"] == 27 and summary["threshold_pct"] == 80
+    assert Decimal(str(summary["mean_accuracy_pct"])) == (sum(accuracies) / 27).quantize(Decimal("0.01"))
+    assert Decimal(str(summary["median_accuracy_pct"])) == sorted(accuracies)[13]
     assert summary["within_threshold"] == sum(1 for a in accuracies if a >= 80)
-    assert body["report"].startswith("Forecasts made from 2026-02-01 to 2026-02-28: 28 scored")
+    assert body["report"].startswith("Forecasts made from 2026-02-01 to 2026-02-28: 27 scored")
     # Every kind by default, over the whole history.
     assert set(client.get("/forecasts/review", headers=key).json()["summary"]) >= {"month_end_net", "budget_run_out"}
     for bad in ({"kind": "lottery"}, {"start": "2026-02-30"}, {"start": "2026-03-01", "end": "2026-02-01"}):
@@ -205,7 +207,7 @@ def test_the_sums_added_up_in_the_database_give_the_summaries_of_the_rows(demo):
         assert by_month[month] == summarize(in_month)
     chosen = [row for row in rows
               if row["made_on"] >= date(2026, 1, 15) and date(2026, 2, 1) <= row["outcome_on"] <= date(2026, 2, 28)]
-    assert window == summarize(chosen) and window["month_end_net"].count == 28
+    assert window == summarize(chosen) and window["month_end_net"].count == 27
     february = summarize([row for row in rows if row["outcome_on"].replace(day=1) == date(2026, 2, 1)])
     line = review_line(date(2026, 2, 1), february)
     assert line and line.startswith("🎯 February's forecasts: month end ")

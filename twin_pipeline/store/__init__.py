@@ -308,14 +308,24 @@ def summaries_between(conn: Connection, person_id: str, first: date, last: date)
 
 # --- the forecasts' reviews (core/forecast_review.py) -------------------------------------
 
-def review_states(conn: Connection, person_id: str, first: date, last: date) -> dict[str, dict[date, dict]]:
+def review_states(
+    conn: Connection, person_id: str, first: date, last: date, run_days: Sequence[date] = ()
+) -> dict[str, dict[date, dict]]:
     """entity -> day -> what the reviews read of the day's state, for the days first..last
-    (one statement for any range)."""
-    params = {**_filters(person_id), "a": first.isoformat(), "b": last.isoformat()}
+    (one statement for any range); on `run_days`, the usable section about to be written."""
+    params = {**_filters(person_id), "a": first.isoformat(), "b": last.isoformat(),
+              "run_days": [day.isoformat() for day in run_days]}
     states: dict[str, dict[date, dict]] = {"finance": {}, "health": {}, "pantry": {}}
     for entity, as_of, document in conn.execute(sql("review_states"), params):
         states[entity][date.fromisoformat(as_of)] = document
     return states
+
+
+def attach_ranges(conn: Connection, ranges: Mapping[str, Mapping[str, dict]]) -> None:
+    """Set the forecasts' ranges ({entity: {as_of: patch}}) into the stored sections of
+    those days, before their states are written (attach_ranges.sql)."""
+    if any(ranges.values()):
+        conn.execute(sql("attach_ranges"), {"ranges": json.dumps(ranges, ensure_ascii=False)})
 
 
 def write_reviews(conn: Connection, person_id: str, reviews: Sequence[Review]) -> int:
@@ -325,8 +335,10 @@ def write_reviews(conn: Connection, person_id: str, reviews: Sequence[Review]) -
     if not reviews:
         return 0
     conn.execute(sql("lock_state_writers"), {"p": person_id})
-    kind, subject, made_on, outcome_on, predicted, actual, error, accuracy_pct, reason = zip(*reviews)
+    kind, subject, made_on, outcome_on, predicted, actual, error, accuracy_pct, reason, low, high, held = zip(*reviews)
     columns = {
+        "range_low": _plain_array(map(_text_or_null, low)), "range_high": _plain_array(map(_text_or_null, high)),
+        "in_range": _plain_array("NULL" if h is None else str(h).lower() for h in held),
         "kind": _array_literal(kind), "subject": _array_literal(subject),
         "made_on": _plain_array(map(date.isoformat, made_on)),
         "outcome_on": _plain_array(map(date.isoformat, outcome_on)),
