@@ -3,7 +3,7 @@ the figures the rules give from the stored states, append-only (a rerun writes n
 correction adds rows and keeps the old), per-day metadata and the tolerance check."""
 
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pytest
 from dagster import AssetKey, DagsterInstance
@@ -149,14 +149,24 @@ def test_the_dashboard_shows_month_end_accuracy_by_day_of_month_and_the_runout_e
     current = {}
     for row in review_rows(demo):
         current[(row["kind"], row["subject"], row["made_on"])] = row  # oldest first: the newest stays
-    month_end = [r for r in current.values() if r["kind"] == "month_end_net"]
+    month_end = sorted((r for r in current.values() if r["kind"] == "month_end_net" and r["outcome_on"] > r["made_on"]),
+                       key=lambda r: r["made_on"])
     by_day: dict[int, list[Decimal]] = {}
     for row in month_end:
         by_day.setdefault(row["made_on"].day, []).append(row["accuracy_pct"])
     assert forecasts["day_of_month"] == sorted(by_day)
+    # The lower median of each day of the month's accuracies.
     assert forecasts["month_end_accuracy_pct"] == [
-        float((sum(by_day[d]) / len(by_day[d])).quantize(Decimal("0.01"), ROUND_HALF_UP)) for d in sorted(by_day)]
+        float(sorted(by_day[d])[(len(by_day[d]) - 1) // 2]) for d in sorted(by_day)]
     assert forecasts["threshold_pct"] == 80
+    # The band: each projection, its range and its outcome, by the day it was made.
+    band = forecasts["month_end_band"]
+    assert band["made_on"] == [r["made_on"].isoformat() for r in month_end]
+    assert band["predicted"] == [float(r["predicted"]) for r in month_end]
+    assert band["actual"] == [float(r["actual"]) for r in month_end]
+    assert band["low"] == [None if r["range_low"] is None else float(r["range_low"]) for r in month_end]
+    assert forecasts["by_kind"]["month_end_net"]["count"] == sum(
+        1 for r in current.values() if r["kind"] == "month_end_net" and r["made_on"] < r["outcome_on"] <= date(2026, 3, 10))
     runouts = {r["category_path"]: r for r in forecasts["runouts"]}
     errors = [r["error"] for r in current.values() if r["kind"] == "budget_run_out" and r["subject"] in runouts]
     assert sum(r["scored"] for r in runouts.values()) == len(errors) > 0
@@ -216,3 +226,45 @@ def test_the_sums_added_up_in_the_database_give_the_summaries_of_the_rows(demo):
             "SELECT summary_text FROM twin_daily_summary WHERE as_of = '2026-03-01'"
         )).one()
     assert line in march_first
+
+
+def test_each_state_carries_ranges_from_the_errors_known_on_its_day_and_reviews_judge_them(demo):
+    # The state of 5 March: its month end is 26 days away (the bucket of 22..31 days), and the
+    # comparable errors are those of January's and February's projections made 22..30 days
+    # before their month's end, scored by 5 March: 15 of them, so the ranks are 1 and 15.
+    from twin_pipeline.core.forecast_ranges import HORIZON_BUCKETS, bucket
+
+    materialize_days(demo, date(2026, 1, 1), date(2026, 3, 10))
+    day = date(2026, 3, 5)
+    finance = states_of(demo, [day])[("finance", day.isoformat())]["forecast"]
+    with demo.twin.connect() as conn:
+        rows = [dict(r) for r in conn.execute(text(
+            "SELECT * FROM twin_forecast_review_current WHERE kind = 'month_end_net' AND outcome_on <= :d "
+            "AND outcome_on > made_on"), {"d": day}).mappings()]
+    comparable = sorted(r["actual"] - r["predicted"] for r in rows
+                        if bucket("month_end_net", (r["outcome_on"] - r["made_on"]).days) == bucket("month_end_net", 26))
+    assert HORIZON_BUCKETS["month_end_net"][-2] < 22 and len(comparable) == 15
+    point = Decimal(str(finance["month_end_net_projected"]))
+    assert finance["month_end_net_range"] == {
+        "low": float(point + comparable[0]), "high": float(point + comparable[-1]), "level_pct": 80, "errors": 15}
+    # Every review made with a range keeps the range its state gave, in days after the day
+    # made for a day, and in_range says whether the actual fell inside it.
+    ranged = [r for r in review_rows(demo) if r["range_low"] is not None]
+    assert {r["kind"] for r in ranged} >= {"budget_run_out", "pantry_threshold"}
+    states = states_of(demo, sorted({r["made_on"] for r in ranged}))
+    for r in ranged:
+        made_on = r["made_on"].isoformat()
+        if r["kind"] == "budget_run_out":
+            budgets = states[("finance", made_on)]["forecast"]["budgets"]
+            made = next(b["runs_out_range"] for b in budgets if (b["category_path"] or b["budget_id"]) == r["subject"])
+        elif r["kind"] == "pantry_threshold":
+            categories = states[("pantry", made_on)]["forecast"]["categories"]
+            made = next(c["reaches_threshold_range"] for c in categories if c["category"] == r["subject"])
+        else:
+            continue
+        assert (r["range_low"], r["range_high"]) == (
+            (date.fromisoformat(made["earliest"]) - r["made_on"]).days, (date.fromisoformat(made["latest"]) - r["made_on"]).days)
+        if r["actual"] is not None:
+            assert r["in_range"] == (r["range_low"] <= r["actual"] <= r["range_high"])
+        else:  # not low by the threshold day + 14: held when the range reaches past it
+            assert r["in_range"] == (r["range_high"] > r["predicted"] + 14)
