@@ -323,9 +323,16 @@ def review_states(
 
 def attach_ranges(conn: Connection, ranges: Mapping[str, Mapping[str, dict]]) -> None:
     """Set the forecasts' ranges ({entity: {as_of: patch}}) into the stored sections of
-    those days, before their states are written (attach_ranges.sql)."""
-    if any(ranges.values()):
-        conn.execute(sql("attach_ranges"), {"ranges": json.dumps(ranges, ensure_ascii=False)})
+    those days, before their states are written (attach_ranges.sql; a statement per year of
+    days, as the sections are written)."""
+    for entity, patches in ranges.items():
+        days = sorted(patches)
+        for first in range(0, len(days), SECTIONS_PER_STATEMENT):
+            batch = days[first:first + SECTIONS_PER_STATEMENT]
+            conn.execute(sql("attach_ranges"), {
+                "e": entity, "days": batch,
+                "ranges": json.dumps({day: patches[day] for day in batch}, ensure_ascii=False),
+            })
 
 
 def write_reviews(conn: Connection, person_id: str, reviews: Sequence[Review]) -> int:
