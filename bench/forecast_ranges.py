@@ -26,7 +26,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
-from backfill import SEED, TEN_YEARS, _case_env, _spawn  # noqa: E402
+from backfill import SEED, TEN_YEARS, _case_env, _reset_twin_store, _spawn  # noqa: E402
 
 COVERAGE = """
 SELECT kind, CAST(extract(year FROM outcome_on) AS int) AS year, count(*) AS scored,
@@ -145,6 +145,7 @@ def main() -> None:
     else:
         print(f"preparing ten years of demo data under {home}", flush=True)
         prepared = _prepare(home)
+        _reset_twin_store(prepared["urls"][f"y{TEN_YEARS}_finance"])
         env = _case_env(home, prepared, False)
         print("backfilling ten years", flush=True)
         backfill = _spawn("twin-decade", env, home)

@@ -229,24 +229,41 @@ def test_the_sums_added_up_in_the_database_give_the_summaries_of_the_rows(demo):
 
 
 def test_each_state_carries_ranges_from_the_errors_known_on_its_day_and_reviews_judge_them(demo):
-    # The state of 5 March: its month end is 26 days away (the bucket of 22..31 days), and the
-    # comparable errors are those of January's and February's projections made 22..30 days
-    # before their month's end, scored by 5 March: 15 of them, so the ranks are 1 and 15.
-    from twin_pipeline.core.forecast_ranges import HORIZON_BUCKETS, bucket
+    # The state of 5 March: the month end 26 days away and the weight 28 days away, each
+    # ranged on the errors of the same kind and horizon bucket scored by 5 March (recomputed
+    # here from the review rows): ranks floor(0.1 (n + 1)) and ceil(0.9 (n + 1)) of n >= 12.
+    import math
+
+    from twin_pipeline.core.forecast_ranges import bucket
 
     materialize_days(demo, date(2026, 1, 1), date(2026, 3, 10))
     day = date(2026, 3, 5)
-    finance = states_of(demo, [day])[("finance", day.isoformat())]["forecast"]
+    states = states_of(demo, [day])
     with demo.twin.connect() as conn:
         rows = [dict(r) for r in conn.execute(text(
-            "SELECT * FROM twin_forecast_review_current WHERE kind = 'month_end_net' AND outcome_on <= :d "
-            "AND outcome_on > made_on"), {"d": day}).mappings()]
-    comparable = sorted(r["actual"] - r["predicted"] for r in rows
-                        if bucket("month_end_net", (r["outcome_on"] - r["made_on"]).days) == bucket("month_end_net", 26))
-    assert HORIZON_BUCKETS["month_end_net"][-2] < 22 and len(comparable) == 15
-    point = Decimal(str(finance["month_end_net_projected"]))
-    assert finance["month_end_net_range"] == {
-        "low": float(point + comparable[0]), "high": float(point + comparable[-1]), "level_pct": 80, "errors": 15}
+            "SELECT * FROM twin_forecast_review_current WHERE outcome_on <= :d AND outcome_on > made_on"),
+            {"d": day}).mappings()]
+
+    def expected(kind: str, horizon: int, point: Decimal) -> dict | None:
+        errors = sorted(r["actual"] - r["predicted"] for r in rows if r["kind"] == kind and bucket(
+            kind, (r["outcome_on"] - r["made_on"]).days if kind == "month_end_net" else 28) == bucket(kind, horizon))
+        n = len(errors)
+        if n < 12:
+            return None
+        low, high = errors[max(1, math.floor(0.1 * (n + 1))) - 1], errors[min(n, math.ceil(0.9 * (n + 1))) - 1]
+        return {"low": float(point + low), "high": float(point + high), "level_pct": 80, "errors": n}
+
+    finance = states[("finance", day.isoformat())]["forecast"]
+    month_end = expected("month_end_net", 26, Decimal(str(finance["month_end_net_projected"])))
+    assert finance["month_end_net_range"] == month_end
+    assert (month_end is None) == (finance["month_end_net_range_reason"] is not None)
+    health = states[("health", day.isoformat())]
+    body = health["body_composition"]
+    point = (Decimal(str(body["bodyweight_kg"])) + 4 * Decimal(str(health["trends"]["weight_trend_kg_per_week"]))
+             ).quantize(Decimal("0.01"))
+    weight = expected("weight_28d", 28, point)
+    assert weight is not None and health["trends"]["weight_28d_range"] == {
+        **weight, "low": round(weight["low"], 2), "high": round(weight["high"], 2)}
     # Every review made with a range keeps the range its state gave, in days after the day
     # made for a day, and in_range says whether the actual fell inside it.
     ranged = [r for r in review_rows(demo) if r["range_low"] is not None]

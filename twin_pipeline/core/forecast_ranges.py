@@ -2,9 +2,10 @@
 
 Rolling split conformal intervals on the twin's own errors. For a forecast of kind K made on
 D at horizon h, the comparable past forecasts are K's in h's horizon bucket whose outcome
-day lies in (D - 24 months, D]: scored by core/forecast_review.py's rules from the states
-dated up to D, so nothing is learned from the future, and a window of 24 months lets the
-range follow a person whose life changes. With n >= 12 of their signed errors e (actual -
+day lies in (D - 12 months, D] (the 500 most recent at most): scored by
+core/forecast_review.py's rules from the states dated up to D, so nothing is learned from
+the future, and a window of a year lets the range follow a person whose life changes.
+With n >= 12 of their signed errors e (actual -
 predicted), the range is the point plus [e_(lo), e_(hi)], the lo-th and hi-th smallest,
 lo = floor(0.1 (n + 1)) and hi = ceil(0.9 (n + 1)) (within 1..n): split conformal's ranks for
 a 10 % tail each side, which hold at least 80 % of outcomes exchangeable with the calibration
@@ -49,15 +50,21 @@ from twin_pipeline.core.sections import round2
 LEVEL_PCT = 80
 MIN_ERRORS = 12
 # The most recent errors of a window, at most: a window of a few hundred tracks a change of
-# habits within months, where a pantry bucket's 24 months hold tens of thousands.
+# habits within months, where a pantry bucket's year holds thousands.
 MAX_ERRORS = 500
-WINDOW_MONTHS = 24
-# The upper bound (days ahead, inclusive) of each horizon bucket of a kind.
+# A year: replayed on the demo decade, 24 months held the month end's ranges 79 % of the
+# time but only 62 % in one year (a change of habits the window was slow to follow); 12
+# months with the buckets below, 85 %, no year under 75 % (bench/forecast_ranges.py).
+WINDOW_MONTHS = 12
+# The upper bound (days ahead, inclusive) of each horizon bucket of a kind: the errors'
+# spread changes with the horizon (month end: 10th-90th percentiles of -2,795..+266 PLN one
+# day ahead, -570..+6,577 PLN 27 days ahead; pantry: 0..+15 days one day ahead, -23..+15
+# at 28), so each bucket spans a few days where it changes fast.
 HORIZON_BUCKETS: dict[str, tuple[int, ...]] = {
-    "month_end_net": (3, 7, 14, 21, 31),
+    "month_end_net": (3, 7, 10, 14, 17, 21, 24, 27, 31),
     "budget_run_out": (3, 7, 14, 21, 32),
     "weight_28d": (WEIGHT_HORIZON_DAYS,),
-    "pantry_threshold": (3, 7, 14, PANTRY_HORIZON_DAYS),
+    "pantry_threshold": (3, 7, 14, 21, PANTRY_HORIZON_DAYS),
 }
 # Outcome days handled at once: their states and the 42 days before them are in memory.
 OUTCOME_DAYS_PER_BLOCK = 366
@@ -67,7 +74,7 @@ T = TypeVar("T")
 
 
 def window_start(day: date) -> date:
-    """The last day before the window of D's comparable outcomes: D less 24 months."""
+    """The last day before the window of D's comparable outcomes: D less WINDOW_MONTHS."""
     year, month = divmod(day.year * 12 + day.month - 1 - WINDOW_MONTHS, 12)
     month += 1
     return day.replace(year=year, month=month, day=min(day.day, month_end(date(year, month, 1)).day))
@@ -125,7 +132,7 @@ class ErrorRecord:
 
     def quantiles(self, kind: str, horizon: int, day: date) -> tuple[tuple[Decimal, Decimal] | None, int]:
         """((10th, 90th) conformal error quantiles or None, n) of the comparable forecasts
-        whose outcome day lies in (day - 24 months, day], the most recent MAX_ERRORS."""
+        whose outcome day lies in (day - WINDOW_MONTHS, day], the most recent MAX_ERRORS."""
         where = bucket(kind, horizon)
         if where is None:
             return None, 0
@@ -270,7 +277,7 @@ def forecast_ranges(
 ) -> dict[str, dict[str, dict]]:
     """{entity: {as_of: patch}}: the ranges of each day's forecasts (attach_ranges.sql's
     shape), the errors scored from the states `read_states(first, last)` gives, block by block
-    of outcome days from 24 months before the first day through the last."""
+    of outcome days from WINDOW_MONTHS before the first day through the last."""
     run_days = set(days)
     patches: dict[str, dict[str, dict]] = {entity: {} for entity in PATCHES}
     record = ErrorRecord()

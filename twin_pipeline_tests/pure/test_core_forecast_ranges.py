@@ -6,6 +6,7 @@ from decimal import Decimal as D
 
 from twin_pipeline.core.forecast_ranges import (
     HORIZON_BUCKETS,
+    MAX_ERRORS,
     MIN_ERRORS,
     ErrorRecord,
     bucket,
@@ -24,10 +25,10 @@ def month_end_reviews(errors: list[int], outcome_on: date, made_on: date) -> lis
     return [score("month_end_net", "PLN", made_on, outcome_on, D(1000), D(1000 + e)) for e in errors]
 
 
-def test_the_window_is_24_calendar_months_and_the_buckets_cover_every_scored_horizon():
-    assert window_start(date(2026, 3, 31)) == date(2024, 3, 31)
-    assert window_start(date(2024, 2, 29)) == date(2022, 2, 28)
-    assert window_start(date(2026, 1, 15)) == date(2024, 1, 15)
+def test_the_window_is_twelve_calendar_months_and_the_buckets_cover_every_scored_horizon():
+    assert window_start(date(2026, 3, 31)) == date(2025, 3, 31)
+    assert window_start(date(2024, 2, 29)) == date(2023, 2, 28)
+    assert window_start(date(2026, 1, 15)) == date(2025, 1, 15)
     # A horizon of 0 is never scored; each kind's last bucket ends where its forecasts end.
     assert {kind: bucket(kind, 0) for kind in HORIZON_BUCKETS} == dict.fromkeys(HORIZON_BUCKETS)
     assert bucket("month_end_net", 1) == 0 and bucket("month_end_net", 30) == len(HORIZON_BUCKETS["month_end_net"]) - 1
@@ -48,13 +49,18 @@ def test_the_range_is_the_conformal_ranks_of_the_errors_known_as_of_d():
     # bucket is not comparable.
     assert record.quantiles("month_end_net", 5, march_end - timedelta(days=1)) == (None, 0)
     assert record.quantiles("month_end_net", 25, march_end) == (None, 0)
-    # 24 months on, still in the window; a day later, out of it.
-    assert record.quantiles("month_end_net", 5, date(2028, 3, 30))[1] == 12
-    assert record.quantiles("month_end_net", 5, date(2028, 3, 31)) == (None, 0)
+    # Twelve months on, still in the window; a day later, out of it.
+    assert record.quantiles("month_end_net", 5, date(2027, 3, 30))[1] == 12
+    assert record.quantiles("month_end_net", 5, date(2027, 3, 31)) == (None, 0)
     # 99 errors 1..99: ranks floor(10) = 10 and ceil(90) = 90.
     many = ErrorRecord()
     many.add(month_end_reviews(list(range(1, 100)), march_end, march_end - timedelta(days=5)))
     assert many.quantiles("month_end_net", 5, march_end) == ((D("10"), D("90")), 99)
+    # Of 600, the 500 most recent: the 100 of a day earlier are left out.
+    recent = ErrorRecord()
+    recent.add(month_end_reviews([10_000] * 100, march_end - timedelta(days=1), march_end - timedelta(days=6)))
+    recent.add(month_end_reviews(list(range(500)), march_end, march_end - timedelta(days=5)))
+    assert recent.quantiles("month_end_net", 5, march_end) == ((D("49"), D("450")), MAX_ERRORS)
 
 
 def test_a_pantry_category_not_low_in_time_counts_as_low_on_the_fifteenth_day_after():
@@ -67,9 +73,9 @@ def test_a_pantry_category_not_low_in_time_counts_as_low_on_the_fifteenth_day_af
 def test_the_patches_of_a_day_range_its_points_and_say_why_not():
     day = date(2026, 4, 10)
     record = ErrorRecord()
-    # Month-end errors -300..+200 at 20 days ahead (April has 30 days: 20 days left on the 10th).
+    # Month-end errors -300..+200 at 19 days ahead, in the bucket of the 20 days left on 10 April.
     record.add(month_end_reviews([-300, -200, -100, -50, 0, 0, 10, 20, 50, 100, 150, 200],
-                                 date(2026, 3, 31), date(2026, 3, 11)))
+                                 date(2026, 3, 31), date(2026, 3, 12)))
     # Run-out errors in days at 10 days ahead: -4..+6.
     record.add([score("budget_run_out", "Food", date(2026, 3, 10), date(2026, 3, 31), D(10), D(10 + e))
                 for e in (-4, -3, -2, -1, 0, 0, 0, 1, 2, 3, 4, 6)])
@@ -112,7 +118,7 @@ def finance_state(day: date, projected: float, mtd_net: float) -> dict:
 
 
 def test_a_run_ranges_each_day_on_the_errors_scored_up_to_it_block_by_block():
-    # Thirteen months of forecasts 100 too high on each day 20 days before the month's end:
+    # Fourteen months of forecasts 100 too high, each made 20 days before its month's end:
     # the first range appears once twelve month ends are known, and reads nothing later.
     finance: dict[date, dict] = {}
     month = date(2025, 1, 1)

@@ -12,7 +12,7 @@ from twin_pipeline.api.answers import FinanceAnswer, HealthAnswer, PantryAnswer,
 from twin_pipeline.api.context import TwinApi, TwinApiDep
 from twin_pipeline.api.freshness import DayView
 from twin_pipeline.api.routers import DAY_QUERY, read_route
-from twin_pipeline.core.summary import finance_line, health_line, pantry_line
+from twin_pipeline.core.summary import finance_line, health_line, month_end_text, pantry_line
 from twin_pipeline.reader import NoState
 
 ANSWERS = {"health": HealthAnswer, "finance": FinanceAnswer, "pantry": PantryAnswer}
@@ -21,7 +21,11 @@ ANSWERS = {"health": HealthAnswer, "finance": FinanceAnswer, "pantry": PantryAns
 def section_line(api: TwinApi, name: str, document: dict) -> str:
     if name == "health":
         return health_line(document, api.weekly_workout_target)
-    return finance_line(document) if name == "finance" else pantry_line(document)
+    if name == "pantry":
+        return pantry_line(document)
+    # The month's projection and its 80 % range under the day's figures.
+    month_end = month_end_text(document.get("forecast") or {}) if document.get("status") != "unavailable" else None
+    return finance_line(document) + ("" if month_end is None else f"\n📈 {month_end}")
 
 
 def section_answer(api: TwinApi, name: str, day: date | None) -> Response:
