@@ -285,3 +285,21 @@ def test_each_state_carries_ranges_from_the_errors_known_on_its_day_and_reviews_
             assert r["in_range"] == (r["range_low"] <= r["actual"] <= r["range_high"])
         else:  # not low by the threshold day + 14: held when the range reaches past it
             assert r["in_range"] == (r["range_high"] > r["predicted"] + 14)
+
+
+def test_the_tolerance_check_warns_on_ranges_that_did_not_hold_or_a_median_below_the_bar():
+    from twin_pipeline.core.forecast_review import KindTotals, summaries
+    from twin_pipeline.defs.forecast_review import tolerance_check
+
+    def totals(kind: str, median: str, ranged: int, held: int) -> KindTotals:
+        return KindTotals(kind, 100, 100, Decimal(-5000), 100, Decimal(100), 50, Decimal(median), ranged, held, None)
+
+    good = summaries([totals("month_end_net", "85", 100, 80), totals("pantry_threshold", "10", 100, 66)])
+    result = tolerance_check(good, date(2026, 3, 10))
+    # A pantry median of 10 % does not count (days are judged in days), nor the mean of -50 %.
+    assert result.passed and result.metadata["below_threshold"].value == "none"
+    assert result.metadata["month_end_net_coverage_pct"].value == 80.0
+    assert result.metadata["month_end_net_median_accuracy_pct"].value == 85.0
+    held_too_rarely = summaries([totals("month_end_net", "85", 100, 64), totals("weight_28d", "84", 10, 9)])
+    result = tolerance_check(held_too_rarely, date(2026, 3, 10))
+    assert not result.passed and result.metadata["below_threshold"].value == "month_end_net, weight_28d"
