@@ -115,6 +115,7 @@ class ErrorRecord:
         self._arrays: dict[tuple[str, int], np.ndarray] = {}
         self._windows: dict[tuple, tuple[tuple[Decimal, Decimal] | None, int]] = {}
         self._day: date | None = None
+        self._bounds = (0, 0)  # the window of self._day, as ordinals
         self._of_day: dict[tuple[str, int], tuple[tuple[Decimal, Decimal] | None, int]] = {}
         self._memo: dict[tuple, object] = {}
 

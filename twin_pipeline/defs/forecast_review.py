@@ -27,7 +27,8 @@ def build_forecast_review(settings: TwinSettings) -> dg.AssetsDefinition:
         description=(
             "The twin grading its own forecasts: partition E scores every forecast (month-end net, "
             "budget run-out, 28-day weight, pantry threshold day) whose outcome became known on E, "
-            "from the states dated up to E only, into twin_forecast_review (append-only: a rerun "
+            "and whether it fell inside the 80 % range made with it, from the states dated up to E "
+            "only, into twin_forecast_review (append-only: a rerun "
             "writes nothing, a correction adds a row)."
         ),
         check_specs=[dg.AssetCheckSpec(

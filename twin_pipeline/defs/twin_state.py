@@ -21,7 +21,9 @@ def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
         kinds={"postgres"},
         description=(
             "The digital twin's state of each day: one document per entity and day (finance, "
-            "health, pantry) in digital_twin_updates (append-only). A day is written again only "
+            "health, pantry) in digital_twin_updates (append-only), each forecast with its 80 % "
+            "range calibrated on the errors of the twin's own past forecasts known by that day. "
+            "A day is written again only "
             "when its state changed (a correction keeps the earlier row); the newest row is the "
             "day's state."
         ),
