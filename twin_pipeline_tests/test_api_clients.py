@@ -334,3 +334,21 @@ def test_the_planner_text_replaces_the_status_header():
     assert today_dashboard("2026-03-10", "📊 AUTONOMOUS LIVING STATUS · 2026-03-10\n💪 Health: x") == (
         "📱 Today's Dashboard · 2026-03-10\n💪 Health: x")
     assert today_dashboard("2026-03-10", "") == "📱 Today's Dashboard · 2026-03-10"
+
+
+def test_the_briefing_and_finance_carry_the_month_end_and_its_range():
+    from twin_pipeline.api.routers.entities import section_line
+
+    made = {"low": -900.0, "high": 400.0, "level_pct": 80, "errors": 40}
+    finance = {**SECTIONS["finance"], "forecast": {"currency": "PLN", "month_end_net_projected": -165.0,
+                                                   "month_end_net_range": made}}
+    text = morning_briefing("2026-03-10", {"finance": finance}, weekly_workout_target=4)
+    assert "  • Budget: no alerts" in text
+    assert "  • Month end -165 PLN (80 %: -900 to +400)\n  • Budget: no alerts" in text
+    assert section_line(None, "finance", finance).splitlines() == [
+        "💰 Finance: -250.50 PLN, +10.00 EUR MTD", "📈 Month end -165 PLN (80 %: -900 to +400)"]
+    # Without a range (too few errors yet) the projection alone; without a projection nothing.
+    finance["forecast"]["month_end_net_range"] = None
+    assert section_line(None, "finance", finance).endswith("\n📈 Month end -165 PLN")
+    finance["forecast"]["month_end_net_projected"] = None
+    assert section_line(None, "finance", finance) == "💰 Finance: -250.50 PLN, +10.00 EUR MTD"

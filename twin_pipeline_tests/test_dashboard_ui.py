@@ -19,7 +19,7 @@ from twin_pipeline_tests.test_ui import CHROMIUM_ARGS, DOCS, chromium
 
 END = date(2026, 3, 31)
 KEY = "a-long-dashboard-key"
-CHARTS = ("cashflow", "weight", "workouts", "budgets", "pantry", "forecasts", "runouts")
+CHARTS = ("cashflow", "weight", "workouts", "budgets", "pantry", "month-end-band", "forecasts", "runouts")
 REFUSED = re.compile(r"Failed to load resource: the server responded with a status of 40[13] \((Unauthorized|Forbidden)\)")
 
 # Pixels of a series (saturated colours) on each chart's canvas; axes and grid are grey.
@@ -151,8 +151,11 @@ def test_every_chart_has_points_and_the_text_is_the_days_status(browser, api):
     for name in ("cashflow", "weight", "workouts", "pantry", "forecasts"):
         assert page.evaluate(SERIES_PIXELS, name) > 50, name
     # The decade's forecasts scored by the twin's own rules: a month-end accuracy for every
-    # day of the month a projection was made on, and a run-out error for each budget.
-    assert points["forecasts"] == 31 and points["runouts"] >= 5, points
+    # day of the month a projection was made on before its month's last day (the 31st is
+    # always a last day: made on its outcome day, not scored), and a run-out error for each
+    # budget; the band, a point per projection scored in the range.
+    assert points["forecasts"] == 30 and points["runouts"] >= 5, points
+    assert points["month-end-band"] > 300, points  # the year shown, less its months' last days
     assert page.inner_text('[data-chart="forecasts"] .note') == ""
     assert page.locator('[data-chart="budgets"] .fill.HIGH').count() == 5  # the day's five alerts, all HIGH
     assert page.input_value("#day") == END.isoformat()

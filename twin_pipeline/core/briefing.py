@@ -7,7 +7,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from twin_pipeline.core.health.biometrics import briefing_lines
-from twin_pipeline.core.summary import HEADER, format_money, home_line, literal, pantry_line, planned_expenses_text
+from twin_pipeline.core.summary import (
+    HEADER,
+    format_money,
+    home_line,
+    literal,
+    month_end_text,
+    pantry_line,
+    planned_expenses_text,
+)
 
 BRIEFING_HEADER = "🌅 MORNING BRIEFING"
 DASHBOARD_HEADER = "📱 Today's Dashboard"
@@ -61,6 +69,8 @@ def finance_lines(section: Mapping | None) -> list[str]:
             f"  • Month to date: {format_money(t['mtd_net'], currency)} "
             f"(income {t['mtd_income']:,.2f}, expenses {t['mtd_expense']:,.2f})"
         )
+    if (month_end := month_end_text(section.get("forecast") or {})) is not None:
+        lines.append(f"  • {month_end}")
     alerts = section.get("alerts") or []
     if not alerts:
         lines.append("  • Budget: no alerts")

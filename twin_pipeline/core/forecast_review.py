@@ -25,6 +25,12 @@ day). A review made on outcome day E reads states dated up to E only. The rules 
     low_stock (at or below its threshold). Outcome day: X when X <= P+14, else P+14 with a
     null actual ("not reached by P+14"). Only days with a usable pantry state are looked at.
 
+A forecast made on its outcome day (zero horizon: a month's last day) is not scored. Each
+review carries the 80 % range its state gave the forecast (core/forecast_ranges.py; in the
+forecast's own unit, days after D for a day) and in_range: the actual within it. A pantry
+forecast whose category was not low by P+14 counts as reached on P+15, the earliest it
+still can be, so its range held when the range reaches that far.
+
 A day's state that is missing or `unavailable` scores nothing (it is scored when it is
 restated). No review reaches back more than READ_BACK_DAYS before its outcome day.
 """
@@ -33,6 +39,7 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -75,16 +82,27 @@ class Review(NamedTuple):
     error: Decimal | None
     accuracy_pct: Decimal | None
     reason: str | None = None  # why accuracy_pct is null
+    range_low: Decimal | None = None  # the forecast's 80 % range, in its own unit
+    range_high: Decimal | None = None
+    in_range: bool | None = None  # null without a range
+
+
+Range = tuple[Decimal, Decimal] | None
 
 
 def score(kind: Kind, subject: str, made_on: date, outcome_on: date, predicted: Decimal,
-          actual: Decimal | None, missing: str | None = None) -> Review:
-    """error and accuracy_pct by the rule; `missing` says why there is no actual."""
+          actual: Decimal | None, missing: str | None = None, made_range: Range = None,
+          in_range: bool | None = None) -> Review:
+    """error, accuracy_pct and in_range by the rule; `missing` says why there is no actual
+    (then `in_range` says whether the range held, when that is known)."""
+    low, high = made_range or (None, None)
     if actual is None:
-        return Review(kind, subject, made_on, outcome_on, predicted, None, None, None, missing)
+        return Review(kind, subject, made_on, outcome_on, predicted, None, None, None, missing, low, high,
+                      in_range if made_range else None)
     error, accuracy = _scored(predicted, actual)
     return Review(kind, subject, made_on, outcome_on, predicted, actual, error, accuracy,
-                  "the actual is 0" if accuracy is None else None)
+                  "the actual is 0" if accuracy is None else None, low, high,
+                  low <= actual <= high if made_range else None)
 
 
 @lru_cache(maxsize=65536)
@@ -111,6 +129,23 @@ def month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
+def weight_28d_point(document: Mapping) -> Decimal | None:
+    """D's 28-day weight forecast: bodyweight_kg + 4 x weight_trend_kg_per_week, 2 places."""
+    trend = _number((document.get("trends") or {}).get("weight_trend_kg_per_week"))
+    weight = _number((document.get("body_composition") or {}).get("bodyweight_kg"))
+    return None if trend is None or weight is None else round2(weight + 4 * trend)
+
+
+def _amount_range(made: Mapping | None) -> Range:
+    return None if not made else (_number(made["low"]), _number(made["high"]))
+
+
+def _day_range(made: Mapping | None, made_on: date) -> Range:
+    if not made:
+        return None
+    return (_days(date.fromisoformat(made["earliest"]), made_on), _days(date.fromisoformat(made["latest"]), made_on))
+
+
 _DAYS = [Decimal(n) for n in range(400)]
 
 
@@ -133,7 +168,8 @@ def finance_reviews(finance: Mapping[date, Mapping]) -> list[Review]:
         currency = forecast.get("currency")
         if projected is not None and outcome.get("currency") == currency and outcome.get("mtd_net") is not None:
             reviews.append(score("month_end_net", currency, made_on, outcome_on, projected,
-                                 _number(outcome["mtd_net"])))
+                                 _number(outcome["mtd_net"]),
+                                 made_range=_amount_range(forecast.get("month_end_net_range"))))
         at_month_end = {b["budget_id"]: b for b in (outcome.get("forecast") or {}).get("budgets") or ()}
         after_month = outcome_on + timedelta(days=1)
         for budget in forecast.get("budgets") or ():
@@ -144,7 +180,8 @@ def finance_reviews(finance: Mapping[date, Mapping]) -> list[Review]:
             reached_on = date.fromisoformat(final["runs_out_on"]) if final["status"] == "over" else after_month
             subject = budget.get("category_path") or budget["budget_id"]
             reviews.append(score("budget_run_out", subject, made_on, outcome_on,
-                                 _days(predicted_on, made_on), _days(reached_on, made_on)))
+                                 _days(predicted_on, made_on), _days(reached_on, made_on),
+                                 made_range=_day_range(budget.get("runs_out_range"), made_on)))
     return reviews
 
 
@@ -156,18 +193,17 @@ def weight_reviews(health: Mapping[date, Mapping]) -> list[Review]:
         outcome = health.get(outcome_on)
         if not _usable(document) or not _usable(outcome):
             continue
-        body = document.get("body_composition") or {}
-        trend = _number((document.get("trends") or {}).get("weight_trend_kg_per_week"))
-        weight = _number(body.get("bodyweight_kg"))
+        predicted = weight_28d_point(document)
         later = outcome.get("body_composition") or {}
         measured_on = later.get("measurement_date")
         actual = _number(later.get("bodyweight_kg"))
         fresh_after = made_on + timedelta(days=WEIGHT_FRESH_AFTER_DAYS)
-        if trend is None or weight is None or actual is None or measured_on is None:
+        if predicted is None or actual is None or measured_on is None:
             continue
         if date.fromisoformat(measured_on) <= fresh_after:
             continue
-        reviews.append(score("weight_28d", "", made_on, outcome_on, round2(weight + 4 * trend), actual))
+        reviews.append(score("weight_28d", "", made_on, outcome_on, predicted, actual,
+                             made_range=_amount_range((document.get("trends") or {}).get("weight_28d_range"))))
     return reviews
 
 
@@ -194,15 +230,17 @@ def pantry_reviews(pantry: Mapping[date, Mapping]) -> list[Review]:
             position = bisect.bisect_right(lows, made_on)
             reached_on = lows[position] if position < len(lows) else None
             predicted = _days(predicted_on, made_on)
+            made_range = _day_range(forecast.get("reaches_threshold_range"), made_on)
             if reached_on is not None and reached_on <= deadline:
                 reviews.append(score("pantry_threshold", category, made_on, reached_on, predicted,
-                                     _days(reached_on, made_on)))
+                                     _days(reached_on, made_on), made_range=made_range))
             else:
                 # Scored only if some usable state in (D, P+14] was looked at.
                 looked = bisect.bisect_right(usable_days, deadline) - bisect.bisect_right(usable_days, made_on)
                 if looked:
                     reviews.append(score("pantry_threshold", category, made_on, deadline, predicted, None,
-                                         f"not at or below the threshold by {iso(deadline)}"))
+                                         f"not at or below the threshold by {iso(deadline)}", made_range,
+                                         made_range is not None and made_range[1] > _days(deadline, made_on)))
     return reviews
 
 
@@ -212,9 +250,9 @@ def review_forecasts(
     health: Mapping[date, Mapping],
     pantry: Mapping[date, Mapping],
 ) -> list[Review]:
-    """Every forecast whose outcome day is one of outcome_days, from the states given (those
-    dated READ_BACK_DAYS before the first outcome day through the last one). Each review
-    reads only states dated up to its outcome day."""
+    """Every forecast whose outcome day is one of outcome_days and lies after the day it was
+    made, from the states given (those dated READ_BACK_DAYS before the first outcome day
+    through the last one). Each review reads only states dated up to its outcome day."""
     wanted = set(outcome_days)
     if not wanted:
         return []
@@ -225,7 +263,7 @@ def review_forecasts(
 
     by_kind: dict[str, list[Review]] = {kind: [] for kind in KINDS}
     for review in (*finance_reviews(upto(finance)), *weight_reviews(upto(health)), *pantry_reviews(upto(pantry))):
-        if review.outcome_on in wanted:
+        if review.outcome_on in wanted and review.outcome_on > review.made_on:
             by_kind[review.kind].append(review)
     # Ordered by (outcome_on, kind in KINDS order, made_on, subject): each kind by (made_on,
     # subject), the kinds in order, then a stable sort by outcome_on (keys read in C: a
@@ -262,20 +300,37 @@ def with_outcome_days(stale: Iterable[date], today: date) -> set[date]:
     return reached
 
 
+# Date forecasts are judged in days: a percent of a day count says little (a day late on a
+# 2-day forecast is "50 %"); their accuracy_pct stays in the rows, out of the summaries.
+DAY_KINDS = frozenset(kind for kind, unit in UNITS.items() if unit == "days")
+
+
 @dataclass(frozen=True, slots=True)
 class KindSummary:
+    """A kind's record: how many were scored, how far off they were in the kind's own unit,
+    how often the outcome fell inside its 80 % range (coverage_pct), and the median accuracy
+    (amounts only; a median, since the accuracy formula is unbounded below)."""
+
     kind: str
     unit: str
     count: int
     scored: int  # with an accuracy
-    mean_accuracy_pct: Decimal | None
+    mean_accuracy_pct: Decimal | None  # kept for existing clients; no summary shows it
     mean_absolute_error: Decimal | None
     within_threshold: int
     threshold_pct: int
+    median_accuracy_pct: Decimal | None = None
+    ranged: int = 0  # made with a range
+    in_range: int = 0
+    currency: str | None = None  # month end: the currency of the amounts
 
     @property
     def within_threshold_share(self) -> Decimal | None:
         return None if not self.count else round2(numeric_div(Decimal(100 * self.within_threshold), self.count))
+
+    @property
+    def coverage_pct(self) -> Decimal | None:
+        return None if not self.ranged else round2(numeric_div(Decimal(100 * self.in_range), self.ranged))
 
     def to_json(self) -> dict:
         def number(value: Decimal | None) -> float | None:
@@ -287,13 +342,15 @@ class KindSummary:
             "mean_absolute_error": number(self.mean_absolute_error),
             "threshold_pct": self.threshold_pct, "within_threshold": self.within_threshold,
             "within_threshold_pct": number(self.within_threshold_share),
+            "median_accuracy_pct": number(self.median_accuracy_pct),
+            "ranged": self.ranged, "in_range": self.in_range, "coverage_pct": number(self.coverage_pct),
         }
 
 
 @dataclass(frozen=True, slots=True)
 class KindTotals:
-    """What a kind's summary is the means of: the sums over its reviews (the store adds them
-    up in SQL for a decade's reviews, summarize() in Python for rows at hand)."""
+    """What a kind's summary is made of: the sums over its reviews (the store adds them up
+    in SQL for a decade's reviews, summarize() in Python for rows at hand)."""
 
     kind: str
     count: int
@@ -302,6 +359,10 @@ class KindTotals:
     errors: int  # with an actual (and so an error)
     abs_error_sum: Decimal
     within_threshold: int  # with an accuracy at or above the kind's threshold
+    median_accuracy: Decimal | None  # the lower median: an accuracy one of them had
+    ranged: int
+    in_range: int
+    currency: str | None
 
     def summary(self) -> KindSummary:
         return KindSummary(
@@ -309,6 +370,8 @@ class KindTotals:
             round2(numeric_div(self.accuracy_sum, self.scored)) if self.scored else None,
             round2(numeric_div(self.abs_error_sum, self.errors)) if self.errors else None,
             self.within_threshold, THRESHOLD_PCT[self.kind],
+            None if self.kind in DAY_KINDS or self.median_accuracy is None else round2(Decimal(self.median_accuracy)),
+            self.ranged, self.in_range, self.currency,
         )
 
 
@@ -319,18 +382,24 @@ def summaries(totals: Iterable[KindTotals]) -> dict[str, KindSummary]:
 
 
 def summarize(rows: Iterable[Mapping]) -> dict[str, KindSummary]:
-    """Per kind: how many were scored, the mean accuracy (of those with one), the mean
-    absolute error (of those with an actual), and how many reached the kind's threshold (a
-    forecast without an accuracy does not)."""
+    """Per kind, over the reviews made before their outcome day: how many were scored, the
+    mean accuracy and the lower median accuracy (of those with one), the mean absolute error
+    (of those with an actual), how many reached the kind's threshold, how many were made
+    with a range and how many fell inside it."""
     by_kind: dict[str, list[Mapping]] = {}
     for row in rows:
-        by_kind.setdefault(row["kind"], []).append(row)
+        if row["outcome_on"] > row["made_on"]:
+            by_kind.setdefault(row["kind"], []).append(row)
     totals = []
     for kind, found in by_kind.items():
         accuracies = [_number(r["accuracy_pct"]) for r in found if r["accuracy_pct"] is not None]
         errors = [abs(_number(r["error"])) for r in found if r["error"] is not None]
+        judged = [r["in_range"] for r in found if r.get("in_range") is not None]
+        currencies = {r["subject"] for r in found} if kind == "month_end_net" else set()
         totals.append(KindTotals(kind, len(found), len(accuracies), sum(accuracies, Decimal(0)), len(errors),
-                                 sum(errors, Decimal(0)), sum(1 for a in accuracies if a >= THRESHOLD_PCT[kind])))
+                                 sum(errors, Decimal(0)), sum(1 for a in accuracies if a >= THRESHOLD_PCT[kind]),
+                                 statistics.median_low(accuracies) if accuracies else None,
+                                 len(judged), sum(judged), max(currencies) if currencies else None))
     return summaries(totals)
 
 
@@ -338,14 +407,32 @@ LABELS = {"month_end_net": "month end", "budget_run_out": "run-outs", "weight_28
           "pantry_threshold": "pantry"}
 
 
+def _off_by(summary: KindSummary) -> str:
+    """The mean absolute error in the kind's own unit: ±412 PLN, ±2.1 days, ±0.45 kg."""
+    error = summary.mean_absolute_error
+    if summary.unit == "currency":
+        return f"±{error:,.0f} {summary.currency or ''}".rstrip()
+    if summary.unit == "days":
+        return f"±{error:.1f} days"
+    return f"±{error:.2f} kg"
+
+
 def review_line(month: date, month_summaries: Mapping[str, KindSummary]) -> str | None:
     """The status text's line on the 1st: how last month's scored forecasts did (the
-    summaries of the reviews whose outcome day lies in that month).
-    🎯 November's forecasts: month end 87.3 % (24/30 ≥ 80 %) · run-outs 91.0 % (40/44 ≥ 80 %)"""
-    parts = [
-        f"{LABELS[kind]} {s.mean_accuracy_pct:.1f} % ({s.within_threshold}/{s.count} ≥ {s.threshold_pct} %)"
-        for kind, s in month_summaries.items() if s.mean_accuracy_pct is not None
-    ]
+    summaries of the reviews whose outcome day lies in that month): per kind the mean
+    absolute error in its unit, the share inside its 80 % range, and for amounts the median
+    accuracy.
+    🎯 November's forecasts: month end ±412 PLN, 81 % in range, median 74 % · run-outs ±2.1 days, 79 % in range"""
+    parts = []
+    for kind, s in month_summaries.items():
+        if s.mean_absolute_error is None:
+            continue
+        part = f"{LABELS[kind]} {_off_by(s)}"
+        if s.coverage_pct is not None:
+            part += f", {s.coverage_pct:.0f} % in range"
+        if s.median_accuracy_pct is not None:
+            part += f", median {s.median_accuracy_pct:.0f} %"
+        parts.append(part)
     if not parts:
         return None
     return f"🎯 {calendar.month_name[month.month]}'s forecasts: " + " · ".join(parts)

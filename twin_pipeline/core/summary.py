@@ -121,13 +121,30 @@ def ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
+def range_text(made: Mapping | None) -> str:
+    """ (80 %: -900 to +400): a money range in whole units, or nothing without one."""
+    if not made:
+        return ""
+    low, high = (format_money(made[end], "", places=0).rstrip() for end in ("low", "high"))
+    return f" ({made['level_pct']} %: {low} to {high})"
+
+
+def month_end_text(forecast: Mapping) -> str | None:
+    """Month end -165 PLN (80 %: -900 to +400): the finance forecast's projection and its
+    range; None without a projection."""
+    if forecast.get("month_end_net_projected") is None:
+        return None
+    return ("Month end " + format_money(forecast["month_end_net_projected"], forecast["currency"], places=0)
+            + range_text(forecast.get("month_end_net_range")))
+
+
 def forecast_line(states: Mapping[str, Mapping]) -> str | None:
     """One short line of the day's most useful forecasts, or None when there is none:
-    📈 Month end +1,980 PLN · Groceries over by the 27th · Coffee low in 9 days."""
+    📈 Month end -165 PLN (80 %: -900 to +400) · Groceries over by the 27th · Coffee low in 9 days."""
     parts = []
     finance = (states.get("finance") or {}).get("forecast") or {}
-    if finance.get("month_end_net_projected") is not None:
-        parts.append("Month end " + format_money(finance["month_end_net_projected"], finance["currency"], places=0))
+    if (month_end := month_end_text(finance)) is not None:
+        parts.append(month_end)
     running_out = [b for b in finance.get("budgets", ()) if b["status"] == "runs_out"]
     if running_out:
         soonest = min(running_out, key=lambda b: (b["runs_out_on"], b["budget_id"]))

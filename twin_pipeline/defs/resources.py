@@ -11,6 +11,7 @@ import dagster as dg
 from pydantic import Field
 from sqlalchemy.exc import SQLAlchemyError
 
+from twin_pipeline.core.forecast_ranges import forecast_ranges
 from twin_pipeline.core.forecast_review import Review
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings, current_settings
@@ -21,7 +22,7 @@ from twin_pipeline.store.entities import goal_rows, home_row, upsert_goals, upse
 from twin_pipeline.store import notable as notable_store
 from twin_pipeline.store.fingerprints import record_fingerprints
 from twin_pipeline.store.person import append_person_state, resolve_person, update_person
-from twin_pipeline.store.reviews import review_states, review_totals, write_reviews
+from twin_pipeline.store.reviews import attach_ranges, review_states, review_totals, write_reviews
 from twin_pipeline.store.schema import check_store
 from twin_pipeline.store.states import StoredState, newest_states
 from twin_pipeline.store.summaries import summaries_between, upsert_summaries
@@ -77,11 +78,14 @@ class TwinStore(PostgresDatabase):
 
     def write_day_states(
         self, person_id: str, days: list[date], fallbacks: Mapping[str, dict]
-    ) -> list[StateDecision]:
+    ) -> tuple[list[StateDecision], dict[str, dict[str, dict]]]:
         """Append the states of the run's stored sections that say something new (decided in
-        PostgreSQL); what became of each (entity, day) comes back. An entity of several sources
-        is first composed, once, from the parts they stored (in the same transaction, in turns
-        with other runs: an advisory lock per entity)."""
+        PostgreSQL); what became of each (entity, day) comes back, with the forecasts' ranges
+        given to each day ({entity: {as_of: patch}}). An entity of several sources is first
+        composed, once, from the parts they stored (in the same transaction, in turns with
+        other runs: an advisory lock per entity); then each forecast's range is calibrated on
+        the errors scored from the states up to its day, the run's sections standing in for
+        its days (core/forecast_ranges.py), and set into the sections."""
         with self.engine().begin() as conn:
             as_of = [day.isoformat() for day in days]
             for entity, contributors in ENTITY_CONTRIBUTORS.items():
@@ -93,7 +97,9 @@ class TwinStore(PostgresDatabase):
                             for day in as_of)
                 # None: the filling source has no part for the day (the state says it is unavailable).
                 upsert_sections(conn, entity, [d for d in composed if d is not None])
-            return write_day_states(conn, person_id, days, fallbacks)
+            ranges = forecast_ranges(lambda first, last: review_states(conn, person_id, first, last, days), days)
+            attach_ranges(conn, ranges)
+            return write_day_states(conn, person_id, days, fallbacks), ranges
 
     def review_states(self, person_id: str, first: date, last: date) -> dict[str, dict[date, dict]]:
         """The states a forecast review of first..last reads, per entity (set-based)."""

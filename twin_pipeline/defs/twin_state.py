@@ -2,9 +2,11 @@
 
 
 from collections import Counter
+from collections.abc import Mapping
 
 import dagster as dg
 
+from twin_pipeline.core.forecast_ranges import range_summary
 from twin_pipeline.core.sections import Unavailable
 from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, partition_days
 from twin_pipeline.defs.resources import TwinConfig, TwinStore
@@ -20,7 +22,9 @@ def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
         kinds={"postgres"},
         description=(
             "The digital twin's state of each day: one document per entity and day (finance, "
-            "health, pantry) in digital_twin_updates (append-only). A day is written again only "
+            "health, pantry) in digital_twin_updates (append-only), each forecast with its 80 % "
+            "range calibrated on the errors of the twin's own past forecasts known by that day. "
+            "A day is written again only "
             "when its state changed (a correction keeps the earlier row); the newest row is the "
             "day's state."
         ),
@@ -43,7 +47,7 @@ def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
                 ).to_json()
                 for entity, spec in ENTITY_SOURCES.items()
             }
-            plan = twin_store.write_day_states(person_id, days, fallbacks)
+            plan, ranges = twin_store.write_day_states(person_id, days, fallbacks)
 
         decisions = Counter(row.decision for row in plan)
         written = sum(1 for row in plan if row.writes)
@@ -63,19 +67,19 @@ def build_twin_state(settings: TwinSettings) -> dg.AssetsDefinition:
             "degraded_sections": sum(1 for row in plan if row.status == "degraded"),
             "unavailable_sections": sum(1 for row in plan if row.status == "unavailable"),
         }
-        add_day_metadata(context, day_written(plan))
+        add_day_metadata(context, day_written(plan, range_summary(ranges)))
         return dg.MaterializeResult(metadata=counts)
 
     return twin_state
 
 
-def day_written(plan: list[StateDecision]) -> dict[str, dict]:
+def day_written(plan: list[StateDecision], ranges: Mapping[str, dict] | None = None) -> dict[str, dict]:
     """What was written for each day: per entity new, correction, unchanged or kept (an
-    unavailable recomputation did not bury the earlier state), the rows appended, and each
-    entity's status as written."""
+    unavailable recomputation did not bury the earlier state), the rows appended, each
+    entity's status as written, and the forecasts' ranges (`ranges`: as_of -> range_summary)."""
     per_day: dict[str, dict] = {}
     for row in plan:
-        day = per_day.setdefault(row.as_of, {"rows_written": 0})
+        day = per_day.setdefault(row.as_of, {"rows_written": 0, **(ranges or {}).get(row.as_of, {})})
         day[f"{row.entity_type}_written"] = row.decision
         day[f"{row.entity_type}_status"] = row.status
         day["rows_written"] += int(row.writes)

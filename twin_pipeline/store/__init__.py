@@ -16,6 +16,7 @@ from twin_pipeline.store.dashboard import (
     budgets_of_day,
     coverage,
     month_end_accuracy,
+    month_end_bands,
     monthly_net,
     pantry_counts,
     readiness_readings,
@@ -26,7 +27,7 @@ from twin_pipeline.store.dashboard import (
 from twin_pipeline.store.entities import goal_rows, home_row, upsert_goals, upsert_home
 from twin_pipeline.store.fingerprints import record_fingerprints, stored_fingerprints
 from twin_pipeline.store.person import append_person_state, person_row, resolve_person, update_person
-from twin_pipeline.store.reviews import review_states, review_totals, reviews_between, write_reviews
+from twin_pipeline.store.reviews import attach_ranges, review_states, review_totals, reviews_between, write_reviews
 from twin_pipeline.store.schema import (
     REQUIRED_TABLES,
     SOURCE_SYSTEM,

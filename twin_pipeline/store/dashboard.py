@@ -80,9 +80,16 @@ def budgets_of_day(conn: Connection, person_id: str, as_of: date) -> list[Mappin
 
 
 def month_end_accuracy(conn: Connection, person_id: str, days: DayRange) -> list[tuple]:
-    """(day of month, mean accuracy %, scored) of the month-end projections made in the days."""
+    """(day of month, median accuracy %, scored) of the month-end projections made in the days."""
     params = {"p": person_id, "a": days.first, "b": days.last}
     return [tuple(row) for row in conn.execute(sql("dashboard_month_end_accuracy"), params)]
+
+
+def month_end_bands(conn: Connection, person_id: str, days: DayRange) -> list[Mapping]:
+    """made_on, predicted, range_low, range_high, actual, in_range of each month-end
+    projection made in the days and scored."""
+    params = {"p": person_id, "a": days.first, "b": days.last}
+    return list(conn.execute(sql("dashboard_month_end_bands"), params).mappings())
 
 
 def runout_errors(conn: Connection, person_id: str, days: DayRange) -> list[Mapping]:

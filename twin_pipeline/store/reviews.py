@@ -11,16 +11,34 @@ from sqlalchemy import Connection
 
 from twin_pipeline.core.forecast_review import THRESHOLD_PCT, KindSummary, KindTotals, Review, summaries
 from twin_pipeline.store.schema import _filters, sql
+from twin_pipeline.store.write_path import SECTIONS_PER_STATEMENT
 
 
-def review_states(conn: Connection, person_id: str, first: date, last: date) -> dict[str, dict[date, dict]]:
+def review_states(
+    conn: Connection, person_id: str, first: date, last: date, run_days: Sequence[date] = ()
+) -> dict[str, dict[date, dict]]:
     """entity -> day -> what the reviews read of the day's state, for the days first..last
-    (one statement for any range)."""
-    params = {**_filters(person_id), "a": first.isoformat(), "b": last.isoformat()}
+    (one statement for any range); on `run_days`, the usable section about to be written."""
+    params = {**_filters(person_id), "a": first.isoformat(), "b": last.isoformat(),
+              "run_days": [day.isoformat() for day in run_days]}
     states: dict[str, dict[date, dict]] = {"finance": {}, "health": {}, "pantry": {}}
     for entity, as_of, document in conn.execute(sql("review_states"), params):
         states[entity][date.fromisoformat(as_of)] = document
     return states
+
+
+def attach_ranges(conn: Connection, ranges: Mapping[str, Mapping[str, dict]]) -> None:
+    """Set the forecasts' ranges ({entity: {as_of: patch}}) into the stored sections of
+    those days, before their states are written (attach_ranges.sql; a statement per year of
+    days, as the sections are written)."""
+    for entity, patches in ranges.items():
+        days = sorted(patches)
+        for first in range(0, len(days), SECTIONS_PER_STATEMENT):
+            batch = days[first:first + SECTIONS_PER_STATEMENT]
+            conn.execute(sql("attach_ranges"), {
+                "e": entity, "days": batch,
+                "ranges": json.dumps({day: patches[day] for day in batch}, ensure_ascii=False),
+            })
 
 
 def write_reviews(conn: Connection, person_id: str, reviews: Sequence[Review]) -> int:

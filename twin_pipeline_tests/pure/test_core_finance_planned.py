@@ -170,7 +170,7 @@ def test_rows_in_the_calendar_after_the_read_days_do_not_leak():
 
 def test_the_briefing_and_finance_text_list_the_bills_still_to_come():
     from twin_pipeline.core.briefing import finance_lines
-    from twin_pipeline.core.summary import planned_line
+    from twin_pipeline.core.summary import month_end_text, planned_line
 
     calendar = ExpenseCalendar.read(
         [*CALENDAR, row("*Dentist*", date(2026, 3, 25), "300"), row("Gym", date(2026, 3, 31), "1234.5")],
@@ -190,5 +190,8 @@ def test_the_briefing_and_finance_text_list_the_bills_still_to_come():
     unread = {**section, "forecast": forecast_on(D, ExpenseCalendar(unavailable="not there")).to_json()}
     for quiet in (nothing, unread):
         assert planned_line(quiet) is None
+        month_end = month_end_text(quiet["forecast"])
         assert finance_lines(quiet) == ["💰 Finance", "  • Month to date: -1,449.00 PLN (income 0.00, expenses 1,449.00)",
+                                        *([] if month_end is None else [f"  • {month_end}"]),
                                         "  • Budget: no alerts"]
+    assert month_end_text(nothing["forecast"]) == "Month end +201 PLN"

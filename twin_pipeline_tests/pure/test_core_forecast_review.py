@@ -53,10 +53,10 @@ def test_month_end_net_against_the_last_days_mtd_net_scored_on_that_day_only():
         date(2026, 2, 28): finance_state(date(2026, 2, 28), projected=1000.0, mtd_net=1000.0),
     }
     reviews = review_forecasts([date(2026, 2, 28)], finance, {}, {})
+    # The 28th's own forecast is made on its outcome day (zero horizon): not scored.
     assert [(r.made_on, r.predicted, r.actual, r.error, r.accuracy_pct) for r in reviews] == [
         (date(2026, 2, 10), D("1200.0"), D("1000.0"), D("200.0"), D("80.00")),  # 1 - 200/1000
         (date(2026, 2, 27), D("950.5"), D("1000.0"), D("-49.5"), D("95.05")),  # 1 - 49.5/1000
-        (date(2026, 2, 28), D("1000.0"), D("1000.0"), D("0.0"), D("100.00")),
     ]
     assert {r.subject for r in reviews} == {"PLN"}
     # A range that stops on the 27th scores none of February's month-end forecasts, and an
@@ -86,9 +86,8 @@ def test_budget_run_out_in_days_lasts_and_never_are_the_next_months_first_day():
         ]),
     }
     scored = review_forecasts([end], finance, {}, {})
-    # The month's last day forecasts too: its lasts are right by a day (1 Apr, 1 day on).
-    assert {(r.subject, r.predicted, r.accuracy_pct) for r in scored if r.made_on == end} == {
-        ("Food > Coffee", 1, 100), ("Home > Household", 1, 100)}
+    # The month's last day forecasts on its outcome day (zero horizon): not scored.
+    assert [r for r in scored if r.made_on == end] == []
     reviews = {r.subject: r for r in scored if r.made_on == made}
     assert set(reviews) == {"Food > Groceries", "Food > Coffee", "Home > Household"}
     groceries = reviews["Food > Groceries"]
@@ -176,21 +175,35 @@ def test_the_outcome_days_a_restated_day_reaches():
 
 
 def test_summary_and_the_line_on_the_first():
+    made, scored_on = date(2026, 10, 3), date(2026, 10, 31)
+
+    def row(kind: str, accuracy: str | None, error: str | None, in_range: bool | None, subject: str = "PLN",
+            outcome_on: date = scored_on) -> dict:
+        return {"kind": kind, "subject": subject, "made_on": made, "outcome_on": outcome_on,
+                "accuracy_pct": None if accuracy is None else D(accuracy),
+                "error": None if error is None else D(error), "in_range": in_range}
+
     rows = [
-        {"kind": "month_end_net", "accuracy_pct": D("90"), "error": D("100")},
-        {"kind": "month_end_net", "accuracy_pct": D("70"), "error": D("-300")},
-        {"kind": "month_end_net", "accuracy_pct": None, "error": D("50")},  # actual 0
-        {"kind": "pantry_threshold", "accuracy_pct": None, "error": None},  # never reached
-        {"kind": "pantry_threshold", "accuracy_pct": D("85"), "error": D("1")},
+        row("month_end_net", "90", "100", True),
+        row("month_end_net", "70", "-300", False),
+        row("month_end_net", "-250", "700", True),  # far off: the median does not feel it
+        row("month_end_net", None, "50", None),  # actual 0, made without a range
+        row("month_end_net", "10", "900", False, outcome_on=made),  # zero horizon: not counted
+        row("pantry_threshold", None, None, False, "Rice"),  # never reached
+        row("pantry_threshold", "85", "1", True, "Rice"),
+        row("pantry_threshold", "50", "-2", True, "Rice"),
     ]
     summary = summarize(rows)
     month_end = summary["month_end_net"]
-    assert (month_end.count, month_end.scored, month_end.mean_accuracy_pct) == (3, 2, D("80.00"))
-    assert month_end.mean_absolute_error == D("150.00")  # (100 + 300 + 50) / 3
-    assert (month_end.within_threshold, month_end.within_threshold_share) == (1, D("33.33"))
-    assert summary["pantry_threshold"].within_threshold_share == D("50.00")
-    assert review_line(date(2026, 11, 1), summary) == (
-        "🎯 November's forecasts: month end 80.0 % (1/3 ≥ 80 %) · pantry 85.0 % (1/2 ≥ 80 %)"
+    assert (month_end.count, month_end.scored, month_end.currency) == (4, 3, "PLN")
+    assert month_end.mean_absolute_error == D("287.50")  # (100 + 300 + 700 + 50) / 4
+    assert month_end.median_accuracy_pct == D("70.00")  # of -250, 70, 90
+    assert (month_end.ranged, month_end.in_range, month_end.coverage_pct) == (3, 2, D("66.67"))
+    pantry = summary["pantry_threshold"]
+    # Days are judged in days: no accuracy in their summary, coverage 2 of 3.
+    assert (pantry.median_accuracy_pct, pantry.mean_absolute_error, pantry.coverage_pct) == (None, D("1.50"), D("66.67"))
+    assert review_line(date(2026, 10, 1), summary) == (
+        "🎯 October's forecasts: month end ±288 PLN, 67 % in range, median 70 % · pantry ±1.5 days, 67 % in range"
     )
     assert review_line(date(2026, 11, 1), summarize([])) is None
 

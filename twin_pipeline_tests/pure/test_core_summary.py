@@ -161,6 +161,9 @@ def test_forecast_line_shows_the_month_end_the_first_budget_and_the_first_item_r
     assert forecast_line(states) == (
         "📈 Month end +450 PLN · Groceries over by the 12th · \\*Coffee\\* \\<b> low in 12 days"
     )
+    # With its 80 % range (whole units, signed, half away from zero).
+    states["finance"]["forecast"]["month_end_net_range"] = {"low": -899.5, "high": 400.49, "level_pct": 80, "errors": 40}
+    assert forecast_line(states).startswith("📈 Month end +450 PLN (80 %: -900 to +400) · Groceries")
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ from twin_pipeline.store.dashboard import (
     budgets_of_day,
     coverage,
     month_end_accuracy,
+    month_end_bands,
     monthly_net,
     pantry_counts,
     readiness_readings,
@@ -36,6 +37,7 @@ from twin_pipeline.store.dashboard import (
     state_bounds,
     workouts_per_week,
 )
+from twin_pipeline.store.reviews import review_totals
 from twin_pipeline.store.schema import StoreError
 
 Span = Literal["30d", "1y", "all"]
@@ -302,11 +304,20 @@ def _pantry(conn, person: str, days: DayRange, gap: str | None) -> dict:
 
 
 def _forecasts(conn, person: str, days: DayRange) -> dict:
-    """How good the forecasts made in the range were: the month-end projection's mean
-    accuracy by the day of the month it was made, and each budget's run-out error in days.
-    None scored is a `note` on the chart, not a gap of the store: the newest forecasts
-    always wait for their outcome."""
+    """How good the forecasts made in the range were: the month-end projection's median
+    accuracy by the day of the month it was made, each month-end projection with its 80 %
+    range against the outcome (the band), each budget's run-out error in days, and per kind
+    the summary of the forecasts scored in the range (count, mean absolute error in its unit,
+    coverage of the ranges, median accuracy). None scored is a `note` on the chart, not a gap
+    of the store: the newest forecasts always wait for their outcome."""
     accuracy = month_end_accuracy(conn, person, days)
+    bands = month_end_bands(conn, person, days)
+    by_kind = review_totals(conn, person, by_month=False, outcome_from=days.first,
+                                  outcome_to=days.last).get(None, {})
+
+    def column(name: str) -> list[float | None]:
+        return [None if row[name] is None else float(row[name]) for row in bands]
+
     runouts = [{"category_path": row["subject"], "mean_error_days": float(row["mean_error_days"]),
                 "mean_absolute_error_days": float(row["mean_absolute_error_days"]), "scored": row["scored"]}
                for row in runout_errors(conn, person, days)]
@@ -315,10 +326,15 @@ def _forecasts(conn, person: str, days: DayRange) -> dict:
         note = f"no forecast made between {days.first} and {days.last} has been scored yet (forecast_review)"
     return {
         "day_of_month": [dom for dom, _, _ in accuracy],
-        "month_end_accuracy_pct": [None if mean is None else float(mean) for _, mean, _ in accuracy],
+        "month_end_accuracy_pct": [None if median is None else float(median) for _, median, _ in accuracy],
         "month_end_scored": [scored for _, _, scored in accuracy],
         "threshold_pct": THRESHOLD_PCT["month_end_net"],
         "runouts": runouts,
+        "month_end_band": {
+            "made_on": [row["made_on"].isoformat() for row in bands], "predicted": column("predicted"),
+            "low": column("range_low"), "high": column("range_high"), "actual": column("actual"),
+        },
+        "by_kind": {kind: summary.to_json() for kind, summary in by_kind.items()},
         "note": note,
     }
 

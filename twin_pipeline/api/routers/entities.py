@@ -13,7 +13,7 @@ from twin_pipeline.api.auth import HOUSEHOLD, OWNER
 from twin_pipeline.api.context import TwinApi, TwinApiDep
 from twin_pipeline.api.freshness import DayView
 from twin_pipeline.api.routers import DAY_QUERY, read_route
-from twin_pipeline.core.summary import finance_line, health_line, pantry_line, planned_line
+from twin_pipeline.core.summary import finance_line, health_line, month_end_text, pantry_line, planned_line
 from twin_pipeline.reader import NoState
 
 # Each section's answer, and who may read it.
@@ -23,9 +23,12 @@ ANSWERS = {"health": (HealthAnswer, OWNER), "finance": (FinanceAnswer, OWNER), "
 def section_line(api: TwinApi, name: str, document: dict) -> str:
     if name == "health":
         return health_line(document, api.weekly_workout_target)
-    if name == "finance":
-        return "\n".join(line for line in (finance_line(document), planned_line(document)) if line is not None)
-    return pantry_line(document)
+    if name == "pantry":
+        return pantry_line(document)
+    # The month's projection and its 80 % range, then the bills planned, under the day's figures.
+    month_end = month_end_text(document.get("forecast") or {}) if document.get("status") != "unavailable" else None
+    lines = (finance_line(document), None if month_end is None else f"📈 {month_end}", planned_line(document))
+    return "\n".join(line for line in lines if line is not None)
 
 
 def section_answer(api: TwinApi, name: str, day: date | None) -> Response:

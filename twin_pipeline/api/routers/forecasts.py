@@ -29,6 +29,9 @@ class ReviewRow(BaseModel):
     error: float | None = Field(description="predicted - actual (money, days or kg).")
     accuracy_pct: float | None = Field(description="round(100 * (1 - |error| / |actual|), 2); null when the actual is 0 or missing.")
     accuracy_reason: str | None
+    range_low: float | None = Field(description="The low end of the 80 % range made with the forecast (its unit; days after made_on for a day).")
+    range_high: float | None = Field(description="Its high end.")
+    in_range: bool | None = Field(description="The actual within the range; null without a range.")
 
 
 class KindSummary(BaseModel):
@@ -36,8 +39,12 @@ class KindSummary(BaseModel):
     unit: Literal["currency", "days", "kg"]
     count: int
     scored: int = Field(description="Reviews with an accuracy.")
-    mean_accuracy_pct: float | None
-    mean_absolute_error: float | None
+    mean_accuracy_pct: float | None = Field(description="The mean of the accuracy formula (unbounded below; the median says more).")
+    mean_absolute_error: float | None = Field(description="In the kind's own unit: the currency, days or kg.")
+    median_accuracy_pct: float | None = Field(description="The lower median accuracy; null for days (judged in days).")
+    ranged: int = Field(description="Reviews of forecasts made with an 80 % range.")
+    in_range: int = Field(description="Of those, the outcomes inside the range.")
+    coverage_pct: float | None = Field(description="in_range / ranged, in %: about 80 when the ranges are calibrated.")
     threshold_pct: int = Field(description="The person's bar: finance 80 %, health 85 %.")
     within_threshold: int
     within_threshold_pct: float | None = Field(description="Share of the reviews at or above the threshold, in %.")
@@ -56,9 +63,10 @@ def review_answer(rows: list, kind: str | None, start: date | None, end: date | 
     span = f"{start or 'the first day'} to {end or 'the newest'}"
     lines = [f"Forecasts made from {span}: {len(rows)} scored"]
     lines += [
-        f"{LABELS[k]}: {s.mean_accuracy_pct if s.mean_accuracy_pct is not None else '—'} % on average, "
-        f"mean error {s.mean_absolute_error if s.mean_absolute_error is not None else '—'} {s.unit}, "
-        f"{s.within_threshold}/{s.count} at or above {s.threshold_pct} %"
+        f"{LABELS[k]}: {s.count} scored, mean error "
+        f"{s.mean_absolute_error if s.mean_absolute_error is not None else '—'} {s.currency or s.unit}, "
+        f"{s.coverage_pct if s.coverage_pct is not None else '—'} % inside their 80 % range"
+        + (f", median accuracy {s.median_accuracy_pct} %" if s.median_accuracy_pct is not None else "")
         for k, s in summary.items()
     ]
 
@@ -72,6 +80,7 @@ def review_answer(rows: list, kind: str | None, start: date | None, end: date | 
             "outcome_on": row["outcome_on"].isoformat(), "predicted": float(row["predicted"]),
             "actual": number(row["actual"]), "error": number(row["error"]),
             "accuracy_pct": number(row["accuracy_pct"]), "accuracy_reason": row["accuracy_reason"],
+            "range_low": number(row["range_low"]), "range_high": number(row["range_high"]), "in_range": row["in_range"],
         } for row in rows],
         summary={k: s.to_json() for k, s in summary.items()},
     )

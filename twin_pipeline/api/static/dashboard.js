@@ -132,15 +132,37 @@
     chart("forecasts", [forecasts.day_of_month, forecasts.month_end_accuracy_pct, forecasts.day_of_month.map(() => forecasts.threshold_pct)], {
       scales: { x: { time: false } },
       series: [{ label: "day of month" },
-        { label: "mean accuracy %", stroke: COLORS[0], width: 2, points: { show: true, size: 4, fill: COLORS[0] },
+        { label: "median accuracy %", stroke: COLORS[0], width: 2, points: { show: true, size: 4, fill: COLORS[0] },
           value: (u, v) => v == null ? "—" : `${v.toFixed(1)} %` },
         { label: `good at ${forecasts.threshold_pct} %`, stroke: "#c53030", dash: [6, 4], points: { show: false } }],
       axes: [{ label: "day of the month the projection was made" }, { values: (u, ticks) => ticks.map((v) => `${v} %`), size: 64 }],
     }, forecasts.note, present(forecasts.month_end_accuracy_pct));
     runouts(forecasts);
+    monthEndBand(forecasts);
 
     document.body.dataset.drawn = "true";
     window.twinDashboardDrawnAt = performance.now();
+  }
+
+  // Each projection against the month's outcome, its 80 % range a band around it; below,
+  // per kind how far off the forecasts were and how often their range held.
+  function monthEndBand(forecasts) {
+    const band = forecasts.month_end_band || { made_on: [], predicted: [], low: [], high: [], actual: [] };
+    const amount = (u, v) => v == null ? "—" : money.format(v);
+    chart("month-end-band", [band.made_on.map(seconds), band.high, band.low, band.predicted, band.actual], {
+      bands: [{ series: [1, 2], fill: COLORS[0] + "33" }],
+      series: [{},
+        { label: "80 % high", stroke: COLORS[0] + "66", points: { show: false }, value: amount },
+        { label: "80 % low", stroke: COLORS[0] + "66", points: { show: false }, value: amount },
+        { label: "projected", stroke: COLORS[0], width: 2, points: { show: false }, value: amount },
+        { label: "outcome", stroke: "#1d2433", width: 2, points: { show: false }, value: amount }],
+      axes: [{}, { values: (u, ticks) => ticks.map((v) => compact.format(v)), size: 50 }],
+    }, forecasts.note, present(band.predicted));
+    const labels = { month_end_net: "month end", budget_run_out: "run-outs", weight_28d: "weight", pantry_threshold: "pantry" };
+    $('[data-chart="month-end-band"] .coverage').textContent = Object.values(forecasts.by_kind || {}).map((s) =>
+      `${labels[s.kind]}: ${s.count} scored, ±${s.mean_absolute_error ?? "—"} ${s.unit === "currency" ? "" : s.unit}`.trimEnd()
+      + `, ${s.coverage_pct ?? "—"} % in range` + (s.median_accuracy_pct == null ? "" : `, median ${s.median_accuracy_pct} %`)
+    ).join(" · ");
   }
 
   function present(values) {

@@ -14,28 +14,32 @@ WITH computed AS (
     SELECT c.*
     FROM json_to_record(CAST(:reviews AS json))
              AS r(kind text[], subject text[], made_on date[], outcome_on date[], predicted numeric[],
-                  actual numeric[], error numeric[], accuracy_pct numeric[], reason text[]),
+                  actual numeric[], error numeric[], accuracy_pct numeric[], reason text[],
+                  range_low numeric[], range_high numeric[], in_range boolean[]),
          unnest(r.kind, r.subject, r.made_on, r.outcome_on, r.predicted, r.actual, r.error, r.accuracy_pct,
-                r.reason)
+                r.reason, r.range_low, r.range_high, r.in_range)
              WITH ORDINALITY AS c(kind, subject, made_on, outcome_on, predicted, actual, error, accuracy_pct,
-                                  accuracy_reason, n)
+                                  accuracy_reason, range_low, range_high, in_range, n)
 ),
 newest AS (
     SELECT DISTINCT ON (s.made_on, s.kind, s.subject)
            s.made_on, s.kind, s.subject, s.outcome_on, s.predicted, s.actual, s.error, s.accuracy_pct,
-           s.accuracy_reason
+           s.accuracy_reason, s.range_low, s.range_high, s.in_range
     FROM twin_forecast_review AS s
     WHERE s.person_id = CAST(:p AS uuid)
       AND s.made_on BETWEEN (SELECT min(made_on) FROM computed) AND (SELECT max(made_on) FROM computed)
     ORDER BY s.made_on, s.kind, s.subject, s.created_at DESC, s.review_id DESC
 )
 INSERT INTO twin_forecast_review
-    (person_id, kind, subject, made_on, outcome_on, predicted, actual, error, accuracy_pct, accuracy_reason, created_at)
+    (person_id, kind, subject, made_on, outcome_on, predicted, actual, error, accuracy_pct, accuracy_reason,
+     range_low, range_high, in_range, created_at)
 SELECT CAST(:p AS uuid), c.kind, c.subject, c.made_on, c.outcome_on, c.predicted, c.actual, c.error,
-       c.accuracy_pct, c.accuracy_reason, clock_timestamp()
+       c.accuracy_pct, c.accuracy_reason, c.range_low, c.range_high, c.in_range, clock_timestamp()
 FROM computed AS c
 LEFT JOIN newest ON newest.made_on = c.made_on AND newest.kind = c.kind AND newest.subject = c.subject
 WHERE newest.outcome_on IS NULL
-   OR (newest.outcome_on, newest.predicted, newest.actual, newest.error, newest.accuracy_pct, newest.accuracy_reason)
-      IS DISTINCT FROM (c.outcome_on, c.predicted, c.actual, c.error, c.accuracy_pct, c.accuracy_reason)
+   OR (newest.outcome_on, newest.predicted, newest.actual, newest.error, newest.accuracy_pct, newest.accuracy_reason,
+       newest.range_low, newest.range_high, newest.in_range)
+      IS DISTINCT FROM (c.outcome_on, c.predicted, c.actual, c.error, c.accuracy_pct, c.accuracy_reason,
+                        c.range_low, c.range_high, c.in_range)
 ORDER BY c.n
