@@ -174,7 +174,9 @@ def test_finance_and_the_morning_briefing_carry_the_planned_bills(calendar):
     client = TestClient(create_app(TwinReader(calendar.finance_url), recheck_seconds=0))
     listed = "Car insurance 1,650.00 on the 15th, Dentist 300.00 on the 25th (1,950.00 PLN this month)"
     finance = client.get("/finance", params={"date": D.isoformat()}).json()
-    assert finance["report"].splitlines() == ["💰 Finance: -1,000.00 PLN MTD", f"🗓️ Planned: {listed}"]
+    # The month end (no range yet: too few past errors) between the day's figures and the bills.
+    month_end = f"📈 Month end {finance['forecast']['month_end_net_projected']:+,.0f} PLN"
+    assert finance["report"].splitlines() == ["💰 Finance: -1,000.00 PLN MTD", month_end, f"🗓️ Planned: {listed}"]
     assert finance["forecast"]["planned_expenses_remaining"] == 1950.0
     assert finance["data"]["forecast"]["planned_expenses"][0]["name"] == "Car insurance"
     briefing = client.post("/morning_briefing", params={"date": D.isoformat()}).json()["report"]

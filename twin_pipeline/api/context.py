@@ -21,12 +21,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from twin_pipeline.api.freshness import DayView, LiveToday
 from twin_pipeline.api.history_lag import HistoryLook, HistoryWatch
 from twin_pipeline.api.keys import HOUSEHOLD_SECTIONS, Tier
+from twin_pipeline.core.forecast_ranges import apply_patch, forecast_ranges
 from twin_pipeline.core.notable import LOOKBACK_DAYS, notable_day, status_line
 from twin_pipeline.core.summary import HOME_MARK, render_summary
 from twin_pipeline.reader import DayState, NoState, TwinReader
 from twin_pipeline.sources import WATCHED_METRICS
 from twin_pipeline.store import notable as notable_store
 from twin_pipeline.store.dashboard import state_bounds
+from twin_pipeline.store.reviews import review_states
 from twin_pipeline.store.schema import StoreError
 from twin_pipeline.store.states import newest_states
 
@@ -124,7 +126,7 @@ class TwinApi:
             name, build = f"{name}-household", self._for_household(build)
         if self.live is not None and (day is None or day == self.live.today()):
             view = self.live.view(self.cache.version(), self._stored_day, self._home, self.weekly_workout_target,
-                                  notable=self._notable_line)
+                                  notable=self._notable_line, ranged=self._with_ranges)
             return self.answer((name, *view.key), lambda: build(view), media_type)
 
         def stored() -> object:
@@ -179,6 +181,25 @@ class TwinApi:
         live_today = self.live is not None and day == self.live.today()
         goals = self.reader.goals() if live_today else ()
         return notable_day(day, date.fromisoformat(first), WATCHED_METRICS, documents, previous, goals)
+
+    def _with_ranges(self, as_of: str, live: dict[str, dict]) -> dict[str, dict]:
+        """Today's sections read live with their forecasts' 80 % ranges, calibrated as twin_state
+        calibrates them: on the errors scored from the stored states, today's live sections
+        standing in for today's stored ones (as a run's sections stand in for its days)."""
+        day = date.fromisoformat(as_of)
+        standing_in = {entity: doc for entity, doc in live.items() if doc.get("status") != "unavailable"}
+
+        def read(first: date, last: date) -> dict[str, dict[date, dict]]:
+            states = review_states(conn, self.reader.person_id, first, last)
+            if first <= day <= last:
+                for entity, document in standing_in.items():
+                    if entity in states:
+                        states[entity][day] = document
+            return states
+
+        with self.reader.engine.connect() as conn:
+            patches = forecast_ranges(read, [day])
+        return {entity: apply_patch(entity, doc, patches.get(entity, {}).get(as_of)) for entity, doc in live.items()}
 
     def _notable_line(self, as_of: str, entities: Mapping[str, dict]) -> str | None:
         return status_line(self.computed_notable(as_of, entities))

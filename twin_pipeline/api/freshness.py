@@ -217,8 +217,10 @@ class LiveToday:
         home: Callable[[], Mapping | None],
         weekly_workout_target: int,
         notable: Callable[[str, Mapping[str, dict]], str | None] | None = None,
+        ranged: Callable[[str, dict[str, dict]], dict[str, dict]] | None = None,
     ) -> DayView:
-        """Today's view: the last one while nothing moved, else decided again (merge_live_and_stored)."""
+        """Today's view: the last one while nothing moved, else decided again (merge_live_and_stored),
+        the sections read live given their forecasts' ranges by `ranged` as a run would set them."""
         with self._lock:
             marks = self.marks()
             day = self.today()
@@ -227,6 +229,8 @@ class LiveToday:
                 return self._view
             # Marks first, then the read: a commit landing in between moves the marks again.
             live = self._read(day)
+            if ranged is not None:
+                live = ranged(day.isoformat(), live)
             computed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
             view = merge_live_and_stored(day.isoformat(), live, stored(day.isoformat()),
                                          weekly_workout_target=weekly_workout_target, home=home(),

@@ -316,3 +316,27 @@ def range_summary(patches: Mapping[str, Mapping[str, dict]]) -> dict[str, dict]:
             1 for c in patch.values() if c["reaches_threshold_range"] is not None)
     return per_day
 
+
+
+
+def apply_patch(entity: str, section: Mapping, patch: Mapping | None) -> dict:
+    """A section with its day's ranges set in, as attach_ranges.sql sets them into the stored
+    sections (for today's sections read live, which are never stored): finance's into the
+    forecast and each budget by its id, health's into the trends, pantry's into each category
+    of the forecast; a section without the object a patch goes into is left as it is."""
+    section = dict(section)
+    if patch is None or section.get("status") == "unavailable":
+        return section
+    if entity == "finance" and isinstance(section.get("forecast"), Mapping):
+        forecast = section["forecast"]
+        budgets = forecast.get("budgets") if isinstance(forecast.get("budgets"), list) else []
+        by_id = patch.get("budgets") or {}
+        section["forecast"] = {**forecast, **{key: value for key, value in patch.items() if key != "budgets"},
+                               "budgets": [{**budget, **by_id.get(budget.get("budget_id"), {})} for budget in budgets]}
+    elif entity == "health" and isinstance(section.get("trends"), Mapping):
+        section["trends"] = {**section["trends"], **patch}
+    elif entity == "pantry" and isinstance((section.get("forecast") or {}).get("categories"), list):
+        forecast = section["forecast"]
+        section["forecast"] = {**forecast, "categories": [{**category, **patch.get(category.get("category"), {})}
+                                                          for category in forecast["categories"]]}
+    return section

@@ -141,3 +141,32 @@ def test_a_run_ranges_each_day_on_the_errors_scored_up_to_it_block_by_block():
     assert patches["2026-01-11"]["month_end_net_range"] == {"low": 1000.0, "high": 1000.0, "level_pct": 80, "errors": 12}
     assert patches["2025-12-11"]["month_end_net_range_reason"].startswith("11 comparable forecast(s)")
     assert max(last for _, last in read) == max(run)
+
+
+
+def test_a_patch_goes_where_attach_ranges_sets_it():
+    from twin_pipeline.core.forecast_ranges import apply_patch
+
+    month_end = {"low": -900.0, "high": 400.0, "level_pct": 80, "errors": 40}
+    finance = {"status": "ok", "forecast": {"month_end_net_projected": -165.0, "budgets": [
+        {"budget_id": "FOOD", "runs_out_on": "2026-12-27"}, {"budget_id": "FUEL", "runs_out_on": None}]}}
+    patch = {"month_end_net_range": month_end, "month_end_net_range_reason": None,
+             "budgets": {"FOOD": {"runs_out_range": {"earliest": "2026-12-26", "latest": "2026-12-29"},
+                                  "runs_out_range_reason": None}}}
+    assert apply_patch("finance", finance, patch) == {"status": "ok", "forecast": {
+        "month_end_net_projected": -165.0, "month_end_net_range": month_end, "month_end_net_range_reason": None,
+        "budgets": [{"budget_id": "FOOD", "runs_out_on": "2026-12-27",
+                     "runs_out_range": {"earliest": "2026-12-26", "latest": "2026-12-29"},
+                     "runs_out_range_reason": None},
+                    {"budget_id": "FUEL", "runs_out_on": None}]}}
+    health = {"status": "ok", "trends": {"weight_trend_kg_per_week": -0.2}}
+    weight = {"weight_28d_range": None, "weight_28d_range_reason": "3 comparable forecast(s)"}
+    assert apply_patch("health", health, weight) == {"status": "ok", "trends": {
+        "weight_trend_kg_per_week": -0.2, **weight}}
+    pantry = {"status": "ok", "forecast": {"categories": [{"category": "Rice"}, {"category": "Oil"}]}}
+    rice = {"reaches_threshold_range": {"earliest": "2026-12-08"}, "reaches_threshold_range_reason": None}
+    assert apply_patch("pantry", pantry, {"Rice": rice})["forecast"]["categories"] == [
+        {"category": "Rice", **rice}, {"category": "Oil"}]
+    # An unavailable section, or none of the objects the patch goes into: left as it is.
+    assert apply_patch("finance", {"status": "unavailable"}, patch) == {"status": "unavailable"}
+    assert apply_patch("health", {"status": "ok"}, weight) == {"status": "ok"}
