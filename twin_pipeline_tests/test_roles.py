@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig, TwinStore
 from twin_pipeline.migrations import MigrationError, available, migrate, pending
 from twin_pipeline.paths import EXAMPLES
 from twin_pipeline.urls import describe_url, mask_url
-from twin_pipeline_tests.conftest import ROLES, daily_assets, execute, settings_for_tests, stop_process_group, today
+from twin_pipeline_tests.conftest import (ROLES, daily_assets, execute, settings_for_tests, stop_process_group, today,
+                                          wait_until)
 
 DATABASES = {"finance": "roles_finance", "training": "roles_training", "pantry": "roles_pantry"}
 OWNER_COMMAND = (
@@ -252,17 +252,16 @@ def test_the_api_as_the_writer_answers_status(person, roles_applied):
         env=environment(person.env()), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )
+    def answer() -> tuple[int, str] | None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/status?format=text", timeout=5) as response:
+                return response.status, response.read().decode()
+        except (urllib.error.URLError, ConnectionError):
+            assert process.poll() is None, process.communicate()
+            return None
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/status?format=text", timeout=5) as response:
-                    status, body = response.status, response.read().decode()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline, "twin api did not answer in 60 s"
-                time.sleep(0.3)
+        status, body = wait_until(answer, "twin api answering", timeout=60, every=0.3)
     finally:
         stop_process_group(process)
     assert status == 200

@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 from sqlalchemy import create_engine, text
-from twin_pipeline_tests.conftest import Sources, create_sources, graphql, states_of
+from twin_pipeline_tests.conftest import Sources, create_sources, graphql, states_of, wait_until
 
 DEMO_DAYS = 365
 URL_VARIABLES = ("FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL",
@@ -34,18 +34,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_until(condition: Callable[[], object], what: str, timeout: float = 120, every: float = 0.5,
-               last: Callable[[], object] = lambda: None):
-    """condition()'s first truthy answer; fails naming `what` (and `last()`) after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = condition()
-        if answer:
-            return answer
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s; last: {last()}"
-        time.sleep(every)
 
 
 def environment(sources: Sources, home: Path, dagster_db: str, **extra: str) -> dict[str, str]:
