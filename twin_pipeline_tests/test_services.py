@@ -245,13 +245,11 @@ def test_a_run_worker_killed_mid_range_is_failed_then_retried_to_the_undisturbed
     killed = wait_until(first_run_midway, "the range run with a step done", every=0.2)
     (worker,) = run_workers(services)
     worker.send_signal(signal.SIGKILL)
-    began = time.monotonic()
 
     def status_of(run_id: str) -> str | None:
         return next((run["status"] for run in services.runs() if run["runId"] == run_id), None)
 
     wait_until(lambda: status_of(killed["runId"]) == "FAILURE", "the killed run marked failed", timeout=60)
-    assert time.monotonic() - began < 60
     # Said by the code server (its worker exited) or by the daemon's monitoring (TwinRunLauncher).
     assert any("SIGKILL" in message or "worker process died" in message
                for message in services.run_messages(killed["runId"])), services.run_messages(killed["runId"])
