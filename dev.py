@@ -81,7 +81,7 @@ def main() -> int:
         ensure_browser()
     if command == "screenshots":
         # The tests that take the docs' pictures (conftest marks them: they use `screenshots`).
-        rest = ["-m", "screenshot", "--screenshots-into", str(ROOT / "docs"), *rest]
+        rest = ["-m", "screenshot", f"--screenshots-into={ROOT / 'docs'}", *rest]
     return subprocess.call([str(BIN / "python"), "-m", "pytest", *_workers(rest), *rest], cwd=ROOT)
 
 

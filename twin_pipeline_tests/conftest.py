@@ -104,16 +104,19 @@ def work_unit(nodeid: str) -> tuple[str, str]:
     return f"{module}:{clock}", f"{Path(module).name}, each clock"
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """The tests that take the docs' pictures, marked for `dev.py screenshots` (-m screenshot)."""
+    if "screenshots" in getattr(item, "fixturenames", ()):
+        item.add_marker(pytest.mark.screenshot)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Each unit's tests together, in the order they came (shuffled by `-p randomly`, which
-    shuffles within a module too): a clock's module fixtures are then set up once; and the
-    screenshot-taking tests marked, for `dev.py screenshots`."""
+    shuffles within a module too): a clock's module fixtures are then set up once."""
     first_seen = {}
     for index, item in enumerate(items):
         first_seen.setdefault(work_unit(item.nodeid)[0], index)
-        if "screenshots" in item.fixturenames:
-            item.add_marker(pytest.mark.screenshot)
     items.sort(key=lambda item: first_seen[work_unit(item.nodeid)[0]])
 
 
