@@ -39,7 +39,7 @@ def test_every_variable_the_settings_read_is_cleared_before_the_suite(tmp_path):
     env = {**os.environ, **{name: "set-by-the-caller" for name in variables}}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "twin_pipeline_tests.conftest", "-p", "no:cacheprovider",
-         "-p", "no:randomly", "test_seen.py"],
+         "-p", "no:randomly", f"--basetemp={tmp_path / 'session'}", "test_seen.py"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
