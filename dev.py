@@ -4,8 +4,8 @@
     python3.11 dev.py up      # virtualenv + packages + embedded PostgreSQL + demo + UI
     python3.11 dev.py test    # the same environment, then the whole test suite (two workers)
     python3.11 dev.py test --fast   # only the pure tests (twin_pipeline_tests/pure/), seconds
-    python3.11 dev.py test -p randomly   # the suite in a random order (modules, and tests within
-                                         # each); `-p randomly --randomly-seed=N` replays a run's
+    python3.11 dev.py test -p randomly   # the suite in a random order (the modules, and the tests
+                                         # in each); add --randomly-seed=N to replay a run's order
     python3.11 dev.py screenshots   # the browser tests, keeping their pictures in docs/ (a test
                                     # run keeps them in its temporary folder)
 
