@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -209,6 +210,19 @@ def create_sources(server: EmbeddedPostgres, prefix: str, twin_home: Path) -> So
         finance_url=urls["finance"], training_url=urls["training"], pantry_url=urls["pantry"],
         health_url=urls["health"], twin_home=str(twin_home), **engines,
     )
+
+
+@pytest.fixture
+def own_sources(pg_server, tmp_path_factory) -> Iterator[Sources]:
+    """Fresh sources of one test alone, for a test that changes them (or needs them unchanged
+    by the module's other tests)."""
+    name = f"own_{uuid.uuid4().hex[:12]}"
+    created = create_sources(pg_server, name, tmp_path_factory.mktemp(name))
+    yield created
+    created.dispose()
+    from twin_pipeline.database import dispose_engines
+
+    dispose_engines()  # the resources' pools of this test's runs
 
 
 def sources_at_clock(server: EmbeddedPostgres, clock: Clock, tmp_path_factory, prefix: str,

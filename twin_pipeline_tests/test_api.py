@@ -2,7 +2,6 @@
 
 The person's own clients, call by call, are in test_api_clients.py."""
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from sqlalchemy import create_engine, text
 
 from twin_pipeline.api import create_app
 from twin_pipeline.reader import TwinReader
-from twin_pipeline_tests.conftest import Sources, create_sources, execute, fuzz_for_server_errors, materialize_days
+from twin_pipeline_tests.conftest import Sources, execute, fuzz_for_server_errors, materialize_days
 
 D = date(2025, 6, 10)
 TOKEN = "a-long-random-token"
@@ -39,11 +38,9 @@ def store(sources) -> Sources:
 
 
 @pytest.fixture
-def store_apart(pg_server, tmp_path_factory) -> Iterator[Sources]:
+def store_apart(own_sources) -> Sources:
     """A store of its own, for a test that changes a source."""
-    apart = create_sources(pg_server, "api_apart", tmp_path_factory.mktemp("api_apart"))
-    yield stored(apart)
-    apart.dispose()
+    return stored(own_sources)
 
 
 @pytest.fixture(scope="module")

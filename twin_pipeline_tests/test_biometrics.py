@@ -3,7 +3,6 @@ read by the twin_reader login of sql/roles/: every answer below is worked out by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from sqlalchemy import text
 from twin_pipeline.core.forecast_review import READ_BACK_DAYS
 from twin_pipeline.core.health.biometrics import NOT_CONFIGURED
 from twin_pipeline.defs.resources import PostgresDatabase
-from twin_pipeline_tests.conftest import ROLES, Sources, create_sources, execute, settings_for_tests, states_of, write
+from twin_pipeline_tests.conftest import ROLES, Sources, execute, settings_for_tests, states_of, write
 from twin_pipeline_tests.test_roles import as_login, psql
 
 D = date(2026, 4, 10)
@@ -87,13 +86,11 @@ def health(twin) -> dict[date, dict]:
 
 
 @pytest.fixture
-def twin_apart(pg_server, tmp_path_factory) -> Iterator[Sources]:
+def twin_apart(own_sources) -> Sources:
     """The crafted rows computed in databases of their own: for a test that changes a row and
     expects exactly what the sensor makes of it (another test's degraded days would add theirs)."""
-    apart = filled(create_sources(pg_server, "biometrics_apart", tmp_path_factory.mktemp("biometrics_apart")))
-    computed(apart)
-    yield apart
-    apart.dispose()
+    computed(filled(own_sources))
+    return own_sources
 
 
 def test_readings_of_the_newest_row_a_zero_is_unknown(health):

@@ -16,7 +16,7 @@ from twin_pipeline.core.home import home_from_states
 from twin_pipeline.defs.entities import ENTITY_ASSETS
 from twin_pipeline.reader import TwinReader
 from twin_pipeline.paths import EXAMPLES
-from twin_pipeline_tests.conftest import create_sources, execute, materialize_days, today
+from twin_pipeline_tests.conftest import execute, materialize_days, today
 from twin_pipeline_tests.pure.test_goals_vault import build_vault, vault_listing
 
 TODAY = today()
@@ -155,16 +155,13 @@ OLD_ENGINE_PERSON = "5b1f2c3d-0000-4000-8000-00000000a11e"
 
 
 @pytest.fixture
-def own_store(pg_server, tmp_path_factory):
+def own_store(own_sources):
     """A twin store as the person's old engine left it: states for their UUID, no person row
     (each test its own: the goals' first run changes it)."""
-    name = f"entities_own_{uuid.uuid4().hex[:8]}"
-    store = create_sources(pg_server, name, tmp_path_factory.mktemp(name))
-    execute(store.twin, "INSERT INTO digital_twin_updates (entity_type, entity_id, update_data, source_system, "
+    execute(own_sources.twin, "INSERT INTO digital_twin_updates (entity_type, entity_id, update_data, source_system, "
             "update_type) VALUES ('health', :p, '{\"as_of\": \"2026-01-10\"}', 'g04_engine', 'status_sync'), "
             "('finance', :p, '{\"as_of\": \"2026-01-10\"}', 'g04_engine', 'status_sync')", {"p": OLD_ENGINE_PERSON})
-    yield store
-    store.dispose()
+    return own_sources
 
 
 def materialize_goals(store, **config):

@@ -2,7 +2,6 @@
 the figures the rules give from the stored states, append-only (a rerun writes nothing, a
 correction adds rows and keeps the old), per-day metadata and the tolerance check."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,7 +13,7 @@ from sqlalchemy import text
 from twin_pipeline.demo import load_demo_data
 from twin_pipeline.migrations import migrate
 from twin_pipeline.reader import TwinReader
-from twin_pipeline_tests.conftest import Sources, create_sources, execute, materialize_days, states_of
+from twin_pipeline_tests.conftest import Sources, execute, materialize_days, states_of
 
 FEB_END = date(2026, 2, 28)
 
@@ -53,11 +52,9 @@ def scored(sources) -> Scored:
 
 
 @pytest.fixture
-def scored_apart(pg_server, tmp_path_factory) -> Iterator[Scored]:
+def scored_apart(own_sources) -> Scored:
     """A scored store of its own, for a test that changes a source."""
-    apart = create_sources(pg_server, "forecast_review_apart", tmp_path_factory.mktemp("forecast_review_apart"))
-    yield score_to_march_10(apart)
-    apart.dispose()
+    return score_to_march_10(own_sources)
 
 
 def test_a_run_that_stops_on_the_20th_scores_none_of_the_months_month_end_forecasts(scored):
