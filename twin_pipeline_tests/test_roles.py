@@ -202,10 +202,17 @@ def test_the_writer_appends_and_keeps_the_twins_tables_and_nothing_more(person, 
         writer.dispose()
 
 
-def test_twin_up_as_the_writer_with_the_reader_on_the_sources(person, roles_applied):
-    day = today()
+@pytest.fixture(scope="module")
+def up_as_the_writer(person, roles_applied) -> subprocess.CompletedProcess:
+    """`twin up --no-serve` in the person's environment: the writer on the store, the reader on
+    the sources; today is stored."""
     done = twin(person, "up", "--no-serve", "--days", "2")
     assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def test_twin_up_as_the_writer_with_the_reader_on_the_sources(person, up_as_the_writer):
+    day, done = today(), up_as_the_writer
     assert "Traceback" not in done.stderr
     assert f"📊 AUTONOMOUS LIVING STATUS · {day.isoformat()}" in done.stdout
     assert "+4,879.50 PLN MTD" in done.stdout  # 5000 income - 120.50 expense, read as twin_reader
@@ -243,7 +250,7 @@ def test_snapshot_and_backfill_as_the_writer(person, roles_applied):
     assert days == 3
 
 
-def test_the_api_as_the_writer_answers_status(person, roles_applied):
+def test_the_api_as_the_writer_answers_status(person, up_as_the_writer):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -252,6 +259,7 @@ def test_the_api_as_the_writer_answers_status(person, roles_applied):
         env=environment(person.env()), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )
+
     def answer() -> tuple[int, str] | None:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/status?format=text", timeout=5) as response:
