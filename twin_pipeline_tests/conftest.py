@@ -202,7 +202,9 @@ class Sources:
 def create_sources(server: EmbeddedPostgres, prefix: str, twin_home: Path) -> Sources:
     server.ensure_databases([f"{prefix}_finance", f"{prefix}_training", f"{prefix}_pantry", f"{prefix}_health"])
     urls = {kind: server.url(f"{prefix}_{kind}") for kind in ("finance", "training", "pantry", "health")}
-    engines = {kind: create_engine(url) for kind, url in urls.items()}
+    # Pinged at checkout: a test that restarts the server (test_services.py) leaves no dead
+    # connection in the pools of the module's other fixtures.
+    engines = {kind: create_engine(url, pool_pre_ping=True) for kind, url in urls.items()}
     for kind, engine in engines.items():
         migrate(engine, "biometrics" if kind == "health" else kind)
     migrate(engines["finance"], "twin")

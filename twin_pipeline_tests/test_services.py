@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 from sqlalchemy import create_engine, text
-from twin_pipeline_tests.conftest import Sources, create_sources, graphql, states_of, wait_until
+from twin_pipeline_tests.conftest import Sources, create_sources, graphql, materialize_days, states_of, wait_until
 
 DEMO_DAYS = 365
 URL_VARIABLES = ("FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL",
@@ -213,7 +213,7 @@ def test_the_webserver_and_daemon_load_the_code_from_the_code_server(services):
     metadata = {item["key"]: item["value"] for item in entry["displayMetadata"]}
     assert (entry["name"], entry["loadStatus"]) == ("twin_pipeline", "LOADED")
     assert metadata.get("port") == str(services.ports["code-server"]), metadata
-    assert "twin serve daemon, code from 127.0.0.1:" in services.log("daemon")
+    assert "twin serve daemon, code from 127.0.0.1:" in services.logs["daemon"].read_text()  # its first lines
     assert get(f"http://127.0.0.1:{services.ports['api']}/health/live")[0] == 200
 
 
@@ -272,7 +272,8 @@ def test_a_run_worker_killed_mid_range_is_failed_then_retried_to_the_undisturbed
     assert states_of(services.sources, days) == expected
 
 
-def test_a_postgres_restart_is_survived_by_every_service(services, pg_server):
+def test_a_postgres_restart_is_survived_by_every_service(services, pg_server, demo_end):
+    materialize_days(services.sources, demo_end)  # the API has a day to answer
     api = f"http://127.0.0.1:{services.ports['api']}"
     before = get(f"{api}/status")
     assert before[0] == 200, before
