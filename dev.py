@@ -4,12 +4,19 @@
     python3.11 dev.py up      # virtualenv + packages + embedded PostgreSQL + demo + UI
     python3.11 dev.py test    # the same environment, then the whole test suite (two workers)
     python3.11 dev.py test --fast   # only the pure tests (twin_pipeline_tests/pure/), seconds
+    python3.11 dev.py test -p randomly   # the suite in a random order (the modules, and the tests
+                                         # in each); add --randomly-seed=N to replay a run's order
+    python3.11 dev.py screenshots   # the browser tests, keeping their pictures in docs/ (a test
+                                    # run keeps them in its temporary folder)
 
-Anything after the command goes to `twin up` or to pytest.
+`test` (but --fast) and `screenshots` first install Debian's Chromium and an emoji font with
+apt-get when missing (the browser tests drive them). Anything after the command goes to
+`twin up` or to pytest.
 """
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -20,7 +27,10 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".twin-install-stamp"
 # The commands dev.py takes (the docs' test checks every `dev.py <command>` they name against these).
-COMMANDS = ("up", "test")
+COMMANDS = ("up", "test", "screenshots")
+# What the browser tests drive (no browser download) and the font their screenshots need.
+BROWSER_PACKAGES = ("chromium", "fonts-noto-color-emoji")
+EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
 
 
 def ensure_environment() -> None:
@@ -43,6 +53,24 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted)
 
 
+def ensure_browser() -> None:
+    """Chromium and the emoji font, installed once with apt-get when missing."""
+    if shutil.which("chromium") and EMOJI_FONT.exists():
+        return
+    wanted = " and ".join(BROWSER_PACKAGES)
+    if not shutil.which("apt-get"):
+        sys.exit(f"the browser tests need Chromium and the Noto Color Emoji font: install them "
+                 f"(Debian's {wanted}), then run this again")
+    print(f"installing {wanted} with apt-get (the browser tests' browser, once)", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (["apt-get", "update", "-qq"],
+                 ["apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=600", *BROWSER_PACKAGES]):
+        done = subprocess.run(step, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            sys.exit(f"`{' '.join(step)}` failed ({last}): install {wanted} as root, then run this again")
+
+
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         print(__doc__)
@@ -51,6 +79,11 @@ def main() -> int:
     ensure_environment()
     if command == "up":
         return subprocess.call([str(BIN / "twin"), "up", *rest], cwd=ROOT)
+    if "--fast" not in rest:
+        ensure_browser()
+    if command == "screenshots":
+        # The tests that take the docs' pictures (conftest marks them: they use `screenshots`).
+        rest = ["-m", "screenshot", f"--screenshots-into={ROOT / 'docs'}", *rest]
     return subprocess.call([str(BIN / "python"), "-m", "pytest", *_workers(rest), *rest], cwd=ROOT)
 
 

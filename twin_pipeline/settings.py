@@ -325,6 +325,12 @@ class TwinSettings(BaseSettings):
         return today_in(self.timezone)
 
 
+def environment_variables() -> frozenset[str]:
+    """Every environment variable the settings read: each field's, and each source's URL."""
+    fields = {field.validation_alias for field in TwinSettings.model_fields.values()}
+    return frozenset(name for name in fields if isinstance(name, str)) | frozenset(source_url_variables().values())
+
+
 @cache
 def current_settings() -> TwinSettings:
     """The settings of this process's environment, read once."""

@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -25,32 +26,40 @@ from sqlalchemy.pool import NullPool
 
 from twin_pipeline.embedded import EmbeddedPostgres
 from twin_pipeline.migrations import migrate
+from twin_pipeline.settings import environment_variables
 from twin_pipeline_tests.clock import MOMENTS, Clock
 from twin_pipeline_tests.clock import clock as named_clock
 
 # The roles the person applies as the owner (documented, not shipped in the package).
 ROLES = Path(__file__).resolve().parents[1] / "sql" / "roles"
 PURE = Path(__file__).resolve().parent / "pure"
-# The caller's configuration, which must not reach the suite (TWIN_HOME is set per session):
-# every TWIN_* and DAGSTER_* variable, and these.
-CALLER_VARIABLES = ("FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL", "DIGITAL_TWIN_API_KEY")
 SESSION_HOME = pytest.StashKey[Path]()  # this session's temporary home (pytest_configure)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--fast", action="store_true",
                      help=f"only the pure tests ({PURE.name}/: no database, server, browser or subprocess)")
+    parser.addoption("--screenshots-into", type=Path, default=None, metavar="DIR",
+                     help="keep the browser tests' screenshots in DIR (dev.py screenshots: docs/); "
+                          "by default they go to the session's temporary folder")
+
+
+def from_the_caller(variable: str) -> bool:
+    """A variable of the caller's configuration, which must not reach the suite (TWIN_HOME is
+    set per session): every one the settings read, and every TWIN_* and DAGSTER_* variable,
+    except the suite's own switch (TWIN_UPDATE_SNAPSHOTS)."""
+    if variable == "TWIN_UPDATE_SNAPSHOTS":
+        return False
+    return variable.startswith(("TWIN_", "DAGSTER_")) or variable in environment_variables()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Before any test module imports the definitions: a home of its own for this session
-    (never the repository's .twin/), and none of the caller's TWIN_*/DAGSTER_* settings."""
+    (never the repository's .twin/), and none of the caller's configuration (`from_the_caller`)."""
     home = Path(tempfile.mkdtemp(prefix="twin-tests-"))
     config.stash[SESSION_HOME] = home
-    for variable in list(os.environ):
-        ours = variable == "TWIN_UPDATE_SNAPSHOTS"  # the suite's own switch (test_asset_specs.py)
-        if not ours and (variable.startswith(("TWIN_", "DAGSTER_")) or variable in CALLER_VARIABLES):
-            os.environ.pop(variable)
+    for variable in [name for name in os.environ if from_the_caller(name)]:
+        os.environ.pop(variable)
     os.environ["TWIN_HOME"] = str(home / "default-home")
 
 
@@ -96,6 +105,22 @@ def work_unit(nodeid: str) -> tuple[str, str]:
     return f"{module}:{clock}", f"{Path(module).name}, each clock"
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """The tests that take the docs' pictures, marked for `dev.py screenshots` (-m screenshot)."""
+    if "screenshots" in getattr(item, "fixturenames", ()):
+        item.add_marker(pytest.mark.screenshot)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each unit's tests together, in the order they came (shuffled by `-p randomly`, which
+    shuffles within a module too): a clock's module fixtures are then set up once."""
+    first_seen = {}
+    for index, item in enumerate(items):
+        first_seen.setdefault(work_unit(item.nodeid)[0], index)
+    items.sort(key=lambda item: first_seen[work_unit(item.nodeid)[0]])
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """`--dist loadscope` with the units of `work_unit`, the longest first."""
     if config.getvalue("dist") != "loadscope":
@@ -114,6 +139,15 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             super()._assign_work_unit(node)
 
     return LongestFirst(config, log)
+
+
+@pytest.fixture(scope="session")
+def screenshots(pytestconfig, tmp_path_factory) -> Path:
+    """Where the browser tests keep their pictures: this session's temporary folder, or the
+    one --screenshots-into names (`python3.11 dev.py screenshots`: docs/)."""
+    folder = pytestconfig.getoption("screenshots_into") or tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -168,7 +202,9 @@ class Sources:
 def create_sources(server: EmbeddedPostgres, prefix: str, twin_home: Path) -> Sources:
     server.ensure_databases([f"{prefix}_finance", f"{prefix}_training", f"{prefix}_pantry", f"{prefix}_health"])
     urls = {kind: server.url(f"{prefix}_{kind}") for kind in ("finance", "training", "pantry", "health")}
-    engines = {kind: create_engine(url) for kind, url in urls.items()}
+    # Pinged at checkout: a test that restarts the server (test_services.py) leaves no dead
+    # connection in the pools of the module's other fixtures.
+    engines = {kind: create_engine(url, pool_pre_ping=True) for kind, url in urls.items()}
     for kind, engine in engines.items():
         migrate(engine, "biometrics" if kind == "health" else kind)
     migrate(engines["finance"], "twin")
@@ -176,6 +212,19 @@ def create_sources(server: EmbeddedPostgres, prefix: str, twin_home: Path) -> So
         finance_url=urls["finance"], training_url=urls["training"], pantry_url=urls["pantry"],
         health_url=urls["health"], twin_home=str(twin_home), **engines,
     )
+
+
+@pytest.fixture
+def own_sources(pg_server, tmp_path_factory) -> Iterator[Sources]:
+    """Fresh sources of one test alone, for a test that changes them (or needs them unchanged
+    by the module's other tests)."""
+    name = f"own_{uuid.uuid4().hex[:12]}"
+    created = create_sources(pg_server, name, tmp_path_factory.mktemp(name))
+    yield created
+    created.dispose()
+    from twin_pipeline.database import dispose_engines
+
+    dispose_engines()  # the resources' pools of this test's runs
 
 
 def sources_at_clock(server: EmbeddedPostgres, clock: Clock, tmp_path_factory, prefix: str,
@@ -266,6 +315,19 @@ def materialize_days(sources: Sources, start, end=None, *, instance=None, **conf
     return result
 
 
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 120, every: float = 0.5,
+               last: Callable[[], object] = lambda: None):
+    """condition()'s first truthy answer; fails naming `what` (and `last()`) after `timeout`
+    seconds. A server-bound test waits for a condition this way, never for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = condition()
+        if answer:
+            return answer
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s; last: {last()}"
+        time.sleep(every)
+
+
 CHANGED_TABLE = re.compile(r"^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", re.IGNORECASE)
 
 
@@ -296,10 +358,8 @@ def write(url: str, sql: str, params: dict | None = None, *, counted: bool = Tru
             with engine.begin() as conn:
                 conn.execute(text(sql), params or {})
             engine.dispose()
-            deadline = time.monotonic() + 10
-            while moved_since(before) is None:
-                assert time.monotonic() < deadline, f"the counters of {table} did not move within 10 s of: {sql}"
-                time.sleep(0.02)
+            wait_until(lambda: moved_since(before) is not None, f"the counters of {table} moving after: {sql}",
+                       timeout=10, every=0.02)
     finally:
         watcher.dispose()
 
@@ -350,15 +410,16 @@ def wait_for_backfill(port: int, backfill_id: str, timeout: float = 180) -> tupl
     for up to that long after its run finished: waiting for the runs, not that word, saves
     a whole daemon interval per test. A run the backfill would have launched later (for
     downstream assets) shows as a run without every asset: check `asset_keys(run)`."""
-    deadline = time.monotonic() + timeout
-    while True:
+    seen = {}
+
+    def finished() -> tuple[dict, list[dict]] | None:
         data = graphql(port, BACKFILL_RUNS, {"id": backfill_id})
-        backfill, runs = data["partitionBackfillOrError"], data["runsOrError"]["results"]
-        assert backfill["status"] not in ("FAILED", "CANCELED", "COMPLETED_FAILED"), backfill
-        if runs and all(run["status"] in ("SUCCESS", "FAILURE", "CANCELED") for run in runs):
-            return backfill, runs
-        assert time.monotonic() < deadline, f"backfill {backfill_id} still {backfill['status']} after {timeout} s"
-        time.sleep(1)
+        seen.update(backfill=data["partitionBackfillOrError"], runs=data["runsOrError"]["results"])
+        assert seen["backfill"]["status"] not in ("FAILED", "CANCELED", "COMPLETED_FAILED"), seen["backfill"]
+        done = seen["runs"] and all(run["status"] in ("SUCCESS", "FAILURE", "CANCELED") for run in seen["runs"])
+        return (seen["backfill"], seen["runs"]) if done else None
+
+    return wait_until(finished, f"backfill {backfill_id}'s runs finished", timeout, every=1, last=lambda: seen)
 
 
 def asset_keys(run: dict) -> list[str]:
@@ -449,18 +510,16 @@ def dagster_dev(pg_server, tmp_path_factory):
          "-h", "127.0.0.1", "-p", str(port)],
         cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                nodes = graphql(port, "{ assetNodes { assetKey { path } } }")["assetNodes"]
-                if {"twin_state", "daily_summary"} <= {node["assetKey"]["path"][0] for node in nodes}:
-                    break
-            except OSError:
-                pass
+    def serving_the_assets() -> bool:
+        try:
+            nodes = graphql(port, "{ assetNodes { assetKey { path } } }")["assetNodes"]
+            return {"twin_state", "daily_summary"} <= {node["assetKey"]["path"][0] for node in nodes}
+        except OSError:
             assert process.poll() is None, (home / "dagster-dev.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "dagster dev did not come up in 120 s"
-            time.sleep(1)
+            return False
+
+    try:
+        wait_until(serving_the_assets, "dagster dev serving the assets", timeout=120, every=1)
         yield DagsterDev(port, dev_sources, home)
     finally:
         dev_sources.dispose()

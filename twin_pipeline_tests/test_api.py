@@ -10,14 +10,14 @@ from sqlalchemy import create_engine, text
 
 from twin_pipeline.api import create_app
 from twin_pipeline.reader import TwinReader
-from twin_pipeline_tests.conftest import execute, fuzz_for_server_errors, materialize_days
+from twin_pipeline_tests.conftest import Sources, execute, fuzz_for_server_errors, materialize_days
 
 D = date(2025, 6, 10)
 TOKEN = "a-long-random-token"
 
 
-@pytest.fixture(scope="module")
-def store(sources):
+def stored(sources: Sources) -> Sources:
+    """Three days of a finance store, the last one corrected once."""
     execute(sources.finance, "INSERT INTO categories (category_id, category_name, subcategory_name, category_type) "
             "VALUES (1, 'Food', 'Groceries', 'Expense'), (2, 'Income', 'Salary', 'Income')")
     execute(sources.finance, "INSERT INTO transactions (transaction_id, transaction_date, type, amount, "
@@ -29,6 +29,18 @@ def store(sources):
     execute(sources.finance, "UPDATE transactions SET amount = 175 WHERE transaction_id = 'G'")  # a correction
     materialize_days(sources, D)
     return sources
+
+
+@pytest.fixture(scope="module")
+def store(sources) -> Sources:
+    """Read, never changed, by the tests that take it."""
+    return stored(sources)
+
+
+@pytest.fixture
+def store_apart(own_sources) -> Sources:
+    """A store of its own, for a test that changes a source."""
+    return stored(own_sources)
 
 
 @pytest.fixture(scope="module")
@@ -170,11 +182,11 @@ def test_with_a_token_everything_but_liveness_needs_it(store):
     assert guarded.get("/status", headers={"X-API-KEY": "wrong", "Authorization": f"Bearer {TOKEN}"}).status_code == 200
 
 
-def test_a_new_state_shows_without_restarting(store):
-    app_client = TestClient(create_app(TwinReader(store.finance_url), recheck_seconds=0))
+def test_a_new_state_shows_without_restarting(store_apart):
+    app_client = TestClient(create_app(TwinReader(store_apart.finance_url), recheck_seconds=0))
     before = app_client.get("/finance").json()["mtd_expense"]
-    execute(store.finance, "UPDATE transactions SET amount = 200 WHERE transaction_id = 'G'")
-    materialize_days(store, D)
+    execute(store_apart.finance, "UPDATE transactions SET amount = 200 WHERE transaction_id = 'G'")
+    materialize_days(store_apart, D)
     assert (before, app_client.get("/finance").json()["mtd_expense"]) == (175.0, 200.0)
 
 

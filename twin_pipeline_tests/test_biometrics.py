@@ -11,7 +11,7 @@ from sqlalchemy import text
 from twin_pipeline.core.forecast_review import READ_BACK_DAYS
 from twin_pipeline.core.health.biometrics import NOT_CONFIGURED
 from twin_pipeline.defs.resources import PostgresDatabase
-from twin_pipeline_tests.conftest import ROLES, execute, settings_for_tests, states_of
+from twin_pipeline_tests.conftest import ROLES, Sources, execute, settings_for_tests, states_of, write
 from twin_pipeline_tests.test_roles import as_login, psql
 
 D = date(2026, 4, 10)
@@ -26,9 +26,9 @@ def reader(sources, role: str, url: str) -> PostgresDatabase:
     return PostgresDatabase(role=role, url=as_login(url, "twin_reader"), twin_home=sources.twin_home)
 
 
-@pytest.fixture(scope="module")
-def twin(sources):
-    # The reader role, as the owner applies it in each source database it reads.
+def filled(sources: Sources) -> Sources:
+    """The crafted rows, read through the reader role, as the owner applies it in each source
+    database it reads."""
     for url in (sources.training_url, sources.health_url):
         done = psql(url, "-f", str(ROLES / "twin_reader.sql"))
         assert done.returncode == 0, done.stderr
@@ -55,6 +55,11 @@ def twin(sources):
     return sources
 
 
+@pytest.fixture(scope="module")
+def twin(sources) -> Sources:
+    return filled(sources)
+
+
 def health_of(sources, first: date, last: date, **resources) -> dict[date, dict]:
     from dagster import DagsterInstance, materialize
 
@@ -68,12 +73,24 @@ def health_of(sources, first: date, last: date, **resources) -> dict[date, dict]
     return {d: states_of(sources, [d])[("health", d.isoformat())] for d in days}
 
 
-@pytest.fixture(scope="module")
-def health(twin):
+def computed(twin: Sources) -> dict[date, dict]:
     readers = {"training_db": reader(twin, "training", twin.training_url),
                "biometrics_db": reader(twin, "biometrics", twin.health_url)}
     # Through D + 1, so the fingerprints cover every row (the sensor test starts from there).
     return health_of(twin, day(2), D + timedelta(days=1), **readers)
+
+
+@pytest.fixture(scope="module")
+def health(twin) -> dict[date, dict]:
+    return computed(twin)
+
+
+@pytest.fixture
+def twin_apart(own_sources) -> Sources:
+    """The crafted rows computed in databases of their own: for a test that changes a row and
+    expects exactly what the sensor makes of it (another test's degraded days would add theirs)."""
+    computed(filled(own_sources))
+    return own_sources
 
 
 def test_readings_of_the_newest_row_a_zero_is_unknown(health):
@@ -118,27 +135,28 @@ def test_same_date_the_scale_wins_and_a_row_without_weight_is_no_reading(health)
     assert "weight_readings" not in health[D]
 
 
-def test_a_row_corrected_in_place_is_a_correction_and_the_sensor_sees_it(twin, health):
+def test_a_row_corrected_in_place_is_a_correction_and_the_sensor_sees_it(twin_apart):
     from dagster import DagsterInstance, build_sensor_context
 
     from twin_pipeline.defs.sensors import build_source_change_sensor
 
     sensor = build_source_change_sensor(settings_for_tests())
     with DagsterInstance.ephemeral() as instance:
-        cursor = sensor(build_sensor_context(instance=instance, resources=twin.resources())).cursor
-    # Another column of the row changing is nothing the twin reads.
-    execute(twin.health, "UPDATE biometrics SET resting_hr = 49 WHERE measurement_date = :d", {"d": day(6)})
-    execute(twin.health, "UPDATE biometrics SET hrv_ms = 65 WHERE measurement_date = :d", {"d": day(6)})
+        cursor = sensor(build_sensor_context(instance=instance, resources=twin_apart.resources())).cursor
+    # Another column of the row changing is nothing the twin reads. Each write returns once the
+    # counters the sensor reads have moved (PostgreSQL publishes them some time after commit).
+    write(twin_apart.health_url, "UPDATE biometrics SET resting_hr = 49 WHERE measurement_date = :d", {"d": day(6)})
+    write(twin_apart.health_url, "UPDATE biometrics SET hrv_ms = 65 WHERE measurement_date = :d", {"d": day(6)})
     with DagsterInstance.ephemeral() as instance:
-        result = sensor(build_sensor_context(instance=instance, cursor=cursor, resources=twin.resources()))
+        result = sensor(build_sensor_context(instance=instance, cursor=cursor, resources=twin_apart.resources()))
     stale = sorted((r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
                    for r in result.run_requests)
     # Readings of 04-06: the latest until 04-08's row, the baselines through 04-13 (X + 7); and
     # the forecast reviews whose outcome those restated days are (issue 22: 42 days on).
     assert stale == [("2026-04-06", (date(2026, 4, 13) + timedelta(days=READ_BACK_DAYS)).isoformat())], stale
-    after = health_of(twin, D, D)[D]
+    after = health_of(twin_apart, D, D)[D]
     assert after["biometrics"]["hrv_baseline_7d"] == 58.33  # 50, 65, 60: 175 / 3
-    with twin.twin.connect() as conn:
+    with twin_apart.twin.connect() as conn:
         rows = conn.execute(text("SELECT count(*) FROM digital_twin_updates WHERE entity_type = 'health' "
                                  "AND update_data ->> 'as_of' = :d"), {"d": D.isoformat()}).scalar()
     assert rows == 2  # the first state is kept under the correction

@@ -1,11 +1,10 @@
 """The dashboard in a real browser (Debian's Chromium, as test_ui), served by the read API in
 this process against ten years of states (decade.py): every chart drawn, the day's text as
-/status?format=text says it, the key asked for and refused, screenshots for docs/."""
+/status?format=text says it, the key asked for and refused, the docs' pictures (test_ui.py)."""
 
 import re
 import socket
 import threading
-import time
 from datetime import date
 
 import pytest
@@ -14,8 +13,9 @@ import uvicorn
 from twin_pipeline.api import create_app
 from twin_pipeline.api.keys import KeysFile, add_key
 from twin_pipeline.reader import TwinReader
+from twin_pipeline_tests.conftest import wait_until
 from twin_pipeline_tests.decade import insert_states
-from twin_pipeline_tests.test_ui import CHROMIUM_ARGS, DOCS, chromium
+from twin_pipeline_tests.test_ui import CHROMIUM_ARGS, chromium, screenshot
 
 END = date(2026, 3, 31)
 KEY = "a-long-dashboard-key"
@@ -48,10 +48,7 @@ class ApiServer:
 
     def __enter__(self) -> "ApiServer":
         self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the API did not start in 20 s"
-            time.sleep(0.05)
+        wait_until(lambda: self.server.started, "the API started", timeout=20, every=0.05)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -143,7 +140,7 @@ def test_a_missing_or_wrong_key_shows_the_login_error_and_no_data(browser, api):
     page.close()
 
 
-def test_every_chart_has_points_and_the_text_is_the_days_status(browser, api):
+def test_every_chart_has_points_and_the_text_is_the_days_status(browser, api, screenshots):
     page = signed_in(browser, api)
     points = drawn_points(page)
     assert all(points[name] > 0 for name in CHARTS), points
@@ -161,8 +158,7 @@ def test_every_chart_has_points_and_the_text_is_the_days_status(browser, api):
     assert page.input_value("#day") == END.isoformat()
     assert page.inner_text("#status-text") == status_text(api, END.isoformat())
     assert page.inner_text("#missing") == ""
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "dashboard.png"), full_page=True)
+    screenshot(page, screenshots / "dashboard.png", full_page=True)
 
     # Another day from the picker: its own text, the range ending there.
     page.fill("#day", "2024-02-29")
@@ -194,12 +190,12 @@ def test_the_range_control_and_what_is_missing(browser, api):
     page.close()
 
 
-def test_on_a_phone_the_charts_fit_the_screen(browser, api):
+def test_on_a_phone_the_charts_fit_the_screen(browser, api, screenshots):
     page = signed_in(browser, api, width=390, height=844)
     widths = page.evaluate("[...document.querySelectorAll('canvas')].map(c => c.getBoundingClientRect().right)")
     assert widths and max(widths) <= 390
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=str(DOCS / "dashboard-phone.png"), full_page=True)
+    screenshot(page, screenshots / "dashboard-phone.png", full_page=True)
     page.close()
 
 

@@ -16,7 +16,7 @@ from twin_pipeline.core.home import home_from_states
 from twin_pipeline.defs.entities import ENTITY_ASSETS
 from twin_pipeline.reader import TwinReader
 from twin_pipeline.paths import EXAMPLES
-from twin_pipeline_tests.conftest import create_sources, execute, materialize_days, today
+from twin_pipeline_tests.conftest import execute, materialize_days, today
 from twin_pipeline_tests.pure.test_goals_vault import build_vault, vault_listing
 
 TODAY = today()
@@ -154,15 +154,14 @@ def test_todays_summary_has_a_home_line_and_a_past_day_does_not(entities):
 OLD_ENGINE_PERSON = "5b1f2c3d-0000-4000-8000-00000000a11e"
 
 
-@pytest.fixture(scope="module")
-def own_store(pg_server, tmp_path_factory):
-    """A twin store as the person's old engine left it: states for their UUID, no person row."""
-    store = create_sources(pg_server, "entities_own_store", tmp_path_factory.mktemp("own_store"))
-    execute(store.twin, "INSERT INTO digital_twin_updates (entity_type, entity_id, update_data, source_system, "
+@pytest.fixture
+def own_store(own_sources):
+    """A twin store as the person's old engine left it: states for their UUID, no person row
+    (each test its own: the goals' first run changes it)."""
+    execute(own_sources.twin, "INSERT INTO digital_twin_updates (entity_type, entity_id, update_data, source_system, "
             "update_type) VALUES ('health', :p, '{\"as_of\": \"2026-01-10\"}', 'g04_engine', 'status_sync'), "
             "('finance', :p, '{\"as_of\": \"2026-01-10\"}', 'g04_engine', 'status_sync')", {"p": OLD_ENGINE_PERSON})
-    yield store
-    store.dispose()
+    return own_sources
 
 
 def materialize_goals(store, **config):
@@ -195,6 +194,7 @@ def test_goals_first_adopt_the_old_engines_uuid_and_read_the_persons_vault(own_s
 
 
 def test_a_configured_uuid_without_a_person_row_owns_the_goals_and_keeps_its_name(own_store, tmp_path):
+    materialize_goals(own_store, goals_dir=str(build_vault(tmp_path / "first")))  # adopts the old engine's UUID
     configured = str(uuid.uuid4())
     execute(own_store.twin, "INSERT INTO digital_twin_updates (entity_type, entity_id, update_data, source_system, "
             "update_type) VALUES ('pantry', :p, '{}', 'g04_engine', 'status_sync')", {"p": configured})

@@ -5,7 +5,6 @@ Every test here is a row of the fault table (docs/operations.md, "When things br
 
 import socket
 import subprocess
-import threading
 import time
 from datetime import date
 
@@ -16,7 +15,7 @@ from sqlalchemy import text
 from twin_pipeline.embedded import EmbeddedPostgres
 from twin_pipeline.migrations import migrate
 from twin_pipeline.defs.resources import PostgresDatabase, TwinStore
-from twin_pipeline_tests.conftest import ROLES, create_sources, daily_assets, execute, states_of
+from twin_pipeline_tests.conftest import ROLES, create_sources, daily_assets, execute, states_of, wait_until
 from twin_pipeline_tests.conftest import today as today_in_warsaw
 
 D = date(2025, 9, 15)
@@ -204,7 +203,7 @@ def test_a_source_server_stopped_mid_suite_and_started_again(twin, tmp_path):
     run(twin, day=today, pantry_db=own_pantry)
     separate.stop()
     try:
-        threading.Event().wait(0.2)
+        wait_until(lambda: not separate.is_running(), "the pantry's server stopped", timeout=30, every=0.1)
         stopped = run(twin, day=today, pantry_db=own_pantry)
         assert stopped.success
         pantry = states_of(twin, [today])[("pantry", today.isoformat())]
@@ -238,9 +237,7 @@ def test_a_statement_timeout_is_named_and_not_retried(twin):
     impatient = database(twin, "finance", twin.finance_url, statement_timeout_ms=1, retry_backoff_s=5)
     instance = DagsterInstance.ephemeral()
     day = date(2025, 9, 22)
-    began = time.monotonic()
     result = run(twin, day=day, instance=instance, finance_db=impatient)
-    assert time.monotonic() - began < 5  # a timeout is not retried (the back-off would show)
     finance = states_of(twin, [day])[("finance", day.isoformat())]
     assert finance["error"] == "finance database query timed out"
-    assert not any("trying again" in entry.user_message for entry in instance.all_logs(result.run_id))
+    assert not any("trying again" in entry.user_message for entry in instance.all_logs(result.run_id))  # not retried

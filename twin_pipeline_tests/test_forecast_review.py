@@ -2,6 +2,7 @@
 the figures the rules give from the stored states, append-only (a rerun writes nothing, a
 correction adds rows and keeps the old), per-day metadata and the tolerance check."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from sqlalchemy import text
 from twin_pipeline.demo import load_demo_data
 from twin_pipeline.migrations import migrate
 from twin_pipeline.reader import TwinReader
-from twin_pipeline_tests.conftest import execute, materialize_days, states_of
+from twin_pipeline_tests.conftest import Sources, execute, materialize_days, states_of
 
 FEB_END = date(2026, 2, 28)
 
@@ -25,16 +26,39 @@ def review_rows(sources, **where) -> list[dict]:
         ), where).mappings()]
 
 
-@pytest.fixture(scope="module")
-def demo(sources):
+@dataclass
+class Scored:
+    """A store scored on demo data from 1 Jan to 10 Mar 2026, in the two runs a person makes."""
+
+    sources: Sources
+    through_20th: list[dict]  # the review rows once the first run stopped on 20 Feb
+    instance: DagsterInstance  # the second run's (21 Feb to 10 Mar), with its per-day metadata
+
+
+def score_to_march_10(sources: Sources) -> Scored:
     migrate(sources.pantry, "pantry_history")
     load_demo_data(sources.finance, sources.training, sources.pantry, days=150, seed=7, end=date(2026, 3, 31))
-    return sources
+    materialize_days(sources, date(2026, 1, 1), date(2026, 2, 20))
+    through_20th = review_rows(sources)
+    instance = DagsterInstance.ephemeral()
+    materialize_days(sources, date(2026, 2, 21), date(2026, 3, 10), instance=instance)
+    return Scored(sources, through_20th, instance)
 
 
-def test_a_run_that_stops_on_the_20th_scores_none_of_the_months_month_end_forecasts(demo):
-    materialize_days(demo, date(2026, 1, 1), date(2026, 2, 20))
-    rows = review_rows(demo)
+@pytest.fixture(scope="module")
+def scored(sources) -> Scored:
+    """Read, never changed, by the tests that take it (the correction has a store of its own)."""
+    return score_to_march_10(sources)
+
+
+@pytest.fixture
+def scored_apart(own_sources) -> Scored:
+    """A scored store of its own, for a test that changes a source."""
+    return score_to_march_10(own_sources)
+
+
+def test_a_run_that_stops_on_the_20th_scores_none_of_the_months_month_end_forecasts(scored):
+    rows = scored.through_20th
     assert rows, "January's month end, weights and pantry days are known by 20 Feb"
     assert max(row["outcome_on"] for row in rows) <= date(2026, 2, 20)
     assert not [row for row in rows if row["kind"] == "month_end_net" and row["made_on"] >= date(2026, 2, 1)]
@@ -43,9 +67,8 @@ def test_a_run_that_stops_on_the_20th_scores_none_of_the_months_month_end_foreca
     assert {row["outcome_on"] for row in january} == {date(2026, 1, 31)} and len(january) == 30
 
 
-def test_month_end_forecasts_scored_on_the_last_day_from_the_stored_states(demo):
-    instance = DagsterInstance.ephemeral()
-    materialize_days(demo, date(2026, 2, 21), date(2026, 3, 10), instance=instance)
+def test_month_end_forecasts_scored_on_the_last_day_from_the_stored_states(scored):
+    demo, instance = scored.sources, scored.instance
     states = states_of(demo, [date(2026, 2, 1) + timedelta(days=n) for n in range(28)])
     rows = review_rows(demo, kind="month_end_net", outcome_on=FEB_END)
     assert [row["made_on"] for row in rows] == [date(2026, 2, 1) + timedelta(days=n) for n in range(27)]
@@ -65,11 +88,12 @@ def test_month_end_forecasts_scored_on_the_last_day_from_the_stored_states(demo)
     assert by_day["2026-02-27"].get("month_end_net") is None
 
 
-def test_a_long_range_scored_in_blocks_of_outcome_days_scores_the_same(demo, monkeypatch):
+def test_a_long_range_scored_in_blocks_of_outcome_days_scores_the_same(scored, monkeypatch):
     # Each block reads only the states its reviews may read (READ_BACK_DAYS back): blocks of 5
     # outcome days find exactly the forecasts the earlier whole-range runs scored, and add no row.
     from twin_pipeline.defs import forecast_review
 
+    demo = scored.sources
     before, first, last = review_rows(demo), date(2026, 1, 1), date(2026, 3, 10)
     produced = []
 
@@ -87,7 +111,8 @@ def test_a_long_range_scored_in_blocks_of_outcome_days_scores_the_same(demo, mon
     assert scored and {(r.kind, r.subject, r.made_on, r.outcome_on) for r in produced} == scored
 
 
-def test_a_rerun_writes_nothing_and_a_correction_adds_rows_and_keeps_the_old(demo):
+def test_a_rerun_writes_nothing_and_a_correction_adds_rows_and_keeps_the_old(scored_apart):
+    demo = scored_apart.sources
     before = review_rows(demo)
     result = materialize_days(demo, date(2026, 2, 21), date(2026, 3, 10))
     assert review_rows(demo) == before
@@ -111,7 +136,8 @@ def test_a_rerun_writes_nothing_and_a_correction_adds_rows_and_keeps_the_old(dem
     assert len(february) == 27 and (february["actual"] == float(month_end[-1]["actual"])).all()
 
 
-def test_the_api_answers_rows_and_a_summary_get_and_post_with_the_key(demo):
+def test_the_api_answers_rows_and_a_summary_get_and_post_with_the_key(scored):
+    demo = scored.sources
     from fastapi.testclient import TestClient
 
     from twin_pipeline.api import create_app
@@ -139,7 +165,8 @@ def test_the_api_answers_rows_and_a_summary_get_and_post_with_the_key(demo):
         assert answer.status_code == 422 and answer.json()["report"].startswith("❌ Error:")
 
 
-def test_the_dashboard_shows_month_end_accuracy_by_day_of_month_and_the_runout_errors(demo):
+def test_the_dashboard_shows_month_end_accuracy_by_day_of_month_and_the_runout_errors(scored):
+    demo = scored.sources
     from fastapi.testclient import TestClient
 
     from twin_pipeline.api import create_app
@@ -174,14 +201,14 @@ def test_the_dashboard_shows_month_end_accuracy_by_day_of_month_and_the_runout_e
         (r["mean_absolute_error_days"] for r in forecasts["runouts"]), reverse=True)
 
 
-def test_reviews_keep_any_subject_and_compare_by_value(demo):
+def test_reviews_keep_any_subject_and_compare_by_value(sources):
     from twin_pipeline.core.forecast_review import Review
     from twin_pipeline.store.person import resolve_person
     from twin_pipeline.store.reviews import write_reviews
 
     odd = Review("pantry_threshold", 'Rice, "white" \\ {1} crème ✓', date(2021, 1, 1), date(2021, 1, 9), Decimal("10"),
                  Decimal("8"), Decimal("2"), Decimal("75.00"), None)
-    with demo.twin.begin() as conn:
+    with sources.twin.begin() as conn:
         person = resolve_person(conn, None)
         assert write_reviews(conn, person, [odd]) == 1
         # The same figures spelled otherwise (75 against 75.00) are the same review.
@@ -191,21 +218,21 @@ def test_reviews_keep_any_subject_and_compare_by_value(demo):
         missing = odd._replace(made_on=date(2021, 1, 2), actual=None, error=None, accuracy_pct=None,
                                reason='not "reached" {by} \\ 2021-01-16, NULL')
         assert write_reviews(conn, person, [missing]) == 1
-    (first, second) = review_rows(demo, made_on=date(2021, 1, 1))
+    (first, second) = review_rows(sources, made_on=date(2021, 1, 1))
     assert (first["subject"], first["actual"], second["actual"]) == (odd.subject, 8, 9)
-    (none,) = review_rows(demo, made_on=date(2021, 1, 2))
+    (none,) = review_rows(sources, made_on=date(2021, 1, 2))
     assert (none["actual"], none["error"], none["accuracy_pct"], none["accuracy_reason"]) == (
         None, None, None, missing.reason)
 
 
-def test_the_sums_added_up_in_the_database_give_the_summaries_of_the_rows(demo):
+def test_the_sums_added_up_in_the_database_give_the_summaries_of_the_rows(scored):
+    demo = scored.sources
     # The status line on the 1st and the tolerance check read review_totals.sql; the API and
     # the frame summarize rows in Python: both must say the same, to the cent.
     from twin_pipeline.core.forecast_review import review_line, summarize
     from twin_pipeline.store.person import resolve_person
     from twin_pipeline.store.reviews import review_totals, reviews_between
 
-    materialize_days(demo, date(2026, 1, 1), date(2026, 3, 10))
     with demo.twin.begin() as conn:
         person = resolve_person(conn, None)
         rows = reviews_between(conn, person)

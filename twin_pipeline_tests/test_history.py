@@ -13,18 +13,20 @@ from twin_pipeline_tests.conftest import count_state_rows, daily_assets, execute
 D = date(2025, 1, 15)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def rows(sources):
+@pytest.fixture
+def sources(own_sources):
+    """A salary and a purchase, in databases of this test alone (each test counts the rows it makes)."""
     execute(
-        sources.finance,
+        own_sources.finance,
         "INSERT INTO categories (category_id, category_name, subcategory_name, category_type) "
         "VALUES (1, 'Food', 'Groceries', 'Expense'), (2, 'Income', 'Salary', 'Income')",
     )
     execute(
-        sources.finance,
+        own_sources.finance,
         "INSERT INTO transactions (transaction_id, transaction_date, type, amount, merchant_source, category_id) "
         "VALUES ('A', '2025-01-10', 'Income', 5000, 'employer', 2), ('B', '2025-01-12', 'Expense', 200, 'shop', 1)",
     )
+    return own_sources
 
 
 def test_running_a_day_twice_writes_nothing_new(sources):
@@ -35,6 +37,7 @@ def test_running_a_day_twice_writes_nothing_new(sources):
 
 
 def test_a_correction_keeps_the_old_row_and_adds_the_new_one(sources):
+    materialize_days(sources, D)
     execute(sources.finance, "UPDATE transactions SET amount = 260 WHERE transaction_id = 'B'")
     materialize_days(sources, D)
     assert count_state_rows(sources, D) == 4
@@ -60,6 +63,7 @@ def test_the_manual_query_lists_the_latest_days_first(sources):
 
 
 def test_an_unavailable_recomputation_never_buries_a_usable_state(sources):
+    materialize_days(sources, D)
     before = count_state_rows(sources, D)
     resources = sources.resources()
     broken = PostgresDatabase(role="finance", url="postgresql://nobody@127.0.0.1:1/nowhere", twin_home=sources.twin_home)

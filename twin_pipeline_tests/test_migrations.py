@@ -1,20 +1,35 @@
 """Migrations: idempotent, recorded, append-only, and the sources untouched unless asked."""
 
 import shutil
+import uuid
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from twin_pipeline import migrations
 from twin_pipeline.migrations import MigrationError, available, migrate, pending
 
 
-@pytest.fixture(scope="module")
-def blank(pg_server):
-    pg_server.ensure_databases(["migrations_blank"])
-    engine = create_engine(pg_server.url("migrations_blank"))
+def database(pg_server, name: str) -> Iterator[Engine]:
+    pg_server.ensure_databases([name])
+    engine = create_engine(pg_server.url(name))
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def blank(pg_server) -> Iterator[Engine]:
+    """An empty database of this test alone."""
+    yield from database(pg_server, f"migrations_blank_{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="module")
+def migrated(pg_server) -> Iterator[Engine]:
+    """A database the twin's migrations were applied to."""
+    for engine in database(pg_server, "migrations_migrated"):
+        migrate(engine, "twin")
+        yield engine
 
 
 def test_twin_migrations_apply_once_and_are_recorded(blank):
@@ -30,8 +45,8 @@ def test_twin_migrations_apply_once_and_are_recorded(blank):
     assert pending(blank, "finance") == [m for m in available("finance")]
 
 
-def test_the_twin_store_table_has_the_contract_shape(blank):
-    with blank.connect() as conn:
+def test_the_twin_store_table_has_the_contract_shape(migrated):
+    with migrated.connect() as conn:
         columns = conn.execute(
             text(
                 "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
@@ -50,14 +65,14 @@ def test_the_twin_store_table_has_the_contract_shape(blank):
     ]
 
 
-def test_an_applied_migration_that_changed_is_an_error(blank, tmp_path, monkeypatch):
+def test_an_applied_migration_that_changed_is_an_error(migrated, tmp_path, monkeypatch):
     copy = tmp_path / "migrations"
     shutil.copytree(str(migrations.FOLDERS["twin"][1]), copy)
     first = sorted(copy.glob("*.sql"))[0]
     first.write_text(first.read_text() + "\n-- edited after release\n")
     monkeypatch.setitem(migrations.FOLDERS, "twin", ("twin", copy))
     with pytest.raises(MigrationError, match="was changed after it was applied"):
-        migrate(blank, "twin")
+        migrate(migrated, "twin")
 
 
 def test_the_source_schemas_are_partitioned_like_the_persons(sources):

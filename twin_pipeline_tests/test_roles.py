@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig, TwinStore
 from twin_pipeline.migrations import MigrationError, available, migrate, pending
 from twin_pipeline.paths import EXAMPLES
 from twin_pipeline.urls import describe_url, mask_url
-from twin_pipeline_tests.conftest import ROLES, daily_assets, execute, settings_for_tests, stop_process_group, today
+from twin_pipeline_tests.conftest import (ROLES, daily_assets, execute, settings_for_tests, stop_process_group, today,
+                                          wait_until)
 
 DATABASES = {"finance": "roles_finance", "training": "roles_training", "pantry": "roles_pantry"}
 OWNER_COMMAND = (
@@ -204,10 +204,17 @@ def test_the_writer_appends_and_keeps_the_twins_tables_and_nothing_more(person, 
         writer.dispose()
 
 
-def test_twin_up_as_the_writer_with_the_reader_on_the_sources(person, roles_applied):
-    day = today()
+@pytest.fixture(scope="module")
+def up_as_the_writer(person, roles_applied) -> subprocess.CompletedProcess:
+    """`twin up --no-serve` in the person's environment: the writer on the store, the reader on
+    the sources; today is stored."""
     done = twin(person, "up", "--no-serve", "--days", "2")
     assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def test_twin_up_as_the_writer_with_the_reader_on_the_sources(person, up_as_the_writer):
+    day, done = today(), up_as_the_writer
     assert "Traceback" not in done.stderr
     assert f"📊 AUTONOMOUS LIVING STATUS · {day.isoformat()}" in done.stdout
     assert "+4,879.50 PLN MTD" in done.stdout  # 5000 income - 120.50 expense, read as twin_reader
@@ -245,7 +252,7 @@ def test_snapshot_and_backfill_as_the_writer(person, roles_applied):
     assert days == 3
 
 
-def test_the_api_as_the_writer_answers_status(person, roles_applied):
+def test_the_api_as_the_writer_answers_status(person, up_as_the_writer):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -254,17 +261,17 @@ def test_the_api_as_the_writer_answers_status(person, roles_applied):
         env=environment(person.env()), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )
+
+    def answer() -> tuple[int, str] | None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/status?format=text", timeout=5) as response:
+                return response.status, response.read().decode()
+        except (urllib.error.URLError, ConnectionError):
+            assert process.poll() is None, process.communicate()
+            return None
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/status?format=text", timeout=5) as response:
-                    status, body = response.status, response.read().decode()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline, "twin api did not answer in 60 s"
-                time.sleep(0.3)
+        status, body = wait_until(answer, "twin api answering", timeout=60, every=0.3)
     finally:
         stop_process_group(process)
     assert status == 200

@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 from sqlalchemy import create_engine, text
-from twin_pipeline_tests.conftest import Sources, create_sources, graphql, states_of
+from twin_pipeline_tests.conftest import Sources, create_sources, graphql, materialize_days, states_of, wait_until
 
 DEMO_DAYS = 365
 URL_VARIABLES = ("FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL",
@@ -34,18 +34,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_until(condition: Callable[[], object], what: str, timeout: float = 120, every: float = 0.5,
-               last: Callable[[], object] = lambda: None):
-    """condition()'s first truthy answer; fails naming `what` (and `last()`) after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = condition()
-        if answer:
-            return answer
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s; last: {last()}"
-        time.sleep(every)
 
 
 def environment(sources: Sources, home: Path, dagster_db: str, **extra: str) -> dict[str, str]:
@@ -225,7 +213,7 @@ def test_the_webserver_and_daemon_load_the_code_from_the_code_server(services):
     metadata = {item["key"]: item["value"] for item in entry["displayMetadata"]}
     assert (entry["name"], entry["loadStatus"]) == ("twin_pipeline", "LOADED")
     assert metadata.get("port") == str(services.ports["code-server"]), metadata
-    assert "twin serve daemon, code from 127.0.0.1:" in services.log("daemon")
+    assert "twin serve daemon, code from 127.0.0.1:" in services.logs["daemon"].read_text()  # its first lines
     assert get(f"http://127.0.0.1:{services.ports['api']}/health/live")[0] == 200
 
 
@@ -257,13 +245,11 @@ def test_a_run_worker_killed_mid_range_is_failed_then_retried_to_the_undisturbed
     killed = wait_until(first_run_midway, "the range run with a step done", every=0.2)
     (worker,) = run_workers(services)
     worker.send_signal(signal.SIGKILL)
-    began = time.monotonic()
 
     def status_of(run_id: str) -> str | None:
         return next((run["status"] for run in services.runs() if run["runId"] == run_id), None)
 
     wait_until(lambda: status_of(killed["runId"]) == "FAILURE", "the killed run marked failed", timeout=60)
-    assert time.monotonic() - began < 60
     # Said by the code server (its worker exited) or by the daemon's monitoring (TwinRunLauncher).
     assert any("SIGKILL" in message or "worker process died" in message
                for message in services.run_messages(killed["runId"])), services.run_messages(killed["runId"])
@@ -286,7 +272,8 @@ def test_a_run_worker_killed_mid_range_is_failed_then_retried_to_the_undisturbed
     assert states_of(services.sources, days) == expected
 
 
-def test_a_postgres_restart_is_survived_by_every_service(services, pg_server):
+def test_a_postgres_restart_is_survived_by_every_service(services, pg_server, demo_end):
+    materialize_days(services.sources, demo_end)  # the API has a day to answer
     api = f"http://127.0.0.1:{services.ports['api']}"
     before = get(f"{api}/status")
     assert before[0] == 200, before

