@@ -4,6 +4,7 @@
     python3.11 dev.py up      # virtualenv + packages + embedded PostgreSQL + demo + UI
     python3.11 dev.py test    # the same environment, then the whole test suite (two workers)
     python3.11 dev.py test --fast   # only the pure tests (twin_pipeline_tests/pure/), seconds
+    python3.11 dev.py test --deploy # only the Docker deployment (twin_pipeline_tests/deploy/), as root
 
 Anything after the command goes to `twin up` or to pytest.
 """
@@ -48,16 +49,22 @@ def main() -> int:
     command, rest = sys.argv[1], sys.argv[2:]
     ensure_environment()
     if command == "up":
-        return subprocess.call([str(BIN / "twin"), "up", *rest], cwd=ROOT)
+        if os.name == "nt":
+            return subprocess.call([str(BIN / "twin"), "up", *rest], cwd=ROOT)
+        # dev.py becomes `twin up`, so a process manager's SIGTERM (or Ctrl-C) reaches it and
+        # it stops its whole tree; a parent left waiting would exit alone and orphan the tree.
+        os.chdir(ROOT)
+        os.execv(BIN / "twin", [str(BIN / "twin"), "up", *rest])
     return subprocess.call([str(BIN / "python"), "-m", "pytest", *_workers(rest), *rest], cwd=ROOT)
 
 
 def _workers(args: list[str]) -> list[str]:
     """Two pytest-xdist workers sharing out the units of conftest's `work_unit` (a module, whose
     tests share databases, or a date-sensitive module at one clock), the longest first; unless
-    the caller chose (-n, --dist) or runs only the pure tests, which one process runs faster."""
+    the caller chose (-n, --dist) or runs only the pure tests, which one process runs faster,
+    or the deployment's, which share one Docker stack."""
     chosen = any(arg.startswith(("-n", "--numprocesses", "--dist")) for arg in args)
-    return [] if chosen or "--fast" in args else ["-n", "2", "--dist", "loadscope"]
+    return [] if chosen or "--fast" in args or "--deploy" in args else ["-n", "2", "--dist", "loadscope"]
 
 
 if __name__ == "__main__":
