@@ -13,6 +13,9 @@ from fastapi import FastAPI, HTTPException, Request
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 AuthMode = Literal["enforce", "warn"]
 AUTH_MODES: tuple[AuthMode, ...] = ("enforce", "warn")
+# Shorter keys can be guessed by anyone on the network; the placeholder is the one in deploy/.env.example.
+MIN_KEY_LENGTH = 16
+PLACEHOLDER_KEYS = {"change_me", "changeme"}
 
 security_log = logging.getLogger("twin_pipeline.api.security")
 
@@ -22,6 +25,15 @@ SECURITY_SCHEMES = {
     "Bearer": {"type": "http", "scheme": "bearer",
                "description": "The same key as `Authorization: Bearer <key>`, kept for existing clients."},
 }
+
+
+def weak_key_problem(key: str) -> str | None:
+    """Why `key` must not guard an API others can reach (the placeholder, too short); None if it may."""
+    if key.lower().replace("-", "_") in PLACEHOLDER_KEYS:
+        return f"still the placeholder {key}"
+    if len(key) < MIN_KEY_LENGTH:
+        return f"of {len(key)} characters (at least {MIN_KEY_LENGTH})"
+    return None
 
 
 def presented_keys(request: Request) -> list[str]:
