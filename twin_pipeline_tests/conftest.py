@@ -31,6 +31,7 @@ from twin_pipeline_tests.clock import clock as named_clock
 # The roles the person applies as the owner (documented, not shipped in the package).
 ROLES = Path(__file__).resolve().parents[1] / "sql" / "roles"
 PURE = Path(__file__).resolve().parent / "pure"
+DEPLOY = Path(__file__).resolve().parent / "deploy"
 # The caller's configuration, which must not reach the suite (TWIN_HOME is set per session):
 # every TWIN_* and DAGSTER_* variable, and these.
 CALLER_VARIABLES = ("FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL", "DIGITAL_TWIN_API_KEY")
@@ -40,6 +41,8 @@ SESSION_HOME = pytest.StashKey[Path]()  # this session's temporary home (pytest_
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--fast", action="store_true",
                      help=f"only the pure tests ({PURE.name}/: no database, server, browser or subprocess)")
+    parser.addoption("--deploy", action="store_true",
+                     help=f"only the Docker deployment ({DEPLOY.name}/: installs Docker, builds and runs the stack; root)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,8 +67,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """--fast: only the files under pure/ (the others are not even imported)."""
-    if config.getoption("fast") and collection_path.suffix == ".py" and PURE not in collection_path.parents:
+    """--fast: only the files under pure/; --deploy: only those under deploy/, which nothing
+    else runs (the others are not even imported)."""
+    if collection_path.suffix != ".py":
+        return None
+    if config.getoption("fast") and PURE not in collection_path.parents:
+        return True
+    if config.getoption("deploy") != (DEPLOY in collection_path.parents):
         return True
     return None
 
