@@ -51,7 +51,7 @@ def test_the_services_have_a_network_of_their_own_restart_and_check_their_health
         assert service["image"] == "twin-pipeline:latest", name
         assert "env_file" not in service, name
     health = {name: " ".join(s["healthcheck"]["test"]) for name, s in services.items()}
-    assert "grpc-health-check" in health["code-server"] and "liveness-check" in health["daemon"]
+    assert "HealthStub" in health["code-server"] and "liveness-check" in health["daemon"]
     assert "/server_info" in health["webserver"] and "/health/live" in health["api"]
     # The webserver has no login: published on the host's loopback only.
     assert services["webserver"]["ports"] == ["127.0.0.1:3000:3000"]

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from twin_pipeline.migrations import migrate
 from twin_pipeline.paths import EXAMPLES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -192,6 +193,12 @@ def seed(stack: Stack) -> None:
         conn.execute(text(f"CREATE ROLE dagster LOGIN PASSWORD '{passwords['dagster']}'"))
         conn.execute(text("CREATE DATABASE dagster OWNER dagster"))
     admin.dispose()
+    # The sources' own tables, as the person's other projects created them.
+    for database, target in (("autonomous_finance", "finance"), ("autonomous_training", "training"),
+                             ("autonomous_pantry", "pantry"), ("autonomous_health", "biometrics")):
+        engine = create_engine(stack.owner_url(database))
+        migrate(engine, target)
+        engine.dispose()
     owner_env = {
         "FINANCE_DATABASE_URL": stack.owner_url("autonomous_finance"),
         "TRAINING_DATABASE_URL": stack.owner_url("autonomous_training"),
