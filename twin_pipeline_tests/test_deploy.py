@@ -85,7 +85,7 @@ def test_every_variable_named_in_deploy_is_documented_in_the_readme(compose):
 def test_the_dockerfile_installs_the_wheel_with_the_constraints_as_a_user():
     dockerfile = (DEPLOY / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11-slim", dockerfile, re.MULTILINE)
-    assert "-c /tmp/constraints.txt /wheels/*.whl" in dockerfile
+    assert "-c constraints.txt /wheels/*.whl" in dockerfile
     assert re.search(r"^USER twin$", dockerfile, re.MULTILINE)
     assert 'ENTRYPOINT ["twin"]' in dockerfile
 
