@@ -52,7 +52,8 @@ def wait_until(condition: Callable[[], object], what: str, timeout: float, every
 
 
 def docker_env() -> dict[str, str]:
-    return {**os.environ, "DOCKER_HOST": f"unix://{SOCKET}"}
+    """The private dockerd, and Debian's docker CLI first on PATH (for deploy/stand-in-base.sh)."""
+    return {**os.environ, "DOCKER_HOST": f"unix://{SOCKET}", "PATH": f"/usr/bin:{os.environ['PATH']}"}
 
 
 def run(*command: str | Path, check: bool = True, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
@@ -268,6 +269,7 @@ def stack(image, tmp_path_factory, timings) -> Iterator[Stack]:
         docker("network", "create", "autonomous-living")
     try:
         began = time.monotonic()
+        stack.compose("down", "--volumes", check=False)  # what an interrupted earlier run left
         stack.compose("up", "-d", "postgres")
         wait_until(lambda: stack.health("postgres") == "healthy", "the person's PostgreSQL healthy", 120, every=1,
                    last=lambda: stack.compose("logs", "postgres", check=False).stdout[-2000:])
