@@ -174,25 +174,6 @@ def test_the_api_answers_with_the_key_and_refuses_without(stack):
     assert api("/status?format=text", "wrong-key-of-some-length")[0] == 403
 
 
-def test_a_postgres_outage_stops_no_service_and_the_api_says_so_until_it_is_back(stack):
-    started = {s: stack.inspect(s)["State"]["StartedAt"] for s in SERVICES}
-    stack.compose("stop", "postgres")
-    try:
-        answers = []
-        status, body = wait_until(lambda: (a := api("/status?format=text", stack.key)) and answers.append(a)
-                                  or (a[0] == 503 and a),
-                                  "the API says the database is unreachable", 90, every=0.5, last=lambda: answers[-3:])
-        assert json.loads(body)["report"] == "❌ Error: twin store unreachable at postgres:5432/autonomous_finance; try again shortly"
-        # The container's health check is liveness: it passes while the API answers 503.
-        test = stack.inspect("api")["Config"]["Healthcheck"]["Test"]
-        assert docker("exec", stack.container("api"), *test[1:], check=False).returncode == 0
-    finally:
-        stack.compose("start", "postgres")
-    wait_until(lambda: api("/status?format=text", stack.key)[0] == 200, "the API answers again", 60, every=0.5)
-    assert {s: stack.inspect(s)["State"]["StartedAt"] for s in SERVICES} == started
-    assert all(stack.inspect(s)["State"]["Running"] for s in SERVICES)
-
-
 def test_a_code_server_killed_mid_run_fails_the_run_which_is_retried_to_success(stack, timings):
     began = time.monotonic()
     backfill = launch_backfill(last_days(DEMO_DAYS - 30))
@@ -221,6 +202,25 @@ def test_a_killed_twin_backfill_in_the_code_server_is_failed_by_the_daemon(stack
     stack.compose("exec", "-T", "code-server", "python", "-c", kill)
     wait_until(lambda: status_of(ghost["runId"]) == "FAILURE", "the daemon failed the killed run", 150, every=2)
     timings.record("killed twin backfill failed by the daemon", began)
+
+
+def test_a_postgres_outage_stops_no_service_and_the_api_says_so_until_it_is_back(stack):
+    started = {s: stack.inspect(s)["State"]["StartedAt"] for s in SERVICES}
+    stack.compose("stop", "postgres")
+    try:
+        answers = []
+        status, body = wait_until(lambda: (a := api("/status?format=text", stack.key)) and answers.append(a)
+                                  or (a[0] == 503 and a),
+                                  "the API says the database is unreachable", 90, every=0.5, last=lambda: answers[-3:])
+        assert json.loads(body)["report"] == "❌ Error: twin store unreachable at postgres:5432/autonomous_finance; try again shortly"
+        # The container's health check is liveness: it passes while the API answers 503.
+        test = stack.inspect("api")["Config"]["Healthcheck"]["Test"]
+        assert docker("exec", stack.container("api"), *test[1:], check=False).returncode == 0
+    finally:
+        stack.compose("start", "postgres")
+    wait_until(lambda: api("/status?format=text", stack.key)[0] == 200, "the API answers again", 60, every=0.5)
+    assert {s: stack.inspect(s)["State"]["StartedAt"] for s in SERVICES} == started
+    assert all(stack.inspect(s)["State"]["Running"] for s in SERVICES)
 
 
 def test_down_and_up_lose_and_duplicate_nothing(stack, timings):
