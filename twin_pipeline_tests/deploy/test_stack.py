@@ -180,7 +180,7 @@ def test_a_code_server_killed_mid_run_fails_the_run_which_is_retried_to_success(
     (first,) = wait_until(lambda: [r for r in backfill_runs(backfill) if r["status"] == "STARTED"],
                           "the year's run started", 120, every=0.5)
     stack.compose("kill", "-s", "SIGKILL", "code-server")
-    # unless-stopped does not restart a container killed on purpose: compose starts it again.
+    # Started again by compose, whatever the restart policy makes of a kill through the API.
     stack.compose("start", "code-server")
     wait_until(lambda: status_of(first["runId"]) == "FAILURE", "the killed run failed", 180, every=2)
     retried = wait_until(
