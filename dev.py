@@ -8,6 +8,7 @@
                                          # in each); add --randomly-seed=N to replay a run's order
     python3.11 dev.py screenshots   # the browser tests, keeping their pictures in docs/ (a test
                                     # run keeps them in its temporary folder)
+    python3.11 dev.py test --deploy # only the Docker deployment (twin_pipeline_tests/deploy/), as root
 
 `test` (but --fast) and `screenshots` first install Debian's Chromium and an emoji font with
 apt-get when missing (the browser tests drive them). Anything after the command goes to
@@ -78,8 +79,13 @@ def main() -> int:
     command, rest = sys.argv[1], sys.argv[2:]
     ensure_environment()
     if command == "up":
-        return subprocess.call([str(BIN / "twin"), "up", *rest], cwd=ROOT)
-    if "--fast" not in rest:
+        if os.name == "nt":
+            return subprocess.call([str(BIN / "twin"), "up", *rest], cwd=ROOT)
+        # dev.py becomes `twin up`, so a process manager's SIGTERM (or Ctrl-C) reaches it and
+        # it stops its whole tree; a parent left waiting would exit alone and orphan the tree.
+        os.chdir(ROOT)
+        os.execv(BIN / "twin", [str(BIN / "twin"), "up", *rest])
+    if "--fast" not in rest and "--deploy" not in rest:
         ensure_browser()
     if command == "screenshots":
         # The tests that take the docs' pictures (conftest marks them: they use `screenshots`).
@@ -90,9 +96,10 @@ def main() -> int:
 def _workers(args: list[str]) -> list[str]:
     """Two pytest-xdist workers sharing out the units of conftest's `work_unit` (a module, whose
     tests share databases, or a date-sensitive module at one clock), the longest first; unless
-    the caller chose (-n, --dist) or runs only the pure tests, which one process runs faster."""
+    the caller chose (-n, --dist) or runs only the pure tests, which one process runs faster,
+    or the deployment's, which share one Docker stack."""
     chosen = any(arg.startswith(("-n", "--numprocesses", "--dist")) for arg in args)
-    return [] if chosen or "--fast" in args else ["-n", "2", "--dist", "loadscope"]
+    return [] if chosen or "--fast" in args or "--deploy" in args else ["-n", "2", "--dist", "loadscope"]
 
 
 if __name__ == "__main__":

@@ -123,7 +123,7 @@ def cmd_pantry_history(settings: TwinSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
-    from twin_pipeline.api import LOOPBACK
+    from twin_pipeline.api import LOOPBACK, weak_key_problem
     from twin_pipeline.api.server import serve
 
     host, port = args.host or settings.api_host, args.port or settings.api_port
@@ -133,6 +133,12 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
             f"refusing to serve {host}:{port} without a token: set DIGITAL_TWIN_API_KEY (clients then send "
             "it in X-API-KEY or as `Authorization: Bearer <key>`), serve on 127.0.0.1, "
             "or pass --allow-remote-without-token"
+        )
+        return 2
+    if host not in LOOPBACK and settings.api_key is not None and (problem := weak_key_problem(settings.api_key)):
+        _say(
+            f"refusing to serve {host}:{port} with DIGITAL_TWIN_API_KEY {problem}: make one with "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"` and give the same to its clients'
         )
         return 2
     serve(settings, host, port)
@@ -529,6 +535,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = TwinSettings.from_env()
+        if args.handler is cmd_serve:
+            from twin_pipeline.serve.roles import require_databases
+
+            require_databases(settings, args.role)  # before anything could start the embedded server
         # Stopping the server must not start it; the keys' commands run no job.
         if args.handler not in (cmd_db_stop, cmd_keys_add, cmd_keys_list, cmd_keys_revoke):
             fail_ghost_runs(settings)

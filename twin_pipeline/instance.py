@@ -56,7 +56,9 @@ class TwinPostgresStorage(DagsterPostgresStorage):
 
     @classmethod
     def from_config_value(cls, inst_data: Any, config_value: Mapping[str, Any]) -> TwinPostgresStorage:
-        url = config_value.get("postgres_url") or resolve_urls(TwinSettings.from_env()).dagster
+        settings = TwinSettings.from_env()
+        # A service given only DAGSTER_PG_URL (webserver, daemon) must not start the embedded server.
+        url = config_value.get("postgres_url") or settings.dagster_url or resolve_urls(settings).dagster
         return cls(
             normalise_url(url),
             should_autocreate_tables=config_value.get("should_autocreate_tables", True),

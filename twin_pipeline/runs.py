@@ -12,11 +12,12 @@ from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance, EventLogEntry, JobDefinition
 
+from twin_pipeline.database import Database
 from twin_pipeline.definitions import defs
 from twin_pipeline.preflight import require_current_store
 from twin_pipeline.dagster_home import prepare_dagster_home
 from twin_pipeline.paths import WORKSPACE_YAML
-from twin_pipeline.serve.ghosts import in_process_tags
+from twin_pipeline.serve.ghosts import holding_run_lock, in_process_tags
 from twin_pipeline.serve.supervise import run_supervised
 from twin_pipeline.settings import ConfigurationError, TwinSettings
 
@@ -46,13 +47,13 @@ def materialize_days(settings: TwinSettings, start: date, end: date, trigger: st
         "twin/trigger": trigger,
     }
     progress = None if say is None else _step_progress(job, (end - start).days + 1, say)
-    return _execute(job, tags, progress)
+    return _execute(settings, job, tags, progress)
 
 
 def materialize_entities(settings: TwinSettings) -> bool:
     """Materialize goals, home and person in-process (recorded in Dagster's storage)."""
     prepare_dagster_home(settings)
-    return _execute(defs().resolve_job_def("twin_entities_job"), {"twin/trigger": "twin-up"})
+    return _execute(settings, defs().resolve_job_def("twin_entities_job"), {"twin/trigger": "twin-up"})
 
 
 def serve_dagster(settings: TwinSettings, host: str, port: int) -> int:
@@ -88,13 +89,16 @@ def _step_progress(job: JobDefinition, days: int, say: Say) -> Callable[[EventLo
     return report
 
 
-def _execute(job: JobDefinition, tags: dict, listener: Callable[[EventLogEntry], None] | None = None) -> bool:
+def _execute(
+    settings: TwinSettings, job: JobDefinition, tags: dict, listener: Callable[[EventLogEntry], None] | None = None
+) -> bool:
     """Run a job in this process on the configured instance; say which steps failed and why."""
     # The run id is chosen here so the listener is registered before the run's first event.
     run_id = str(uuid.uuid4())
-    # Named for the ghost-run check: if this process dies, the next `twin` command fails the run.
+    # Named, and its lock held, for the ghost-run check: if this process dies, the next `twin`
+    # command or the daemon's sweep fails the run.
     tags = {**tags, **in_process_tags()}
-    with DagsterInstance.get() as instance:
+    with holding_run_lock(Database.for_role(settings, "dagster"), run_id), DagsterInstance.get() as instance:
         if listener is not None:
             instance.add_event_listener(run_id, listener)
         result = job.execute_in_process(

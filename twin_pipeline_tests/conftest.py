@@ -33,6 +33,7 @@ from twin_pipeline_tests.clock import clock as named_clock
 # The roles the person applies as the owner (documented, not shipped in the package).
 ROLES = Path(__file__).resolve().parents[1] / "sql" / "roles"
 PURE = Path(__file__).resolve().parent / "pure"
+DEPLOY = Path(__file__).resolve().parent / "deploy"
 SESSION_HOME = pytest.StashKey[Path]()  # this session's temporary home (pytest_configure)
 
 
@@ -42,6 +43,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--screenshots-into", type=Path, default=None, metavar="DIR",
                      help="keep the browser tests' screenshots in DIR (dev.py screenshots: docs/); "
                           "by default they go to the session's temporary folder")
+    parser.addoption("--deploy", action="store_true",
+                     help=f"only the Docker deployment ({DEPLOY.name}/: installs Docker, builds and runs the stack; root)")
 
 
 def from_the_caller(variable: str) -> bool:
@@ -73,8 +76,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """--fast: only the files under pure/ (the others are not even imported)."""
-    if config.getoption("fast") and collection_path.suffix == ".py" and PURE not in collection_path.parents:
+    """--fast: only the files under pure/; --deploy: only those under deploy/, which nothing
+    else runs (the others are not even imported)."""
+    if collection_path.suffix != ".py":
+        return None
+    if config.getoption("fast") and PURE not in collection_path.parents:
+        return True
+    if config.getoption("deploy") != (DEPLOY in collection_path.parents):
         return True
     return None
 

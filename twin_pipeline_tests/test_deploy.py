@@ -3,7 +3,10 @@ with options the CLI's own parser accepts, and every variable it names is docume
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,16 +39,19 @@ def test_every_service_runs_a_twin_serve_role_with_valid_options(compose):
     assert sorted(roles.values()) == ["api", "code-server", "daemon", "webserver"]
 
 
-def test_each_service_is_on_the_external_network_restarts_and_checks_its_health(compose):
+def test_the_services_have_a_network_of_their_own_restart_and_check_their_health(compose):
     assert compose["networks"]["autonomous-living"] == {"external": True}
+    assert compose["networks"]["twin"] == {"name": "twin-pipeline"}
     services = compose["services"]
     for name, service in services.items():
-        assert service["networks"] == ["autonomous-living"], name
+        # Only the API is reachable on the person's shared network.
+        assert service["networks"] == (["twin", "autonomous-living"] if name == "api" else ["twin"]), name
         assert service["restart"] in ("unless-stopped", "always"), name
         assert service["image"] == "twin-pipeline:latest", name
-    health = {name: " ".join(s["healthcheck"]["test"]) for name, s in services.items() if "healthcheck" in s}
-    assert "grpc-health-check" in health["code-server"]
-    assert "/server_info" in health["webserver"] and "/health/ready" in health["api"]
+        assert "env_file" not in service, name
+    health = {name: " ".join(s["healthcheck"]["test"]) for name, s in services.items()}
+    assert "HealthStub" in health["code-server"] and "liveness-check" in health["daemon"]
+    assert "/server_info" in health["webserver"] and "/health/live" in health["api"]
     # The webserver has no login: published on the host's loopback only.
     assert services["webserver"]["ports"] == ["127.0.0.1:3000:3000"]
     # The API listens beyond loopback, so compose refuses to start it without the key.
@@ -54,6 +60,13 @@ def test_each_service_is_on_the_external_network_restarts_and_checks_its_health(
         assert services[role]["environment"]["TWIN_CODE_SERVER"] == "code-server:4266"
         assert services[role]["depends_on"]["code-server"]["condition"] == "service_healthy"
     assert "4266" in services["code-server"]["command"]
+
+
+def test_each_service_is_given_only_the_secrets_it_needs(compose):
+    env = {name: set(service["environment"]) for name, service in compose["services"].items()}
+    assert env["webserver"] == env["daemon"] == {"DAGSTER_PG_URL", "TWIN_CODE_SERVER"}
+    assert "DIGITAL_TWIN_API_KEY" in env["api"] and "DIGITAL_TWIN_API_KEY" not in env["code-server"]
+    assert "TWIN_HOME_STATES_TOKEN" in env["code-server"] and "TWIN_HOME_STATES_TOKEN" not in env["api"]
 
 
 def test_every_variable_named_in_deploy_is_documented(compose):
@@ -71,6 +84,40 @@ def test_every_variable_named_in_deploy_is_documented(compose):
 def test_the_dockerfile_installs_the_wheel_with_the_constraints_as_a_user():
     dockerfile = (DEPLOY / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11-slim", dockerfile, re.MULTILINE)
-    assert "-c /tmp/constraints.txt /wheels/*.whl" in dockerfile
+    assert "-c constraints.txt /wheels/*.whl" in dockerfile
     assert re.search(r"^USER twin$", dockerfile, re.MULTILINE)
     assert 'ENTRYPOINT ["twin"]' in dockerfile
+
+
+def serve(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """`twin serve ...` with only `env` of the twin's variables, as a container gets it."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TWIN_", "DAGSTER_")) and not k.endswith("_DATABASE_URL")}
+    return subprocess.run([sys.executable, "-m", "twin_pipeline.cli", "serve", *args],
+                          env={**clean, "TWIN_HOME": str(home), **env}, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("role", ["code-server", "webserver", "daemon", "api"])
+def test_a_service_without_its_databases_refuses_in_one_line_and_starts_no_embedded_server(tmp_path, role):
+    home = tmp_path / ".twin"
+    done = serve(home, role)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout.count("\n") == 1 and done.stdout.startswith(f"configuration error: `twin serve {role}` needs DAGSTER_PG_URL")
+    assert ("FINANCE_DATABASE_URL" in done.stdout) == (role in ("code-server", "api"))
+    assert not (home / "pgdata").exists()  # no embedded server was started
+
+
+UNREACHABLE = {name: "postgresql://twin@127.0.0.1:9/x" for name in (
+    "FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL", "DAGSTER_PG_URL")}
+
+
+@pytest.mark.parametrize("key, problem", [
+    ("CHANGE_ME", "still the placeholder CHANGE_ME"),
+    ("short-key-12", "of 12 characters (at least 16)"),
+])
+def test_the_api_refuses_the_placeholder_or_a_short_key_beyond_loopback(tmp_path, key, problem):
+    done = serve(tmp_path / ".twin", "api", "--host", "0.0.0.0", DIGITAL_TWIN_API_KEY=key, **UNREACHABLE)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout == (
+        f"refusing to serve 0.0.0.0:5677 with DIGITAL_TWIN_API_KEY {problem}: make one with "
+        '`python -c "import secrets; print(secrets.token_urlsafe(32))"` and give the same to its clients\n'
+    )

@@ -332,3 +332,44 @@ def test_a_twin_backfill_killed_mid_run_is_marked_failed_by_the_next_twin_comman
     finally:
         backfill.kill()
         dagster.dispose()
+
+
+def test_a_twin_backfill_killed_on_another_host_is_failed_here_once_its_lock_is_gone(pg_server, undisturbed, demo_end):
+    """A `twin backfill` in a container (another host name; a recreated container has a new
+    one) killed mid-run: not failed while it runs, failed here as soon as it is gone."""
+    from twin_pipeline.database import Database
+    from twin_pipeline.serve.ghosts import find_ghosts
+    from twin_pipeline.settings import TwinSettings
+
+    if subprocess.run(["unshare", "--uts", "true"], capture_output=True).returncode != 0:
+        pytest.skip("unshare --uts (a host name of its own) needs root")
+    home = Path(undisturbed.twin_home)
+    env = environment(undisturbed, home, pg_server.url("services_undisturbed_dagster"),
+                      TWIN_START_DATE=(demo_end - timedelta(days=DEMO_DAYS - 1)).isoformat())
+    storage = Database.for_role(TwinSettings.from_env(env), "dagster")
+    dagster = create_engine(env["DAGSTER_PG_URL"])
+    unfinished = text("SELECT run_id FROM runs WHERE status = 'STARTED'")
+    command = shlex.join([sys.executable, "-m", "twin_pipeline.cli", "backfill", "--start", env["TWIN_START_DATE"]])
+    backfill = subprocess.Popen(["unshare", "--uts", "sh", "-c", f"hostname twin-elsewhere && exec {command}"],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "backfill" in backfill.stdout.readline()
+        with dagster.connect() as conn:
+            (run_id,) = wait_until(lambda: conn.execute(unfinished).scalars().all(), "the backfill's run started")
+            tag = conn.execute(text("SELECT value FROM run_tags WHERE run_id = :id AND key = 'twin/process'"),
+                               {"id": run_id}).scalar()
+        assert tag.startswith(f"twin-elsewhere:{backfill.pid}:")
+        assert find_ghosts(storage) == []  # alive: its lock is held
+        backfill.send_signal(signal.SIGKILL)
+        backfill.wait(10)
+        with dagster.connect() as conn:
+            assert conn.execute(text("SELECT status FROM runs WHERE run_id = :id"), {"id": run_id}).scalar() == "STARTED"
+        status = subprocess.run([sys.executable, "-m", "twin_pipeline.cli", "pantry-history", "status"],
+                                env=env, capture_output=True, text=True, timeout=120)
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert f"run {run_id} marked failed: the process that ran this run in-process (pid {backfill.pid} on twin-elsewhere" in status.stdout
+        with dagster.connect() as conn:
+            assert conn.execute(text("SELECT status FROM runs WHERE run_id = :id"), {"id": run_id}).scalar() == "FAILURE"
+    finally:
+        backfill.kill()
+        dagster.dispose()

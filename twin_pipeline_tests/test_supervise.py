@@ -10,11 +10,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import psutil
 import pytest
 
 from twin_pipeline_tests.conftest import create_sources, wait_until
+
+DEV_PY = Path(__file__).resolve().parents[1] / "dev.py"
 
 # A server that ignores SIGTERM and holds a port, under a parent that ignores it too.
 TREE = """
@@ -75,17 +78,21 @@ def test_a_stop_signal_to_the_supervisor_stops_a_tree_that_ignores_sigterm(signu
         parent.kill()
 
 
-def test_sigterm_to_twin_up_stops_the_webserver_the_daemon_and_the_code_server(pg_server, tmp_path):
-    """What `docker stop` and systemd do; before, `twin up` exited and its servers stayed on."""
-    sources = create_sources(pg_server, "supervise_up", tmp_path / ".twin")
-    pg_server.ensure_databases(["supervise_up_dagster"])
+@pytest.mark.parametrize("door", ["twin", "dev.py"])
+def test_sigterm_to_twin_up_stops_the_webserver_the_daemon_and_the_code_server(pg_server, tmp_path, door):
+    """What `docker stop` and systemd do; before, `twin up` exited and its servers stayed on,
+    and `python3.11 dev.py up` exited alone, leaving `twin up` and its tree behind."""
+    name = "supervise_up" if door == "twin" else "supervise_dev_up"
+    sources = create_sources(pg_server, name, tmp_path / ".twin")
+    pg_server.ensure_databases([f"{name}_dagster"])
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "TWIN_"))}
-    env.update(TWIN_HOME=str(tmp_path / ".twin"), DAGSTER_PG_URL=pg_server.url("supervise_up_dagster"),
+    env.update(TWIN_HOME=str(tmp_path / ".twin"), DAGSTER_PG_URL=pg_server.url(f"{name}_dagster"),
                FINANCE_DATABASE_URL=sources.finance_url, TRAINING_DATABASE_URL=sources.training_url,
                PANTRY_DATABASE_URL=sources.pantry_url)
     log = tmp_path / "up.log"
-    parent = subprocess.Popen([sys.executable, "-m", "twin_pipeline.cli", "up", "--days", "2", "--port", str(port)],
+    command = [sys.executable, "-m", "twin_pipeline.cli"] if door == "twin" else [sys.executable, str(DEV_PY)]
+    parent = subprocess.Popen([*command, "up", "--days", "2", "--port", str(port)],
                               env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     def serving() -> bool:
         assert parent.poll() is None, log.read_text()[-3000:]

@@ -4,6 +4,6 @@ when they changed since (freshness.py), never written; whether the history is be
 Assembled by app.create_app; `twin api` builds it from the settings (server.py)."""
 
 from twin_pipeline.api.app import create_app
-from twin_pipeline.api.auth import AUTH_MODES, LOOPBACK, AuthMode
+from twin_pipeline.api.auth import AUTH_MODES, LOOPBACK, AuthMode, weak_key_problem
 
-__all__ = ["AUTH_MODES", "LOOPBACK", "AuthMode", "create_app"]
+__all__ = ["AUTH_MODES", "LOOPBACK", "AuthMode", "create_app", "weak_key_problem"]

@@ -20,6 +20,9 @@ AuthMode = Literal["enforce", "warn"]
 AUTH_MODES: tuple[AuthMode, ...] = ("enforce", "warn")
 Access = Literal["open", "household", "owner"]
 CALLER = "twin.caller"  # the ASGI scope's entry for the identified caller
+# Shorter keys can be guessed by anyone on the network; the placeholder is the one in deploy/.env.example.
+MIN_KEY_LENGTH = 16
+PLACEHOLDER_KEYS = {"change_me", "changeme"}
 
 security_log = logging.getLogger("twin_pipeline.api.security")
 
@@ -30,6 +33,15 @@ SECURITY_SCHEMES = {
     "Bearer": {"type": "http", "scheme": "bearer",
                "description": "The same key as `Authorization: Bearer <key>`, kept for existing clients."},
 }
+
+
+def weak_key_problem(key: str) -> str | None:
+    """Why `key` must not guard an API others can reach (the placeholder, too short); None if it may."""
+    if key.lower().replace("-", "_") in PLACEHOLDER_KEYS:
+        return f"still the placeholder {key}"
+    if len(key) < MIN_KEY_LENGTH:
+        return f"of {len(key)} characters (at least {MIN_KEY_LENGTH})"
+    return None
 
 
 def presented_keys(headers: Headers) -> list[str]:

@@ -11,16 +11,39 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from pathlib import Path
 
 import yaml
 
+from twin_pipeline.database import Database
+from twin_pipeline.serve.ghosts import sweep_ghost_runs
 from twin_pipeline.serve.supervise import run_supervised
-from twin_pipeline.settings import ConfigurationError, TwinSettings
+from twin_pipeline.paths import source_names
+from twin_pipeline.settings import ConfigurationError, TwinSettings, optional_sources, source_url_variable
 
 LOCATION_NAME = "twin_pipeline"
 DEFINITIONS_MODULE = "twin_pipeline.definitions"
 DEFAULT_PORTS = {"code-server": 4266, "webserver": 3000}
+# The webserver and the daemon only reach Dagster's storage; the code server runs the jobs
+# and the API answers from the sources and the store, so they need every database.
+STORAGE_ONLY_ROLES = ("webserver", "daemon")
+
+
+def require_databases(settings: TwinSettings, role: str) -> None:
+    """A service never starts an embedded PostgreSQL: inside a container each service would
+    get its own, and the roles would not see each other's runs. Raises naming what is missing."""
+    missing = [] if settings.dagster_url else ["DAGSTER_PG_URL"]
+    if role not in STORAGE_ONLY_ROLES:
+        missing += [source_url_variable(name) for name in sorted(set(source_names()) - optional_sources())
+                    if settings.source_url(name) is None]
+        if settings.twin_url is None:
+            missing.append("TWIN_DATABASE_URL")
+    if missing:
+        raise ConfigurationError(
+            f"`twin serve {role}` needs {', '.join(missing)}: a service does not start an embedded "
+            "PostgreSQL of its own; set the URLs of the databases it shares with the other services"
+        )
 
 
 def _executable(name: str) -> str:
@@ -64,5 +87,14 @@ def serve(settings: TwinSettings, args: argparse.Namespace, dagster_home: Path) 
     where = "" if args.role == "daemon" else f" on {args.host or '127.0.0.1'}:{args.port or DEFAULT_PORTS[args.role]}"
     source = "" if args.role == "code-server" else f", code from {settings.code_server}"
     print(f"twin serve {args.role}{where}{source} (DAGSTER_HOME={dagster_home})", flush=True)
-    # cwd = DAGSTER_HOME, so Dagster reads its dagster.yaml there and nowhere else.
-    return run_supervised(command, cwd=dagster_home, env=os.environ)
+    stop_sweeping = threading.Event()
+    if args.role == "daemon":
+        # Runs of a killed `twin` command on another host (container) block the serial queue.
+        threading.Thread(
+            target=sweep_ghost_runs, args=(Database.for_role(settings, "dagster"), stop_sweeping), daemon=True
+        ).start()
+    try:
+        # cwd = DAGSTER_HOME, so Dagster reads its dagster.yaml there and nowhere else.
+        return run_supervised(command, cwd=dagster_home, env=os.environ)
+    finally:
+        stop_sweeping.set()
