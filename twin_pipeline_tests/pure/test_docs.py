@@ -64,6 +64,10 @@ OTHER_NAMES: dict[str, str | None] = {
 NOT_PATHS = {"text/plain", "Europe/Warsaw"}  # a media type, a time zone
 # Endpoints of servers other than the twin's API that a page names, and the file that uses each.
 OTHER_ENDPOINTS = {"/server_info": "deploy/compose.yaml"}  # Dagster webserver's health check
+# Paths inside the containers and on the Docker host (not the API's endpoints): each must be
+# named by a file of the deployment or of its test layer.
+FILESYSTEM_ROOTS = ("/usr/", "/var/", "/run/", "/etc/", "/home/")
+DEPLOY_FILES = ("deploy", "twin_pipeline_tests/deploy")
 
 NAME = re.compile(r"(?<!\w)[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
 FENCE = re.compile(r"^[ \t]*```(\w*)[^\n]*\n(.*?)^[ \t]*```[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -206,6 +210,13 @@ def alternatives(path: str) -> list[str]:
     return [path.replace(choice.group(0), one) for one in choice.group(1).split("|")] if choice else [path]
 
 
+@functools.cache
+def deploy_texts() -> tuple[str, ...]:
+    """The text of every file of the deployment and of its test layer."""
+    return tuple(path.read_text(errors="replace") for folder in DEPLOY_FILES
+                 for path in sorted((ROOT / folder).rglob("*")) if path.is_file() and "__pycache__" not in path.parts)
+
+
 def endpoint_exists(path: str, patterns: list[re.Pattern]) -> bool:
     if (other := path.split("?", 1)[0]) in OTHER_ENDPOINTS:
         return other in (ROOT / OTHER_ENDPOINTS[other]).read_text()
@@ -303,7 +314,10 @@ def problems(page: Page, patterns: list[re.Pattern], parser: argparse.ArgumentPa
         if (named := DAGSTER_NAME.match(span)) and span not in dagster_names()[named.group(1)]:
             found.append(f"{named.group(1)} {span} is not in the Definitions")
         endpoint = ENDPOINT.match(span)
-        if endpoint and not endpoint_exists(endpoint.group(1), patterns):
+        if endpoint and f"{endpoint.group(1)}/".startswith(FILESYSTEM_ROOTS):
+            if not any(endpoint.group(1).split("$")[0] in text for text in deploy_texts()):
+                found.append(f"container path {endpoint.group(1)} is named by no file of the deployment")
+        elif endpoint and not endpoint_exists(endpoint.group(1), patterns):
             found.append(f"endpoint {endpoint.group(1)} is not served")
     for line in page.shell_lines:
         for url in PORT_URL.finditer(line):
