@@ -257,7 +257,7 @@ def test_the_sums_added_up_in_the_database_give_the_summaries_of_the_rows(scored
     assert line in march_first
 
 
-def test_each_state_carries_ranges_from_the_errors_known_on_its_day_and_reviews_judge_them(demo):
+def test_each_state_carries_ranges_from_the_errors_known_on_its_day_and_reviews_judge_them(scored):
     # The state of 5 March: the month end 26 days away and the weight 28 days away, each
     # ranged on the errors of the same kind and horizon bucket scored by 5 March (recomputed
     # here from the review rows): ranks floor(0.1 (n + 1)) and ceil(0.9 (n + 1)) of n >= 12.
@@ -265,7 +265,7 @@ def test_each_state_carries_ranges_from_the_errors_known_on_its_day_and_reviews_
 
     from twin_pipeline.core.forecast_ranges import bucket
 
-    materialize_days(demo, date(2026, 1, 1), date(2026, 3, 10))
+    demo = scored.sources  # scored from 1 Jan to 10 Mar
     day = date(2026, 3, 5)
     states = states_of(demo, [day])
     with demo.twin.connect() as conn:

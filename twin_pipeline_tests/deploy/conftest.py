@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 
 from twin_pipeline.migrations import migrate
 from twin_pipeline.paths import EXAMPLES
+from twin_pipeline_tests.conftest import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -38,17 +39,6 @@ DEMO_DAYS = 400
 SERVICES = ("code-server", "webserver", "daemon", "api")
 WEBSERVER, API = 3000, 5677  # as compose.yaml publishes them
 
-
-def wait_until(condition: Callable[[], object], what: str, timeout: float, every: float = 1.0,
-               last: Callable[[], object] = lambda: None):
-    """condition()'s first truthy answer; fails naming `what` (and `last()`) after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = condition()
-        if answer:
-            return answer
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s; last: {last()}"
-        time.sleep(every)
 
 
 def docker_env() -> dict[str, str]:

@@ -15,9 +15,9 @@ from datetime import date, timedelta
 from dagster._core.storage.tags import GRPC_INFO_TAG
 from sqlalchemy import create_engine, text
 
-from twin_pipeline_tests.conftest import graphql
+from twin_pipeline_tests.conftest import graphql, wait_until
 from twin_pipeline_tests.deploy.conftest import (
-    API, DEMO_DAYS, IMAGE, SERVICES, WEBSERVER, Stack, docker, wait_until,
+    API, DEMO_DAYS, IMAGE, SERVICES, WEBSERVER, Stack, docker,
 )
 
 ASSETS = ("finance", "training", "pantry", "biometrics", "twin_state", "forecast_review", "daily_summary", "daily_note")
