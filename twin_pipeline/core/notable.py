@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-from scipy.stats import median_abs_deviation, theilslopes
 
 from twin_pipeline.core.summary import format_money, literal, ordinal
 
 BASELINE_DAYS = 28  # the norm: the 28 days before the day
+# The MAD of normal data times this is its standard deviation: 1 / the normal's 75th
+# percentile (scipy.stats.median_abs_deviation's scale="normal"; the "1.4826" of robust z).
+MAD_TO_SIGMA = 1.482602218505602
 # The days before a day its items read: the baseline, and the day before the baseline's
 # first (a month-to-date figure's increase).
 LOOKBACK_DAYS = BASELINE_DAYS + 1
@@ -152,14 +154,14 @@ def baseline(metric: WatchedMetric, day: date, values: Mapping[date, float]) -> 
         spread_of = deviations
     elif metric.trend:
         offsets = np.array([(d - day).days for d, _ in known], dtype=float)
-        slope, intercept, _, _ = theilslopes(observed, offsets)
+        slope, intercept = theil_sen(observed, offsets)
         centre = float(intercept)  # the line at offset 0: the day itself
         spread_of = observed - (intercept + slope * offsets)
     else:
         centre = float(np.median(observed))
         spread_of = observed
-    mad = float(median_abs_deviation(spread_of))
-    spread = float(median_abs_deviation(spread_of, scale="normal"))
+    mad = median_absolute_deviation(spread_of)
+    spread = mad * MAD_TO_SIGMA
     if spread == 0:
         middle = float(np.median(spread_of))
         spread = float(np.mean(np.abs(spread_of - middle))) * MEAN_AD_TO_SIGMA
@@ -354,3 +356,20 @@ def status_line(items: Iterable[Mapping]) -> str | None:
     """The status text's line: the new items in one line, or None when nothing is new."""
     texts = [item["text"].removeprefix("⚠️ ") for item in new_items(items)]
     return "⚠️ " + " · ".join(texts) if texts else None
+
+
+# numpy's median, not scipy.stats: scipy would add 100 MB to the deployed image for these two.
+def median_absolute_deviation(values: np.ndarray) -> float:
+    """The median of the absolute deviations from the median (unscaled)."""
+    return float(np.median(np.abs(values - np.median(values))))
+
+
+def theil_sen(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
+    """Theil-Sen's robust line through (x, y): the median of the slopes between every two
+    points with different x, and the intercept median(y) - slope * median(x) (as
+    scipy.stats.theilslopes computes them with method="separate")."""
+    dx = x[:, np.newaxis] - x
+    dy = y[:, np.newaxis] - y
+    slope = float(np.median(dy[dx > 0] / dx[dx > 0]))
+    return slope, float(np.median(y) - slope * np.median(x))
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 
 from twin_pipeline.core.notable import (
@@ -180,3 +181,14 @@ def test_needs_action_each_once_when_it_starts():
     assert notice_text(following) is None and status_line(following) is None
     assert status_line(items).startswith("⚠️ Groceries budget runs out by the 27th · Tomorrow: Car insurance")
     assert notice_text(items).splitlines()[0] == "⚠️ Groceries budget runs out by the 27th"
+
+
+def test_the_robust_line_and_the_mad_worked_by_hand():
+    from twin_pipeline.core.notable import median_absolute_deviation, theil_sen
+
+    # Slopes of the six pairs: 2, 0.5, 4/3, -1, 1, 3; their median (1 + 4/3) / 2 = 7/6;
+    # intercept median(y) - slope * median(x) = 2.5 - 7/6 * 1.5 = 0.75.
+    slope, intercept = theil_sen(np.array([1.0, 3.0, 2.0, 5.0]), np.array([0.0, 1.0, 2.0, 3.0]))
+    assert slope == pytest.approx(7 / 6) and intercept == pytest.approx(0.75)
+    # Deviations from the median 2.5: 1.5, 0.5, 0.5, 2.5; their median 1.0.
+    assert median_absolute_deviation(np.array([1.0, 3.0, 2.0, 5.0])) == 1.0
