@@ -47,12 +47,31 @@ class Receiver:
         self.server.server_close()
 
 
-@pytest.fixture(scope="module")
-def demo(sources):
+def load_demo(sources):
     migrate(sources.pantry, "pantry_history")
     load_demo_data(sources.finance, sources.training, sources.pantry, biometrics=sources.health,
                    days=90, seed=7, end=today())
     return sources
+
+
+@pytest.fixture(scope="module")
+def backfilled(sources):
+    """The module's store: the demo's 89 days before today backfilled in one run with a push
+    configured (a receiver that must receive nothing); read, never changed, by the tests."""
+    load_demo(sources)
+    receiver = Receiver()
+    first, last = today() - timedelta(days=89), today() - timedelta(days=1)
+    try:
+        materialize_days(sources, first, last, notify_url=receiver.url)
+    finally:
+        receiver.close()
+    return sources, receiver.posts, first, last
+
+
+@pytest.fixture
+def demo(own_sources):
+    """The demo in sources of the test's own, for a test that changes them."""
+    return load_demo(own_sources)
 
 
 @pytest.fixture
@@ -86,10 +105,9 @@ def run_notable(sources, day: date, **config):
     assert result.success
 
 
-def test_a_backfill_stores_each_day_pushes_nothing_past_and_a_rerun_appends_nothing(demo, receiver):
-    first, last = today() - timedelta(days=89), today() - timedelta(days=1)
-    materialize_days(demo, first, last, notify_url=receiver.url)
-    assert receiver.posts == [] and ledger(demo) == []
+def test_a_backfill_stores_each_day_pushes_nothing_past_and_a_rerun_appends_nothing(backfilled):
+    demo, posts, first, last = backfilled
+    assert posts == [] and ledger(demo) == []
     days = (last - first).days + 1
     assert notable_rows(demo) == days
     # nothing new while the norm is learnt (28 days), something new afterwards
@@ -112,7 +130,8 @@ def test_a_backfill_stores_each_day_pushes_nothing_past_and_a_rerun_appends_noth
 
 def test_todays_new_items_are_posted_once_retried_and_never_repeated(demo, receiver):
     day = today()
-    materialize_days(demo, day)  # today's states, no push configured
+    # Today and the 30 days before (nothing is notable while the norm is learnt), no push configured.
+    materialize_days(demo, day - timedelta(days=30), day)
     # A planned expense due tomorrow, as the finance forecast states it.
     tomorrow = (day + timedelta(days=1)).isoformat()
     execute(demo.twin, """
@@ -153,12 +172,13 @@ def test_todays_new_items_are_posted_once_retried_and_never_repeated(demo, recei
     assert all(r["delivered"] for r in ledger(demo))
 
 
-def test_the_api_answers_a_days_items_and_the_briefing_lists_them(demo):
+def test_the_api_answers_a_days_items_and_the_briefing_lists_them(backfilled):
     from fastapi.testclient import TestClient
 
     from twin_pipeline.api import create_app
     from twin_pipeline.reader import TwinReader
 
+    demo = backfilled[0]
     token = "a-long-random-token"
     client = TestClient(create_app(TwinReader(demo.finance_url), token=token, recheck_seconds=0))
     key = {"X-API-KEY": token}
@@ -188,8 +208,7 @@ def test_today_read_live_gets_its_items_and_the_status_line_from_the_live_sectio
     from twin_pipeline_tests.test_freshness import live_today
 
     day = today()
-    if notable_rows(demo) < 40:  # run alone: the norm needs its days
-        materialize_days(demo, day - timedelta(days=40), day)
+    materialize_days(demo, day - timedelta(days=40), day)  # the norm needs its days
     client = TestClient(create_app(TwinReader(demo.finance_url), recheck_seconds=0, live=live_today(demo)))
     # A spending far beyond any day of the demo, committed after today's run.
     execute(demo.finance,
