@@ -304,6 +304,23 @@ def test_a_postgres_restart_is_survived_by_every_service(services, pg_server, de
     wait_until(sensor_ticked_since_restart, "a sensor tick after the restart", timeout=90)
 
 
+def kill_and_see_it_failed_by_the_next_command(backfill, dagster, env, run_id: str, process: str) -> None:
+    """SIGKILL the `twin backfill`: its run stays STARTED until the next `twin` command, which
+    marks it failed naming the gone process (`process`: how the message names it)."""
+    def status() -> str:
+        with dagster.connect() as conn:
+            return conn.execute(text("SELECT status FROM runs WHERE run_id = :id"), {"id": run_id}).scalar()
+
+    backfill.send_signal(signal.SIGKILL)
+    backfill.wait(10)
+    assert status() == "STARTED"
+    command = subprocess.run([sys.executable, "-m", "twin_pipeline.cli", "pantry-history", "status"],
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert command.returncode == 0, command.stdout + command.stderr
+    assert f"run {run_id} marked failed: the process that ran this run in-process {process}" in command.stdout
+    assert status() == "FAILURE"
+
+
 def test_a_twin_backfill_killed_mid_run_is_marked_failed_by_the_next_twin_command(pg_server, undisturbed, demo_end):
     """No code server knows an in-process run: the next `twin` command fails it, with the reason."""
     home = Path(undisturbed.twin_home)
@@ -319,16 +336,7 @@ def test_a_twin_backfill_killed_mid_run_is_marked_failed_by_the_next_twin_comman
         assert "backfill" in backfill.stdout.readline()
         with dagster.connect() as conn:
             (run_id,) = wait_until(lambda: conn.execute(unfinished).scalars().all(), "the backfill's run started")
-        backfill.send_signal(signal.SIGKILL)
-        backfill.wait(10)
-        with dagster.connect() as conn:
-            assert conn.execute(text("SELECT status FROM runs WHERE run_id = :id"), {"id": run_id}).scalar() == "STARTED"
-        status = subprocess.run([sys.executable, "-m", "twin_pipeline.cli", "pantry-history", "status"],
-                                env=env, capture_output=True, text=True, timeout=120)
-        assert status.returncode == 0, status.stdout + status.stderr
-        assert f"run {run_id} marked failed: the process that ran this run in-process (pid {backfill.pid}" in status.stdout
-        with dagster.connect() as conn:
-            assert conn.execute(text("SELECT status FROM runs WHERE run_id = :id"), {"id": run_id}).scalar() == "FAILURE"
+        kill_and_see_it_failed_by_the_next_command(backfill, dagster, env, run_id, f"(pid {backfill.pid}")
     finally:
         backfill.kill()
         dagster.dispose()
@@ -360,16 +368,8 @@ def test_a_twin_backfill_killed_on_another_host_is_failed_here_once_its_lock_is_
                                {"id": run_id}).scalar()
         assert tag.startswith(f"twin-elsewhere:{backfill.pid}:")
         assert find_ghosts(storage) == []  # alive: its lock is held
-        backfill.send_signal(signal.SIGKILL)
-        backfill.wait(10)
-        with dagster.connect() as conn:
-            assert conn.execute(text("SELECT status FROM runs WHERE run_id = :id"), {"id": run_id}).scalar() == "STARTED"
-        status = subprocess.run([sys.executable, "-m", "twin_pipeline.cli", "pantry-history", "status"],
-                                env=env, capture_output=True, text=True, timeout=120)
-        assert status.returncode == 0, status.stdout + status.stderr
-        assert f"run {run_id} marked failed: the process that ran this run in-process (pid {backfill.pid} on twin-elsewhere" in status.stdout
-        with dagster.connect() as conn:
-            assert conn.execute(text("SELECT status FROM runs WHERE run_id = :id"), {"id": run_id}).scalar() == "FAILURE"
+        kill_and_see_it_failed_by_the_next_command(backfill, dagster, env, run_id,
+                                                   f"(pid {backfill.pid} on twin-elsewhere")
     finally:
         backfill.kill()
         dagster.dispose()
