@@ -11,10 +11,13 @@ of the days from the shift on computed again:
 
     readiness 25 lower for 3 days    the day's spending tripled    weight 2 kg up, for good
 
-It prints: notifications a week (a notification is a day with something new; goal: median
-at most 1, no week above 5), the new items in the first 28 days (goal: none), each shift's
-share caught on its first day (goal: at least 80 %), and the items announced again while
-their condition lasted (goal: none).
+It prints: notifications a week (a notification is a push, replayed with the push's own rules:
+core/notable.py's push_candidates and push_due, every push delivered; goal: median at most 1,
+no week above 5), beside the same with planned expenses pushed on their day
+(TWIN_NOTIFY_AT_ONCE=finance.planned) and with every new item pushed on its day; how long a
+needs-action item waited for its push, and how many ended before one came; the new items in
+the first 28 days (goal: none), each shift's share caught on its first day (goal: at least
+80 %), and the items announced again while their condition lasted (goal: none).
 """
 
 from __future__ import annotations
@@ -113,8 +116,9 @@ def read_decade(days_count: int) -> tuple[list[date], dict[date, dict[str, dict]
         server.stop()
 
 
-def weekly_counts(days: list[date], found: dict[date, list[dict]]) -> tuple[list[int], list[int]]:
-    """Per whole week (Monday to Sunday): days with something new, and new items."""
+def weekly_counts(days: list[date], found: dict[date, list[dict]], pushed: set[date] | None = None) -> tuple[list[int], list[int]]:
+    """Per whole week (Monday to Sunday): pushes (by default a push on every day with
+    something new), and new items."""
     pushes: Counter = Counter()
     items: Counter = Counter()
     weeks = set()
@@ -124,9 +128,29 @@ def weekly_counts(days: list[date], found: dict[date, list[dict]]) -> tuple[list
             continue
         weeks.add(week)
         fresh = [item for item in found[day] if item["new"]]
-        pushes[week] += bool(fresh)
+        pushes[week] += (day in pushed) if pushed is not None else bool(fresh)
         items[week] += len(fresh)
     return [pushes[w] for w in sorted(weeks)], [items[w] for w in sorted(weeks)]
+
+
+def replay_pushes(days: list[date], found: dict[date, list[dict]], at_once: tuple[str, ...] = ()) -> tuple[set[date], list[int], int]:
+    """The push's rules over the days, every push delivered: the days with a push, each
+    needs-action condition's wait (days from its start to its push), and the needs-action
+    conditions that ended unpushed (the briefing listed them)."""
+    from twin_pipeline.core.notable import NEEDS_ACTION, push_candidates, push_due
+
+    delivered: set[tuple[str, str]] = set()
+    started: set[tuple[str, str]] = set()
+    pushed, waits = set(), []
+    for day in days:
+        owed = [item for item in push_candidates(day, found[day], days[0])
+                if (item["key"], item["started_on"]) not in delivered]
+        started |= {(item["key"], item["started_on"]) for item in owed if item["kind"] == NEEDS_ACTION}
+        if owed and push_due(day, owed, at_once):
+            pushed.add(day)
+            delivered |= {(item["key"], item["started_on"]) for item in owed}
+            waits += [(day - date.fromisoformat(item["started_on"])).days for item in owed if item["kind"] == NEEDS_ACTION]
+    return pushed, waits, len(started - delivered)
 
 
 def repeats(days: list[date], found: dict[date, list[dict]]) -> int:
@@ -177,11 +201,12 @@ def main() -> None:
     found = notable_days(days, days[0], WATCHED_METRICS, documents, [])
     print(f"items of {len(days)} days: {time.perf_counter() - began:.1f} s", flush=True)
 
-    pushes, items = weekly_counts(days, found)
+    pushed, waits, unpushed = replay_pushes(days, found)
+    pushes, items = weekly_counts(days, found, pushed)
+    planned_at_once, _ = weekly_counts(days, found, replay_pushes(days, found, ("finance.planned",))[0])
+    every_new, _ = weekly_counts(days, found)
     norm_only = {day: [item for item in found[day] if item["kind"] == "out_of_norm"] for day in days}
     norm_pushes, _ = weekly_counts(days, norm_only)
-    no_pantry = {day: [item for item in found[day] if not item["key"].startswith("pantry.")] for day in days}
-    no_pantry_pushes, _ = weekly_counts(days, no_pantry)
     first_28 = sum(1 for day in days[:BASELINE_DAYS] for item in found[day] if item["new"])
     by_kind = Counter(item["key"].split(".")[0] + "." + item["key"].split(".")[1]
                       for day in days for item in found[day] if item["new"])
@@ -192,11 +217,14 @@ def main() -> None:
     print(f"| notifications a week, 90th percentile | | {statistics.quantiles(pushes, n=10)[-1]:g} |")
     print(f"| notifications a week, most | at most 5 | {max(pushes)} |")
     print(f"| weeks above 5 | none | {sum(1 for p in pushes if p > 5)} of {len(pushes)} |")
+    print(f"| needs-action items: days waited for their push, mean (90th percentile) | | {statistics.mean(waits):.1f} "
+          f"({statistics.quantiles(waits, n=10)[-1]:g}); {unpushed} of {unpushed + len(waits)} ended before a push |")
+    print(f"| with TWIN_NOTIFY_AT_ONCE=finance.planned: a week, median (most) | | "
+          f"{statistics.median(planned_at_once):g} ({max(planned_at_once)}) |")
+    print(f"| every new item pushed on its day: a week, median (most) | | {statistics.median(every_new):g} ({max(every_new)}) |")
     print(f"| new items a week, median (most) | | {statistics.median(items):g} ({max(items)}) |")
     print(f"| out-of-norm notifications a week, median (most) | | {statistics.median(norm_pushes):g} ({max(norm_pushes)}) |")
-    print(f"| notifications a week without the pantry's items, median (most) | | "
-          f"{statistics.median(no_pantry_pushes):g} ({max(no_pantry_pushes)}) |")
-    print(f"| new items in the first 28 days | none | {first_28} |")
+    print(f"| new items (pushes) in the first 28 days | none | {first_28} ({sum(1 for day in days[:BASELINE_DAYS] if day in pushed)}) |")
     print(f"| items announced again while their condition lasted | none | {repeats(days, found)} |")
 
     rng_days = [d for d in days[LOOKBACK_DAYS + 60:len(days) - FOLLOW_DAYS - 1]]

@@ -1,8 +1,10 @@
-"""The push of today's new notable items to TWIN_NOTIFY_URL (the person's n8n webhook): once
-per item, retried with backoff, each try recorded in the store's ledger (twin_notification)
-so that a restart neither loses a delivery nor repeats one. The receiver can drop a repeat
-that a crash between its answer and the ledger's commit would cause: every POST of the same
-items carries the same `Idempotency-Key`."""
+"""The push of today's notable items to TWIN_NOTIFY_URL (the person's n8n webhook): each
+condition once, retried with backoff, each try recorded in the store's ledger
+(twin_notification, one row per item and the day it started) so that a restart neither loses
+a delivery nor repeats one. An item out of norm goes out on its day; needs-action items wait
+for the next push, a week at most (core/notable.py's push_due). The receiver can drop a
+repeat that a crash between its answer and the ledger's commit would cause: every POST of
+the same items carries the same `Idempotency-Key`."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import urllib3
 from sqlalchemy import Engine
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from twin_pipeline.core.notable import new_items, notice_text
+from twin_pipeline.core.notable import push_candidates, push_due
 from twin_pipeline.store import notable as ledger
 
 ATTEMPTS = 4
@@ -29,12 +31,13 @@ class PushFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Delivery:
-    """What a push of a day's new items came to."""
+    """What a push of a day's items came to."""
 
     sent: tuple[str, ...]  # item keys delivered by this push
     skipped: tuple[str, ...]  # item keys delivered before, or being sent by another run of the day
     tries: int
-    error: str | None  # why the items are still owed (the next run of the day tries again)
+    error: str | None  # why the items are still owed (the next run tries again)
+    waiting: tuple[str, ...] = ()  # needs-action item keys owed but not due yet (the next push takes them)
 
 
 def idempotency_key(person_id: str, day: date, keys: Sequence[str]) -> str:
@@ -42,7 +45,7 @@ def idempotency_key(person_id: str, day: date, keys: Sequence[str]) -> str:
 
 
 def payload(day: date, items: Sequence[Mapping]) -> dict:
-    return {"date": day.isoformat(), "items": list(items), "text": notice_text(items)}
+    return {"date": day.isoformat(), "items": list(items), "text": "\n".join(item["text"] for item in items)}
 
 
 def _post(http: urllib3.PoolManager, url: str, body: bytes, key: str) -> None:
@@ -53,29 +56,39 @@ def _post(http: urllib3.PoolManager, url: str, body: bytes, key: str) -> None:
         raise PushFailed(f"the notification webhook answered HTTP {response.status}")
 
 
-def push_new_items(
-    engine: Engine, person_id: str, day: date, items: Sequence[Mapping], url: str,
-    *, attempts: int = ATTEMPTS, backoff_seconds: float = 1.0,
+def push_items(
+    engine: Engine, person_id: str, day: date, items: Sequence[Mapping], url: str, first_day: date,
+    *, at_once: Sequence[str] = (), attempts: int = ATTEMPTS, backoff_seconds: float = 1.0,
 ) -> Delivery:
-    """POST the day's new items not delivered yet, as one JSON document with their text.
+    """POST the day's items still owed, when they are due (push_due), as one JSON document
+    with their text.
 
     The ledger's rows are made (and committed) before the first try; the rows still owed are
     locked while they are sent, so a second run of the day waits for nothing and sends none of
     them twice. A failed try is tried again after backoff_seconds, doubling, `attempts` times
-    in all; what is still owed then is left for the day's next run."""
-    fresh = new_items(items)
-    keys = [item["key"] for item in fresh]
-    if not keys:
+    in all; what is still owed then is left for the next run."""
+    candidates = push_candidates(day, items, first_day)
+    if not candidates:
         return Delivery((), (), 0, None)
+    pairs = [(item["key"], date.fromisoformat(item["started_on"])) for item in candidates]
+    with engine.connect() as conn:
+        delivered = ledger.delivered_notifications(conn, person_id, pairs)
+    owed = [item for item, pair in zip(candidates, pairs, strict=True) if pair not in delivered]
+    done = tuple(item["key"] for item, pair in zip(candidates, pairs, strict=True) if pair in delivered)
+    if not push_due(day, owed, at_once):
+        return Delivery((), done, 0, None, tuple(item["key"] for item in owed))
+    owed_pairs = [(item["key"], date.fromisoformat(item["started_on"])) for item in owed]
     with engine.begin() as conn:
-        ledger.record_notifications(conn, person_id, day, keys)
+        ledger.record_notifications(conn, person_id, owed_pairs)
     with engine.begin() as conn:
-        owed = ledger.owed_notifications(conn, person_id, day, keys)
-        if not owed:
-            return Delivery((), tuple(keys), 0, None)
-        sending = [item for item in fresh if item["key"] in owed]
+        locked = set(ledger.owed_notifications(conn, person_id, owed_pairs))
+        sending = [item for item, pair in zip(owed, owed_pairs, strict=True) if pair in locked]
+        skipped = done + tuple(item["key"] for item, pair in zip(owed, owed_pairs, strict=True) if pair not in locked)
+        if not sending:
+            return Delivery((), skipped, 0, None)
+        sending_pairs = [pair for pair in owed_pairs if pair in locked]
         body = json.dumps(payload(day, sending), ensure_ascii=False).encode()
-        key = idempotency_key(person_id, day, owed)
+        key = idempotency_key(person_id, day, [item["key"] for item in sending])
         retrying = Retrying(
             stop=stop_after_attempt(attempts),
             wait=wait_exponential(multiplier=backoff_seconds, max=60 * backoff_seconds),
@@ -92,6 +105,6 @@ def push_new_items(
         finally:
             http.clear()
         tries = retrying.statistics.get("attempt_number", 1)
-        ledger.record_attempts(conn, person_id, day, owed, tries, error)
-    sent = () if error else tuple(owed)
-    return Delivery(sent, tuple(k for k in keys if k not in owed), tries, error)
+        ledger.record_attempts(conn, person_id, sending_pairs, tries, error)
+    sent = () if error else tuple(item["key"] for item in sending)
+    return Delivery(sent, skipped, tries, error)

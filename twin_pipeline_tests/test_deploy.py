@@ -67,6 +67,8 @@ def test_each_service_is_given_only_the_secrets_it_needs(compose):
     assert env["webserver"] == env["daemon"] == {"DAGSTER_PG_URL", "TWIN_CODE_SERVER"}
     assert "DIGITAL_TWIN_API_KEY" in env["api"] and "DIGITAL_TWIN_API_KEY" not in env["code-server"]
     assert "TWIN_HOME_STATES_TOKEN" in env["code-server"] and "TWIN_HOME_STATES_TOKEN" not in env["api"]
+    # The runs push the notable items: the code server launches them.
+    assert "TWIN_NOTIFY_URL" in env["code-server"] and "TWIN_NOTIFY_URL" not in env["api"]
 
 
 def test_every_variable_named_in_deploy_is_documented(compose):

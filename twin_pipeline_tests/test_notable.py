@@ -1,6 +1,6 @@
 """notable in a real store on demo data: stored append-only and recomputed exactly by a
-backfill; today's new items POSTed once to a local receiver (retried, never repeated after a
-restart), nothing for a backfilled past day."""
+backfill; today's items POSTed once to a local receiver (retried, never repeated after a
+restart; needs action waiting for the next push), nothing for a backfilled past day."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import pytest
 from dagster import DagsterInstance, materialize
 from sqlalchemy import text
 
+from twin_pipeline.core.notable import push_candidates
 from twin_pipeline.defs.notable import build_notable
+from twin_pipeline.notify import push_items
 from twin_pipeline.demo import load_demo_data
 from twin_pipeline.migrations import migrate
 from twin_pipeline_tests.conftest import execute, materialize_days, settings_for_tests, today
@@ -95,7 +97,8 @@ def notable_rows(sources) -> int:
 def ledger(sources) -> list[dict]:
     with sources.twin.connect() as conn:
         return [dict(r) for r in conn.execute(text(
-            "SELECT as_of, item_key, attempts, delivered_at IS NOT NULL AS delivered FROM twin_notification ORDER BY item_key"
+            "SELECT as_of, item_key, attempts, delivered_at IS NOT NULL AS delivered FROM twin_notification "
+            "ORDER BY item_key, as_of"
         )).mappings()]
 
 
@@ -128,7 +131,7 @@ def test_a_backfill_stores_each_day_pushes_nothing_past_and_a_rerun_appends_noth
     assert notable_rows(demo) == before
 
 
-def test_todays_new_items_are_posted_once_retried_and_never_repeated(demo, receiver):
+def test_todays_items_are_posted_once_retried_and_never_repeated(demo, receiver):
     day = today()
     # Today and the 30 days before (nothing is notable while the norm is learnt), no push configured.
     materialize_days(demo, day - timedelta(days=30), day)
@@ -146,7 +149,8 @@ def test_todays_new_items_are_posted_once_retried_and_never_repeated(demo, recei
         ORDER BY created_at DESC LIMIT 1
     """, {"d": day.isoformat(), "t": tomorrow})
     receiver.statuses = [503]  # the first try fails
-    run_notable(demo, day, notify_url=receiver.url)
+    # Planned expenses named to go at once: the push is due today whatever else holds.
+    run_notable(demo, day, notify_url=receiver.url, notify_at_once=["finance.planned"])
     assert [post["status"] for post in receiver.posts] == [503, 200]
     assert receiver.posts[0]["body"] == receiver.posts[1]["body"]
     assert receiver.posts[0]["key"] == receiver.posts[1]["key"]
@@ -155,9 +159,12 @@ def test_todays_new_items_are_posted_once_retried_and_never_repeated(demo, recei
     assert f"finance.planned.Car insurance.{tomorrow}" in keys
     assert body["date"] == day.isoformat()
     assert "⚠️ Tomorrow: Car insurance 1,200.00 PLN" in body["text"].splitlines()
-    assert all(item["new"] for item in body["items"])
+    # Everything the day still owes goes with it: its items that started since the norm was learnt.
+    owed = push_candidates(day, stored_items(demo, day), day - timedelta(days=30))
+    assert body["items"] == owed
     rows = ledger(demo)
-    assert [(r["item_key"], r["attempts"], r["delivered"]) for r in rows] == [(k, 2, True) for k in sorted(keys)]
+    assert [(r["item_key"], r["as_of"], r["attempts"], r["delivered"]) for r in rows] == sorted(
+        (i["key"], date.fromisoformat(i["started_on"]), 2, True) for i in owed)
 
     run_notable(demo, day, notify_url=receiver.url)  # a restart of the day's run
     assert len(receiver.posts) == 2
@@ -166,10 +173,41 @@ def test_todays_new_items_are_posted_once_retried_and_never_repeated(demo, recei
     # sends that one alone.
     execute(demo.twin, "UPDATE twin_notification SET delivered_at = NULL WHERE item_key = :k",
             {"k": f"finance.planned.Car insurance.{tomorrow}"})
-    run_notable(demo, day, notify_url=receiver.url)
+    run_notable(demo, day, notify_url=receiver.url, notify_at_once=["finance.planned"])
     assert len(receiver.posts) == 3
     assert [item["key"] for item in receiver.posts[2]["body"]["items"]] == [f"finance.planned.Car insurance.{tomorrow}"]
     assert all(r["delivered"] for r in ledger(demo))
+
+
+def condition(key: str, kind: str, started_on: date, day: date) -> dict:
+    return {"key": key, "kind": kind, "started_on": started_on.isoformat(), "new": started_on == day,
+            "value": None, "baseline": None, "text": f"⚠️ {key}"}
+
+
+def test_needs_action_waits_for_the_next_push_a_week_at_most_and_is_never_sent_twice(own_sources, receiver):
+    engine, person, first_day, day = own_sources.twin, "8c5e3d4a-0000-4000-8000-000000000001", date(2026, 1, 1), date(2026, 3, 10)
+    rice = ("pantry.low.Rice", "needs_action", day - timedelta(days=3))
+
+    def push(on: date, *held: tuple):
+        return push_items(engine, person, on, [condition(*c, on) for c in held], receiver.url, first_day,
+                          backoff_seconds=0.01)
+
+    delivery = push(day, rice)
+    assert (receiver.posts, delivery.waiting, ledger(own_sources)) == ([], ("pantry.low.Rice",), [])
+    delivery = push(day + timedelta(days=4), rice)  # a week since it started: it goes on its own
+    assert delivery.sent == ("pantry.low.Rice",)
+    assert [i["key"] for i in receiver.posts[-1]["body"]["items"]] == ["pantry.low.Rice"]
+    oats = ("pantry.low.Oats", "needs_action", day + timedelta(days=5))
+    assert push(day + timedelta(days=5), rice, oats).waiting == ("pantry.low.Oats",) and len(receiver.posts) == 1
+    hrv = ("health.hrv", "out_of_norm", day + timedelta(days=6))
+    delivery = push(day + timedelta(days=6), rice, oats, hrv)  # out of norm: Oats goes with it, Rice not again
+    assert delivery.sent == ("pantry.low.Oats", "health.hrv") and delivery.skipped == ("pantry.low.Rice",)
+    assert receiver.posts[-1]["body"]["text"] == "⚠️ pantry.low.Oats\n⚠️ health.hrv"
+    assert push(day + timedelta(days=6), rice, oats, hrv).sent == ()  # a restart sends nothing again
+    assert len(receiver.posts) == 2
+    assert [(r["item_key"], r["as_of"], r["delivered"]) for r in ledger(own_sources)] == [
+        ("health.hrv", day + timedelta(days=6), True), ("pantry.low.Oats", day + timedelta(days=5), True),
+        ("pantry.low.Rice", day - timedelta(days=3), True)]
 
 
 def test_the_api_answers_a_days_items_and_the_briefing_lists_them(backfilled):

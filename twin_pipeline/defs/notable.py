@@ -8,7 +8,7 @@ import dagster as dg
 from twin_pipeline.core.notable import LOOKBACK_DAYS, new_items, notable_days, notice_text
 from twin_pipeline.defs.partitions import add_day_metadata, cyclic_gc_paused, daily_asset_options, partition_days
 from twin_pipeline.defs.resources import TwinConfig, TwinStore
-from twin_pipeline.notify import push_new_items
+from twin_pipeline.notify import push_items
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import WATCHED_METRICS
 
@@ -56,7 +56,8 @@ def build_notable(settings: TwinSettings) -> dg.AssetsDefinition:
             "z-score against the 28 days before, hysteresis 3 / 2) or something that needs them "
             "(a budget running out, a planned expense due tomorrow, the pantry, an overdue goal), "
             "each condition new only on the day it starts. Stored per day in twin_notable_day "
-            "(append-only); with TWIN_NOTIFY_URL set, today's new items are POSTed once."
+            "(append-only); with TWIN_NOTIFY_URL set, today's items are POSTed once each: out of norm "
+            "on its day, needs action with the next push (a week at most)."
         ),
         **daily_asset_options(settings, "outputs"),
     )
@@ -77,11 +78,13 @@ def build_notable(settings: TwinSettings) -> dg.AssetsDefinition:
         }
         if twin_config.notify_url and today in found:
             # Only today is pushed: a backfilled past day was news on its own day, not now.
-            delivery = push_new_items(twin_store.engine(), person_id, today, found[today], twin_config.notify_url)
-            counts.update(notifications_sent=len(delivery.sent), notification_tries=delivery.tries)
+            delivery = push_items(twin_store.engine(), person_id, today, found[today], twin_config.notify_url,
+                                  twin_store.first_state_day(person_id), at_once=twin_config.notify_at_once)
+            counts.update(notifications_sent=len(delivery.sent), notification_tries=delivery.tries,
+                          notifications_waiting=len(delivery.waiting))
             if delivery.error:
                 context.log.warning(f"today's notable items are still owed after {delivery.tries} tries: {delivery.error}; "
-                                    "the day's next run tries again")
+                                    "the next run tries again")
         add_day_metadata(context, {
             day.isoformat(): {
                 "items": len(items),

@@ -181,6 +181,8 @@ class TwinConfig(dg.ConfigurableResource):
     home_states: str | None = Field(default=None, description="TWIN_HOME_STATES: Home Assistant states file or URL")
     home_states_token: str | None = Field(default=None, description="TWIN_HOME_STATES_TOKEN for a Home Assistant URL")
     notify_url: str | None = Field(default=None, description="TWIN_NOTIFY_URL: where today's new notable items are POSTed")
+    notify_at_once: list[str] = Field(default_factory=list, description=(
+        "TWIN_NOTIFY_AT_ONCE: the needs-action items pushed on their day rather than with the next push"))
 
     @classmethod
     def from_settings(cls, settings: TwinSettings, **overrides) -> TwinConfig:
@@ -196,6 +198,7 @@ class TwinConfig(dg.ConfigurableResource):
             home_states_token=dg.EnvVar("TWIN_HOME_STATES_TOKEN") if settings.home_states_token else None,
             person_id=dg.EnvVar("TWIN_PERSON_ID") if settings.person_id else None,
             notify_url=dg.EnvVar("TWIN_NOTIFY_URL") if settings.notify_url else None,
+            notify_at_once=list(settings.notify_at_once),
         )
         return cls(**{**values, **overrides})
 

@@ -38,25 +38,36 @@ def notable_days(conn: Connection, person_id: str, first: date, last: date) -> d
     return {date.fromisoformat(day): items for day, items in rows}
 
 
-def record_notifications(conn: Connection, person_id: str, day: date, keys: Sequence[str]) -> None:
-    """The ledger's row for each item to push, before the first try."""
-    conn.execute(sql("record_notifications"), {"p": person_id, "d": day, "keys": list(keys)})
+Pairs = Sequence[tuple[str, date]]  # (item key, the day its condition started)
 
 
-def owed_notifications(conn: Connection, person_id: str, day: date, keys: Sequence[str]) -> list[str]:
-    """Of those items, the ones not delivered yet, locked until this transaction ends."""
-    return list(conn.execute(sql("owed_notifications"), {"p": person_id, "d": day, "keys": list(keys)}).scalars())
+def _pairs(pairs: Pairs) -> dict:
+    return {"keys": [key for key, _ in pairs], "days": [day for _, day in pairs]}
 
 
-def record_attempts(
-    conn: Connection, person_id: str, day: date, keys: Sequence[str], tries: int, error: str | None
-) -> None:
-    """A push's outcome for its items: delivered when error is None."""
+def delivered_notifications(conn: Connection, person_id: str, pairs: Pairs) -> set[tuple[str, date]]:
+    """Of those conditions, the ones already delivered."""
+    rows = conn.execute(sql("delivered_notifications"), {"p": person_id, **_pairs(pairs)})
+    return {(key, day) for key, day in rows}
+
+
+def record_notifications(conn: Connection, person_id: str, pairs: Pairs) -> None:
+    """The ledger's row for each condition to push, before the first try."""
+    conn.execute(sql("record_notifications"), {"p": person_id, **_pairs(pairs)})
+
+
+def owed_notifications(conn: Connection, person_id: str, pairs: Pairs) -> list[tuple[str, date]]:
+    """Of those conditions, the ones not delivered yet, locked until this transaction ends."""
+    return [(key, day) for key, day in conn.execute(sql("owed_notifications"), {"p": person_id, **_pairs(pairs)})]
+
+
+def record_attempts(conn: Connection, person_id: str, pairs: Pairs, tries: int, error: str | None) -> None:
+    """A push's outcome for its conditions: delivered when error is None."""
     conn.execute(sql("record_attempts"), {
-        "p": person_id, "d": day, "keys": list(keys), "tries": tries, "error": error, "delivered": error is None,
+        "p": person_id, **_pairs(pairs), "tries": tries, "error": error, "delivered": error is None,
     })
 
 
 def notifications(conn: Connection, person_id: str, day: date) -> list[Mapping]:
-    """The ledger of a day: item_key, attempts, last_error, delivered_at."""
+    """The ledger of the conditions that started on a day: item_key, attempts, last_error, delivered_at."""
     return list(conn.execute(sql("notifications"), {"p": person_id, "d": day}).mappings())

@@ -15,6 +15,8 @@ from twin_pipeline.core.notable import (
     notable_days,
     notice_text,
     out_of_norm,
+    push_candidates,
+    push_due,
     status_line,
 )
 
@@ -181,6 +183,54 @@ def test_needs_action_each_once_when_it_starts():
     assert notice_text(following) is None and status_line(following) is None
     assert status_line(items).startswith("⚠️ Groceries budget runs out by the 27th · Tomorrow: Car insurance")
     assert notice_text(items).splitlines()[0] == "⚠️ Groceries budget runs out by the 27th"
+
+
+def test_a_budget_forecast_to_run_out_stays_notable_until_its_month_ends():
+    first_day = DAY - timedelta(days=100)
+    groceries = {"budget_id": "B-2026-03-FOOD", "category_path": "Food > Groceries", "status": "runs_out",
+                 "runs_out_on": "2026-03-30"}
+    lasts = {**groceries, "status": "lasts", "runs_out_on": None}
+    wavering = [groceries, lasts, groceries, lasts]  # the 14th to the 17th
+    documents = {DAY + timedelta(days=i): {"finance": finance([budget])} for i, budget in enumerate(wavering)}
+    found = notable_days(sorted(documents), first_day, [], documents, [])
+    assert [[(i["key"], i["new"], i["started_on"]) for i in found[day]] for day in sorted(found)] == [
+        [("finance.budget.B-2026-03-FOOD", new, DAY.isoformat())] for new in (True, False, False, False)]
+    assert found[DAY + timedelta(days=1)][0]["text"] == "⚠️ Groceries budget runs out by the 30th"
+    # A new month: the carried item ends with March, April's budget starts its own.
+    april = date(2026, 4, 1)
+    documents = {april: {"finance": finance([{**lasts, "budget_id": "B-2026-04-FOOD"}])}}
+    assert notable_day(april, first_day, [], documents, found[DAY + timedelta(days=3)]) == []
+
+
+def item(key: str, kind: str, started_on: date, new: bool = False) -> dict:
+    return {"key": key, "kind": kind, "started_on": started_on.isoformat(), "new": new, "value": None,
+            "baseline": None, "text": f"⚠️ {key}"}
+
+
+def test_the_push_owes_what_started_in_the_last_two_weeks_after_the_norm_was_learnt():
+    first_day = DAY - timedelta(days=40)  # the norm is learnt from DAY - 12 on
+    items = [item("pantry.low.Rice", "needs_action", DAY - timedelta(days=13)),
+             item("pantry.low.Oats", "needs_action", DAY - timedelta(days=12)),
+             item("pantry.low.Salt", "needs_action", DAY - timedelta(days=20)),
+             item("health.hrv", "out_of_norm", DAY, new=True)]
+    assert [i["key"] for i in push_candidates(DAY, items, first_day)] == ["pantry.low.Oats", "health.hrv"]
+    # Long learnt: what started 14 days ago or more is no longer owed (the briefing lists it).
+    items.append(item("pantry.low.Tea", "needs_action", DAY - timedelta(days=14)))
+    assert [i["key"] for i in push_candidates(DAY, items, DAY - timedelta(days=100))] == [
+        "pantry.low.Rice", "pantry.low.Oats", "health.hrv"]
+    later_start = DAY - timedelta(days=20)  # learnt from DAY + 8: nothing is owed yet
+    assert push_candidates(DAY, items, later_start) == []
+
+
+def test_needs_action_waits_a_week_for_the_next_push_unless_named_to_go_at_once():
+    rice = item("pantry.low.Rice", "needs_action", DAY - timedelta(days=6))
+    insurance = item("finance.planned.Car insurance.2026-03-15", "needs_action", DAY, new=True)
+    assert not push_due(DAY, [rice, insurance])
+    assert push_due(DAY + timedelta(days=1), [rice, insurance])  # Rice has waited 7 days
+    assert push_due(DAY, [rice, insurance], at_once=("finance.planned",))
+    assert not push_due(DAY, [rice, insurance], at_once=("finance.budget", "goals"))
+    assert push_due(DAY, [rice, item("health.readiness", "out_of_norm", DAY - timedelta(days=1))])
+    assert not push_due(DAY, [])
 
 
 def test_the_robust_line_and_the_mad_worked_by_hand():
