@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from twin_pipeline.core.notable import NEEDS_ACTION_KINDS
+from twin_pipeline.core.notable import NEEDS_ACTION_KINDS, NOTIFY_AT_ONCE
 from twin_pipeline.internals.pydantic import MappingEnvSettingsSource
 from twin_pipeline.paths import EXAMPLES, source_declaration, source_names
 from twin_pipeline.urls import ConfigurationError, normalise_url
@@ -115,9 +115,9 @@ class TwinSettings(BaseSettings):
     home_states_token: str | None = _env("TWIN_HOME_STATES_TOKEN", repr=False)
     # Where today's new notable items are POSTed (an n8n webhook); its path may be a secret.
     notify_url: str | None = _env("TWIN_NOTIFY_URL", repr=False)
-    # Needs-action kinds pushed on their day (comma-separated, e.g. "finance.planned"); the
-    # others wait for the next push, a week at most.
-    notify_at_once: Annotated[tuple[str, ...], NoDecode] = _env("TWIN_NOTIFY_AT_ONCE", ())
+    # Needs-action kinds pushed on their day (comma-separated, or "none"); the others wait for
+    # the next push, a week at most.
+    notify_at_once: Annotated[tuple[str, ...], NoDecode] = _env("TWIN_NOTIFY_AT_ONCE", NOTIFY_AT_ONCE)
     # The gRPC code server `twin serve webserver` and `twin serve daemon` load the code from.
     code_server: str = _env("TWIN_CODE_SERVER", "127.0.0.1:4266")
 
@@ -170,11 +170,13 @@ class TwinSettings(BaseSettings):
     @field_validator("notify_at_once", mode="before")
     @classmethod
     def _notify_at_once(cls, value: str | tuple[str, ...]) -> tuple[str, ...]:
-        kinds = tuple(kind.strip() for kind in value.split(",") if kind.strip()) if isinstance(value, str) else tuple(value)
+        if isinstance(value, str):
+            value = () if value.strip().lower() == "none" else [kind.strip() for kind in value.split(",") if kind.strip()]
+        kinds = tuple(value)
         unknown = [kind for kind in kinds if kind not in NEEDS_ACTION_KINDS]
         if unknown:
             raise ConfigurationError(f"TWIN_NOTIFY_AT_ONCE names {', '.join(unknown)}, not a needs-action item; "
-                                     f"use a comma-separated list of {', '.join(NEEDS_ACTION_KINDS)}, or unset it")
+                                     f"use a comma-separated list of {', '.join(NEEDS_ACTION_KINDS)}, or none")
         return kinds
 
     @field_validator("timezone", mode="before")

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 import numpy as np
 
@@ -41,10 +42,12 @@ NEEDS_ACTION = "needs_action"
 BUDGET_PREFIX = "finance.budget."
 # The needs-action items by the start of their keys (TWIN_NOTIFY_AT_ONCE names them).
 NEEDS_ACTION_KINDS = ("finance.budget", "finance.planned", "pantry.low", "pantry.expiring", "goals")
-# The push (TWIN_NOTIFY_URL): an item out of norm goes out on its day; a needs-action item
-# waits for the next push, and once one has waited this long they go out on their own (a
-# weekly digest when nothing was out of norm). Measured on the demo decade: every needs-action
-# item pushed on its day is a push on 6 days of 7 (bench/notable.py).
+# The push (TWIN_NOTIFY_URL): an item out of norm goes out on its day, and so do these
+# needs-action kinds (a bill due tomorrow is no use later); the other needs-action items wait
+# for the next push, and once one has waited ACTION_WAIT_DAYS they go out on their own (a
+# weekly round-up when nothing was out of norm). Measured on the demo decade: every
+# needs-action item pushed on its day is a push on 7 days of 7 (bench/notable.py).
+NOTIFY_AT_ONCE = ("finance.planned",)
 ACTION_WAIT_DAYS = 7
 # A condition that started longer ago than this when the push comes is not pushed any more
 # (the briefing and /notable still list it): turning the push on sends no backlog.
@@ -78,8 +81,9 @@ class WatchedMetric:
     # is the baseline's robust (Theil-Sen) line carried to the day, the spread that of the
     # days' distances from the line, so a steady cut is not a jump and a jump is not hidden.
     trend: bool = False
-    # Only a value above the norm is notable (a day's spending below the usual needs no one).
-    above_only: bool = False
+    # The side of the norm that is notable: "above" (a day's spending below the usual needs no
+    # one), "below" (a better night's score neither), or "both".
+    side: Literal["both", "above", "below"] = "both"
 
     @property
     def entity(self) -> str:
@@ -217,7 +221,8 @@ def out_of_norm(
             return None
         return Condition(metric.key, OUT_OF_NORM, active["value"], active["text"], active["baseline"])
     z = norm.z(value)
-    if (z if metric.above_only else abs(z)) <= (END_Z if active is not None else START_Z):
+    away = {"above": z, "below": -z, "both": abs(z)}[metric.side]
+    if away <= (END_Z if active is not None else START_Z):
         return None
     return Condition(metric.key, OUT_OF_NORM, round(value, 4), out_of_norm_text(metric, day, value, norm, currency),
                      norm.to_json())

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from twin_pipeline.core.forecast_ranges import forecast_ranges
 from twin_pipeline.core.forecast_review import Review
+from twin_pipeline.core.notable import NOTIFY_AT_ONCE
 from twin_pipeline.database import Database
 from twin_pipeline.settings import TwinSettings, current_settings
 from twin_pipeline.sources import ENTITY_CONTRIBUTORS, SOURCES, compose_entity
@@ -181,7 +182,7 @@ class TwinConfig(dg.ConfigurableResource):
     home_states: str | None = Field(default=None, description="TWIN_HOME_STATES: Home Assistant states file or URL")
     home_states_token: str | None = Field(default=None, description="TWIN_HOME_STATES_TOKEN for a Home Assistant URL")
     notify_url: str | None = Field(default=None, description="TWIN_NOTIFY_URL: where today's new notable items are POSTed")
-    notify_at_once: list[str] = Field(default_factory=list, description=(
+    notify_at_once: list[str] = Field(default_factory=lambda: list(NOTIFY_AT_ONCE), description=(
         "TWIN_NOTIFY_AT_ONCE: the needs-action items pushed on their day rather than with the next push"))
 
     @classmethod

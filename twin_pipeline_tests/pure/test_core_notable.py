@@ -24,7 +24,7 @@ DAY = date(2026, 3, 14)  # a Saturday
 READINESS = WatchedMetric("health.readiness", "biometrics.readiness_score", "Readiness", resolution=1,
                           measured_on="biometrics.measurement_date")
 SPENDING = WatchedMetric("finance.spending", "mtd_expense", "Spending today", resolution=0.01, money=True,
-                         month_to_date=True, weekly=True, above_only=True)
+                         month_to_date=True, weekly=True, side="above")
 
 
 def window(values: list[float], day: date = DAY) -> dict[date, float]:
@@ -62,6 +62,14 @@ def test_start_beyond_three_end_only_within_two():
               "baseline": started.baseline, "started_on": DAY.isoformat()}
     assert out_of_norm(READINESS, DAY, {**values, DAY: 77}, active, None) is not None  # z -2.02: lasts
     assert out_of_norm(READINESS, DAY, {**values, DAY: 78}, active, None) is None  # z -1.35: ends
+
+
+def test_a_metric_notable_on_one_side_only():
+    values = readiness_norm()  # median 80, spread 1.4826
+    below = WatchedMetric("health.readiness", "biometrics.readiness_score", "Readiness", resolution=1, side="below")
+    assert out_of_norm(below, DAY, {**values, DAY: 85}, None, None) is None  # z +3.37: a better night
+    assert out_of_norm(below, DAY, {**values, DAY: 75}, None, None).value == 75  # z -3.37
+    assert out_of_norm(READINESS, DAY, {**values, DAY: 85}, None, None).value == 85  # both sides
 
 
 def test_mad_of_zero_falls_back_to_the_mean_deviation_then_the_resolution():

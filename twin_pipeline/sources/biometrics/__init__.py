@@ -72,10 +72,11 @@ SPEC = SourceSpec(
              "biometrics.hrv_baseline_7d", "biometrics.hrv_vs_baseline_pct"),
     # The watch's scores drift for weeks (a training block, an illness, the season): judged
     # against their robust line rather than the month's median, a drift does not widen the
-    # norm and hide a bad day (measured: bench/notable.py, docs/notifications.md).
+    # norm and hide a bad day (measured: bench/notable.py, docs/notifications.md). Only a
+    # score below the norm needs the person; a better night does not.
     watched_metrics=tuple(
         WatchedMetric(f"health.{name}", f"biometrics.{field}", label, resolution=resolution, unit=unit,
-                      measured_on="biometrics.measurement_date", trend=True)
+                      measured_on="biometrics.measurement_date", trend=True, side="below")
         for name, field, label, resolution, unit in (
             ("readiness", "readiness_score", "Readiness", 1, ""),
             ("sleep_score", "sleep_score", "Sleep score", 1, ""),

@@ -151,7 +151,7 @@ SPEC = SourceSpec(
     # (rent, the weekend's shop); only more than usual is news.
     watched_metrics=(
         WatchedMetric("finance.spending", "mtd_expense", "Spending today", resolution=0.01, money=True,
-                      month_to_date=True, weekly=True, above_only=True),
+                      month_to_date=True, weekly=True, side="above"),
     ),
     migrations={"finance": "migrations"},
     reconcile=reconcile,
