@@ -2,17 +2,26 @@
 
 Rolling split conformal intervals on the twin's own errors. For a forecast of kind K made on
 D at horizon h, the comparable past forecasts are K's in h's horizon bucket whose outcome
-day lies in (D - 12 months, D] (the 500 most recent at most): scored by
+day lies in (D - 9 months, D] (the 500 most recent at most): scored by
 core/forecast_review.py's rules from the states dated up to D, so nothing is learned from
-the future, and a window of a year lets the range follow a person whose life changes.
-With n >= 12 of their signed errors e (actual -
-predicted), the range is the point plus [e_(lo), e_(hi)], the lo-th and hi-th smallest,
-lo = floor(0.1 (n + 1)) and hi = ceil(0.9 (n + 1)) (within 1..n): split conformal's ranks for
-a 10 % tail each side, which hold at least 80 % of outcomes exchangeable with the calibration
-errors. The ranks are picked with numpy.partition (an observed error: a day range stays in
-whole days, a money range in cents); MAPIE, the conformal library, wraps a fitted scikit-learn
-estimator, and these forecasts are rules, not fitted models. With fewer than 12, the range is null beside a
-`_reason`.
+the future, and a window of months lets the range follow a person whose life changes.
+With n >= 12 of their signed errors e (actual - predicted), the range is the point plus an
+interval of ranked errors that holds at least 80 % of them:
+
+  * an amount (month end, weight): [e_(lo), e_(hi)], the lo-th and hi-th smallest,
+    lo = floor(0.1 (n + 1)) and hi = ceil(0.9 (n + 1)) (within 1..n): split conformal's
+    ranks for a 10 % tail each side, which hold at least 80 % of outcomes exchangeable with
+    the calibration errors;
+  * a day (run-out, pantry): the shortest run of k = ceil(0.8 (n + 1)) consecutive ranked
+    errors (within n), the one centred nearest to 0 among equally short runs, then the
+    lowest. Day errors are whole days with large ties (most run-outs are exact to the day;
+    many pantry forecasts are censored at +15), and an equal-tailed interval cannot leave
+    a tie out: it held 88-92 % of them. The shortest run holds the same k errors and puts
+    the excluded ones where the distribution is thin, on either side.
+
+Each bound is an observed error: a day range stays in whole days, a money range in cents.
+MAPIE, the conformal library, wraps a fitted scikit-learn estimator, and these forecasts
+are rules, not fitted models. With fewer than 12, the range is null beside a `_reason`.
 
 Horizons (days ahead, known on D): month end, the days left in D's month; a budget's run-out,
 the days to its forecast day (the month's last day + 1 when it lasts); a pantry category,
@@ -53,14 +62,17 @@ MIN_ERRORS = 12
 # The most recent errors of a window, at most: a window of a few hundred tracks a change of
 # habits within months, where a pantry bucket's year holds thousands.
 MAX_ERRORS = 500
-# A year: replayed on the demo decade, 24 months held the month end's ranges 79 % of the
-# time but only 62 % in one year (a change of habits the window was slow to follow); 12
-# months with the buckets below, 85 %, no year under 75 % (bench/forecast_ranges.py).
+# Nine months: replayed on the demo decade (bench/forecast_ranges.py), the month end's
+# errors drift with the person's habits, so a longer window lags them: 12 months held the
+# month end's ranges 85 % of the time, at the goal's upper edge, and 18 or 24 months let a
+# year fall under 65 %; 9 months hold every kind 79.8-82.5 % over the decade, no year under 71 %.
 WINDOW_MONTHS = 9
 # The upper bound (days ahead, inclusive) of each horizon bucket of a kind: the errors'
 # spread changes with the horizon (month end: 10th-90th percentiles of -2,795..+266 PLN one
-# day ahead, -570..+6,577 PLN 27 days ahead; pantry: 0..+15 days one day ahead, -23..+15
-# at 28), so each bucket spans a few days where it changes fast.
+# day ahead, -570..+6,577 PLN 27 days ahead; run-out: 90th percentile 24 days one day ahead,
+# 5-8 from 4 to 20, 0 from 25 on; pantry: 0..+15 days one day ahead, -23..+15 at 28), so
+# each bucket spans a few days where it changes fast. A month end's bucket gains at most 4
+# errors a month (the last, of a month's first 3 days, 0 to 3): 12 take it 3 to 7 months.
 HORIZON_BUCKETS: dict[str, tuple[int, ...]] = {
     "month_end_net": (3, 7, 10, 14, 17, 21, 24, 27, 31),
     "budget_run_out": (3, 7, 14, 21, 32),
