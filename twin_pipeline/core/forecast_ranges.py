@@ -2,17 +2,26 @@
 
 Rolling split conformal intervals on the twin's own errors. For a forecast of kind K made on
 D at horizon h, the comparable past forecasts are K's in h's horizon bucket whose outcome
-day lies in (D - 12 months, D] (the 500 most recent at most): scored by
+day lies in (D - 9 months, D] (the 500 most recent at most): scored by
 core/forecast_review.py's rules from the states dated up to D, so nothing is learned from
-the future, and a window of a year lets the range follow a person whose life changes.
-With n >= 12 of their signed errors e (actual -
-predicted), the range is the point plus [e_(lo), e_(hi)], the lo-th and hi-th smallest,
-lo = floor(0.1 (n + 1)) and hi = ceil(0.9 (n + 1)) (within 1..n): split conformal's ranks for
-a 10 % tail each side, which hold at least 80 % of outcomes exchangeable with the calibration
-errors. The ranks are picked with numpy.partition (an observed error: a day range stays in
-whole days, a money range in cents); MAPIE, the conformal library, wraps a fitted scikit-learn
-estimator, and these forecasts are rules, not fitted models. With fewer than 12, the range is null beside a
-`_reason`.
+the future, and a window of months lets the range follow a person whose life changes.
+With n >= 12 of their signed errors e (actual - predicted), the range is the point plus an
+interval of ranked errors that holds at least 80 % of them:
+
+  * an amount (month end, weight): [e_(lo), e_(hi)], the lo-th and hi-th smallest,
+    lo = floor(0.1 (n + 1)) and hi = ceil(0.9 (n + 1)) (within 1..n): split conformal's
+    ranks for a 10 % tail each side, which hold at least 80 % of outcomes exchangeable with
+    the calibration errors;
+  * a day (run-out, pantry): the shortest run of k = ceil(0.8 (n + 1)) consecutive ranked
+    errors (within n), the one centred nearest to 0 among equally short runs, then the
+    lowest. Day errors are whole days with large ties (most run-outs are exact to the day;
+    many pantry forecasts are censored at +15), and an equal-tailed interval cannot leave
+    a tie out: it held 88-92 % of them. The shortest run holds the same k errors and puts
+    the excluded ones where the distribution is thin, on either side.
+
+Each bound is an observed error: a day range stays in whole days, a money range in cents.
+MAPIE, the conformal library, wraps a fitted scikit-learn estimator, and these forecasts
+are rules, not fitted models. With fewer than 12, the range is null beside a `_reason`.
 
 Horizons (days ahead, known on D): month end, the days left in D's month; a budget's run-out,
 the days to its forecast day (the month's last day + 1 when it lasts); a pantry category,
@@ -35,6 +44,7 @@ from typing import TypeVar
 import numpy as np
 
 from twin_pipeline.core.forecast_review import (
+    DAY_KINDS,
     PANTRY_GRACE_DAYS,
     PANTRY_HORIZON_DAYS,
     READ_BACK_DAYS,
@@ -52,14 +62,17 @@ MIN_ERRORS = 12
 # The most recent errors of a window, at most: a window of a few hundred tracks a change of
 # habits within months, where a pantry bucket's year holds thousands.
 MAX_ERRORS = 500
-# A year: replayed on the demo decade, 24 months held the month end's ranges 79 % of the
-# time but only 62 % in one year (a change of habits the window was slow to follow); 12
-# months with the buckets below, 85 %, no year under 75 % (bench/forecast_ranges.py).
-WINDOW_MONTHS = 12
+# Nine months: replayed on the demo decade (bench/forecast_ranges.py), the month end's
+# errors drift with the person's habits, so a longer window lags them: 12 months held the
+# month end's ranges 85 % of the time, at the goal's upper edge, and 18 or 24 months let a
+# year fall under 65 %; 9 months hold every kind 79.8-82.5 % over the decade, no year under 71 %.
+WINDOW_MONTHS = 9
 # The upper bound (days ahead, inclusive) of each horizon bucket of a kind: the errors'
 # spread changes with the horizon (month end: 10th-90th percentiles of -2,795..+266 PLN one
-# day ahead, -570..+6,577 PLN 27 days ahead; pantry: 0..+15 days one day ahead, -23..+15
-# at 28), so each bucket spans a few days where it changes fast.
+# day ahead, -570..+6,577 PLN 27 days ahead; run-out: 90th percentile 24 days one day ahead,
+# 5-8 from 4 to 20, 0 from 25 on; pantry: 0..+15 days one day ahead, -23..+15 at 28), so
+# each bucket spans a few days where it changes fast. A month end's bucket gains at most 4
+# errors a month (the last, of a month's first 3 days, 0 to 3): 12 take it 3 to 7 months.
 HORIZON_BUCKETS: dict[str, tuple[int, ...]] = {
     "month_end_net": (3, 7, 10, 14, 17, 21, 24, 27, 31),
     "budget_run_out": (3, 7, 14, 21, 32),
@@ -105,6 +118,30 @@ def signed_error(review: Review) -> Decimal | None:
     return None
 
 
+def equal_tailed(errors: np.ndarray) -> tuple[float, float]:
+    """The lo-th and hi-th smallest errors, split conformal's ranks for a 10 % tail each side."""
+    n = len(errors)
+    low_rank = max(1, math.floor((n + 1) * (100 - LEVEL_PCT) / 200))
+    high_rank = min(n, math.ceil((n + 1) * (100 + LEVEL_PCT) / 200))
+    # numpy's partition selects the two in linear time (the generic np.quantile costs ten
+    # times as much per call, and a decade makes 15,000).
+    low, high = np.partition(errors, (low_rank - 1, high_rank - 1))[[low_rank - 1, high_rank - 1]]
+    return float(low), float(high)
+
+
+def shortest_run(errors: np.ndarray) -> tuple[float, float]:
+    """The narrowest span of k = ceil(0.8 (n + 1)) consecutive ranked errors (within n); of
+    equally narrow spans, the one centred nearest to 0, then the lowest."""
+    n = len(errors)
+    k = min(n, math.ceil((n + 1) * LEVEL_PCT / 100))
+    ranked = np.sort(errors)
+    widths = ranked[k - 1:] - ranked[:n - k + 1]
+    narrowest = np.flatnonzero(widths == widths.min())
+    # argmin keeps the first of equal distances: the lowest run, so the choice is deterministic.
+    first = narrowest[np.argmin(np.abs(ranked[narrowest] + ranked[narrowest + k - 1]))]
+    return float(ranked[first]), float(ranked[first + k - 1])
+
+
 class ErrorRecord:
     """The signed errors of the forecasts scored so far, per kind and horizon bucket, in
     outcome-day order (added block by block, each block's reviews sorted by outcome day)."""
@@ -131,8 +168,8 @@ class ErrorRecord:
         self._arrays = {key: np.asarray(errors) for key, errors in self._errors.items()}
         self._day = None
 
-    def quantiles(self, kind: str, horizon: int, day: date) -> tuple[tuple[Decimal, Decimal] | None, int]:
-        """((10th, 90th) conformal error quantiles or None, n) of the comparable forecasts
+    def bounds(self, kind: str, horizon: int, day: date) -> tuple[tuple[Decimal, Decimal] | None, int]:
+        """((low, high) error bounds of the 80 % range or None, n) from the comparable forecasts
         whose outcome day lies in (day - WINDOW_MONTHS, day], the most recent MAX_ERRORS."""
         where = bucket(kind, horizon)
         if where is None:
@@ -165,13 +202,9 @@ class ErrorRecord:
         if n < MIN_ERRORS:
             return None, n
         if (key, first, last) not in self._windows:
-            # Days in a row share a window (month ends are scored once a month): one quantile each.
-            low_rank = max(1, math.floor((n + 1) * (100 - LEVEL_PCT) / 200))
-            high_rank = min(n, math.ceil((n + 1) * (100 + LEVEL_PCT) / 200))
-            # The k-th smallest errors: numpy's partition selects them in linear time (the
-            # generic np.quantile costs ten times as much per call, and a decade makes 15,000).
-            low, high = np.partition(self._arrays[key][first:last], (low_rank - 1, high_rank - 1))[
-                [low_rank - 1, high_rank - 1]]
+            # Days in a row share a window (month ends are scored once a month): one range each.
+            errors = self._arrays[key][first:last]
+            low, high = shortest_run(errors) if key[0] in DAY_KINDS else equal_tailed(errors)
             self._windows[(key, first, last)] = (
                 (Decimal(str(round(float(low), 2))), Decimal(str(round(float(high), 2)))), n)
         return self._windows[(key, first, last)]
@@ -184,7 +217,7 @@ def _too_few(n: int, day: date) -> str:
 
 def amount_range(record: ErrorRecord, kind: str, point: Decimal, horizon: int, day: date) -> tuple[dict | None, str]:
     """{low, high, level_pct, errors} around an amount (PLN, kg), or None and why."""
-    found, n = record.quantiles(kind, horizon, day)
+    found, n = record.bounds(kind, horizon, day)
     if found is None:
         return None, _too_few(n, day)
     low, high = found
@@ -199,7 +232,7 @@ def day_range(record: ErrorRecord, kind: str, ahead: int, day: date, cap: date |
 
 
 def _day_range(record: ErrorRecord, kind: str, ahead: int, day: date, cap: date | None) -> tuple[dict | None, str]:
-    found, n = record.quantiles(kind, ahead, day)
+    found, n = record.bounds(kind, ahead, day)
     if found is None:
         return None, _too_few(n, day)
 
