@@ -1,6 +1,7 @@
 """forecast_review: each day, score every forecast whose outcome that day made known."""
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import dagster as dg
@@ -46,18 +47,9 @@ def build_forecast_review(settings: TwinSettings) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         days = partition_days(context)
         last = days[-1]
-        per_day: dict[str, dict] = {}
-        scored = written = 0
         with cyclic_gc_paused():
             person_id = twin_store.person(twin_config.person_id)
-            for start in range(0, len(days), OUTCOME_DAYS_PER_BLOCK):
-                block = days[start:start + OUTCOME_DAYS_PER_BLOCK]
-                states = twin_store.review_states(person_id, block[0] - timedelta(days=READ_BACK_DAYS), block[-1])
-                reviews = review_forecasts(block, states["finance"], states["health"], states["pantry"])
-                del states  # freed before the next block is read
-                written += twin_store.write_reviews(person_id, reviews)
-                scored += len(reviews)
-                per_day.update(day_scored(block, reviews))
+            scored, written, per_day = score_days(twin_store, person_id, days)
             trailing = twin_store.review_totals(
                 person_id, by_month=False,
                 made_from=last - timedelta(days=TOLERANCE_WINDOW_DAYS + READ_BACK_DAYS),
@@ -75,6 +67,38 @@ def build_forecast_review(settings: TwinSettings) -> dg.AssetsDefinition:
         )
 
     return forecast_review
+
+
+def score_days(twin_store: TwinStore, person_id: str, days: list[date]) -> tuple[int, int, dict[str, dict]]:
+    """Score the forecasts whose outcome day is one of `days` and append their reviews, a
+    block of outcome days at a time: (scored, rows appended, each day's counts).
+
+    The database's share overlaps Python's: the next block's states are read, and the last
+    block's reviews written, on threads while this block is scored (the server works on the
+    second core; at most two blocks of states are in memory)."""
+    blocks = [days[start:start + OUTCOME_DAYS_PER_BLOCK] for start in range(0, len(days), OUTCOME_DAYS_PER_BLOCK)]
+    per_day: dict[str, dict] = {}
+    scored = written = 0
+
+    def read(block: list[date]) -> dict:
+        return twin_store.review_states(person_id, block[0] - timedelta(days=READ_BACK_DAYS), block[-1])
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="forecast_review") as pool:
+        reading = pool.submit(read, blocks[0])
+        writing = None
+        for position, block in enumerate(blocks):
+            states = reading.result()
+            if position + 1 < len(blocks):
+                reading = pool.submit(read, blocks[position + 1])
+            reviews = review_forecasts(block, states["finance"], states["health"], states["pantry"])
+            del states  # freed before the block after next is read
+            if writing is not None:
+                written += writing.result()
+            writing = pool.submit(twin_store.write_reviews, person_id, reviews)
+            scored += len(reviews)
+            per_day.update(day_scored(block, reviews))
+        written += writing.result()
+    return scored, written, per_day
 
 
 def day_scored(days: list[date], reviews: list[Review]) -> dict[str, dict]:
