@@ -67,26 +67,25 @@ def push_items(
     locked while they are sent, so a second run of the day waits for nothing and sends none of
     them twice. A failed try is tried again after backoff_seconds, doubling, `attempts` times
     in all; what is still owed then is left for the next run."""
-    candidates = push_candidates(day, items, first_day)
-    if not candidates:
+    # Each condition is its key and the day it started: the ledger's row.
+    pending = [(item, (item["key"], date.fromisoformat(item["started_on"])))
+               for item in push_candidates(day, items, first_day)]
+    if not pending:
         return Delivery((), (), 0, None)
-    pairs = [(item["key"], date.fromisoformat(item["started_on"])) for item in candidates]
     with engine.connect() as conn:
-        delivered = ledger.delivered_notifications(conn, person_id, pairs)
-    owed = [item for item, pair in zip(candidates, pairs, strict=True) if pair not in delivered]
-    done = tuple(item["key"] for item, pair in zip(candidates, pairs, strict=True) if pair in delivered)
-    if not push_due(day, owed, at_once):
-        return Delivery((), done, 0, None, tuple(item["key"] for item in owed))
-    owed_pairs = [(item["key"], date.fromisoformat(item["started_on"])) for item in owed]
+        delivered = ledger.delivered_notifications(conn, person_id, [pair for _, pair in pending])
+    done = tuple(item["key"] for item, pair in pending if pair in delivered)
+    owed = [(item, pair) for item, pair in pending if pair not in delivered]
+    if not push_due(day, [item for item, _ in owed], at_once):
+        return Delivery((), done, 0, None, tuple(item["key"] for item, _ in owed))
     with engine.begin() as conn:
-        ledger.record_notifications(conn, person_id, owed_pairs)
+        ledger.record_notifications(conn, person_id, [pair for _, pair in owed])
     with engine.begin() as conn:
-        locked = set(ledger.owed_notifications(conn, person_id, owed_pairs))
-        sending = [item for item, pair in zip(owed, owed_pairs, strict=True) if pair in locked]
-        skipped = done + tuple(item["key"] for item, pair in zip(owed, owed_pairs, strict=True) if pair not in locked)
+        locked = set(ledger.owed_notifications(conn, person_id, [pair for _, pair in owed]))
+        sending = [item for item, pair in owed if pair in locked]
+        skipped = done + tuple(item["key"] for item, pair in owed if pair not in locked)
         if not sending:
             return Delivery((), skipped, 0, None)
-        sending_pairs = [pair for pair in owed_pairs if pair in locked]
         body = json.dumps(payload(day, sending), ensure_ascii=False).encode()
         key = idempotency_key(person_id, day, [item["key"] for item in sending])
         retrying = Retrying(
@@ -105,6 +104,6 @@ def push_items(
         finally:
             http.clear()
         tries = retrying.statistics.get("attempt_number", 1)
-        ledger.record_attempts(conn, person_id, sending_pairs, tries, error)
+        ledger.record_attempts(conn, person_id, [pair for _, pair in owed if pair in locked], tries, error)
     sent = () if error else tuple(item["key"] for item in sending)
     return Delivery(sent, skipped, tries, error)

@@ -76,7 +76,7 @@ def build_notable(settings: TwinSettings) -> dg.AssetsDefinition:
             "dagster/row_count": len(appended),
             "new_items": sum(len(new_items(items)) for items in found.values()),
         }
-        if twin_config.notify_url and today in found:
+        if twin_config.notify_url and found.get(today):
             # Only today is pushed: a backfilled past day was news on its own day, not now.
             delivery = push_items(twin_store.engine(), person_id, today, found[today], twin_config.notify_url,
                                   twin_store.first_state_day(person_id), at_once=twin_config.notify_at_once)
