@@ -1,6 +1,6 @@
 """How often the twin would speak up, and whether it catches what it should, on the demo decade.
 
-    .venv/bin/python bench/notable.py                # ten years (about 3 minutes on 2 cores)
+    .venv/bin/python bench/notable.py                # ten years (about half a minute on 2 cores)
     .venv/bin/python bench/notable.py --days 730     # a shorter history
 
 The demo's ten years are read from their source databases by the runs' own readers (no
