@@ -145,7 +145,8 @@ def test_a_source_down_never_hides_a_stored_usable_state(store):
 
 def test_a_dropped_connection_to_a_source_server_is_replaced(store):
     client = TestClient(create_app(TwinReader(store.finance_url), recheck_seconds=0, live=live_today(store)))
-    assert "live_errors" not in client.get("/status").json()
+    before = client.get("/status").json()
+    assert "live_errors" not in before
     with store.training.connect() as conn:  # the server drops the connection the marks are read on
         dropped = conn.execute(text("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
                                     "WHERE query LIKE '%pg_current_snapshot%' AND pid <> pg_backend_pid()")).scalar()
@@ -153,7 +154,8 @@ def test_a_dropped_connection_to_a_source_server_is_replaced(store):
     execute(store.finance, EXPENSE, {"id": "FRESH-3", "d": TODAY, "a": 1.00})
     body = client.get("/status").json()
     assert (body["freshness"], "live_errors" in body) == ("live", False)
-    assert body["data"]["finance"]["mtd_expense"] == 8.5  # 7.50 (the test above) + 1.00
+    # The expense is seen through the replaced connection (whatever the module's other tests spent).
+    assert body["data"]["finance"]["mtd_expense"] == pytest.approx(before["data"]["finance"]["mtd_expense"] + 1.00)
 
 
 def test_a_source_down_without_a_stored_state_degrades_the_section_as_a_run_would():
