@@ -11,7 +11,7 @@ import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,10 +21,12 @@ from sqlalchemy import create_engine, make_url, text
 from twin_pipeline import cli
 from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig, TwinStore
 from twin_pipeline.migrations import MigrationError, available, migrate, pending
+from twin_pipeline.notify import push_items
 from twin_pipeline.paths import EXAMPLES
 from twin_pipeline.urls import describe_url, mask_url
 from twin_pipeline_tests.conftest import (ROLES, daily_assets, execute, settings_for_tests, stop_process_group, today,
                                           wait_until)
+from twin_pipeline_tests.test_notable import Receiver, condition
 
 DATABASES = {"finance": "roles_finance", "training": "roles_training", "pantry": "roles_pantry"}
 OWNER_COMMAND = (
@@ -201,6 +203,23 @@ def test_the_writer_appends_and_keeps_the_twins_tables_and_nothing_more(person, 
         assert pending(writer, "twin") == []
         assert migrate(writer, "twin") == []  # nothing pending: no CREATE, no error
     finally:
+        writer.dispose()
+
+
+def test_the_push_keeps_its_ledger_as_the_writer(person, roles_applied):
+    writer, receiver = create_engine(person.env()["TWIN_DATABASE_URL"]), Receiver()
+    day = date(2026, 3, 10)
+    held = [condition("health.hrv", "out_of_norm", day, day)]
+
+    def push():
+        return push_items(writer, "8c5e3d4a-0000-4000-8000-000000000002", day, held, receiver.url, date(2026, 1, 1),
+                          backoff_seconds=0.01)
+
+    try:
+        assert push().sent == ("health.hrv",) and len(receiver.posts) == 1
+        assert push().skipped == ("health.hrv",) and len(receiver.posts) == 1  # recorded, never sent twice
+    finally:
+        receiver.close()
         writer.dispose()
 
 

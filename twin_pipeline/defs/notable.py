@@ -26,12 +26,12 @@ def documents_of(twin_store: TwinStore, person_id: str, first: date, last: date)
 
 
 def compute_notable(
-    twin_store: TwinStore, person_id: str, days: list[date], today: date, goals: list[Mapping]
+    twin_store: TwinStore, person_id: str, days: list[date], today: date, goals: list[Mapping], first_day: date | None
 ) -> dict[date, list[dict]]:
     """The items of the run's days, in order, each day's carried into the next; the first
-    day's predecessor is the stored day before. Goals, known only as they are now, count
-    for today alone (like the home)."""
-    first_day = twin_store.first_state_day(person_id)
+    day's predecessor is the stored day before; `first_day` is the twin's first stored day
+    (None: nothing stored, nothing notable). Goals, known only as they are now, count for
+    today alone (like the home)."""
     if first_day is None:
         return {day: [] for day in days}
     before = days[0] - timedelta(days=1)
@@ -67,7 +67,8 @@ def build_notable(settings: TwinSettings) -> dg.AssetsDefinition:
         with cyclic_gc_paused():
             person_id = twin_store.person(twin_config.person_id)
             goals = [dict(goal) for goal in twin_store.goals(person_id)] if today in days else []
-            found = compute_notable(twin_store, person_id, days, today, goals)
+            first_day = twin_store.first_state_day(person_id)
+            found = compute_notable(twin_store, person_id, days, today, goals, first_day)
             appended = twin_store.write_notable_days(person_id, found)
 
         counts = {
@@ -79,7 +80,7 @@ def build_notable(settings: TwinSettings) -> dg.AssetsDefinition:
         if twin_config.notify_url and found.get(today):
             # Only today is pushed: a backfilled past day was news on its own day, not now.
             delivery = push_items(twin_store.engine(), person_id, today, found[today], twin_config.notify_url,
-                                  twin_store.first_state_day(person_id), at_once=twin_config.notify_at_once)
+                                  first_day, at_once=twin_config.notify_at_once)
             counts.update(notifications_sent=len(delivery.sent), notification_tries=delivery.tries,
                           notifications_waiting=len(delivery.waiting))
             if delivery.error:
