@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from twin_pipeline.dagster_home import prepare_dagster_home
 from twin_pipeline.database import Database
 from twin_pipeline.migrations import MigrationError
-from twin_pipeline.settings import ConfigurationError, TwinSettings
+from twin_pipeline.settings import ConfigurationError, TwinSettings, today_in
 from twin_pipeline.sources import ENTITY_SOURCES, SOURCES
 from twin_pipeline.store.schema import StoreError
 from twin_pipeline.urls import mask_url
@@ -135,6 +135,13 @@ def cmd_api(settings: TwinSettings, args: argparse.Namespace) -> int:
             "or pass --allow-remote-without-token"
         )
         return 2
+    if host not in LOOPBACK and keyless and settings.allowed_hosts is None:
+        _say(
+            f"refusing to serve {host}:{port} without a key and without TWIN_ALLOWED_HOSTS: a keyless API "
+            "answers only the Host names localhost, 127.0.0.1 and [::1]; set TWIN_ALLOWED_HOSTS to the names "
+            "its clients use (e.g. twin.home.lan), or set DIGITAL_TWIN_API_KEY"
+        )
+        return 2
     if host not in LOOPBACK and settings.api_key is not None and (problem := weak_key_problem(settings.api_key)):
         _say(
             f"refusing to serve {host}:{port} with DIGITAL_TWIN_API_KEY {problem}: make one with "
@@ -155,8 +162,11 @@ def cmd_keys_add(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.api.keys import add_key
 
     path = _keys_file(settings)
-    key = add_key(path, args.name, args.tier)
-    _say(f"{args.name} ({args.tier}) added to {path}; its key, shown this once (the file keeps only its hash):")
+    if args.expires is not None and args.expires < today_in(settings.timezone):
+        raise ConfigurationError(f"--expires {args.expires} is in the past: give the last day the key may be used")
+    key = add_key(path, args.name, args.tier, args.expires)
+    until = f", valid through {args.expires}" if args.expires else ""
+    _say(f"{args.name} ({args.tier}{until}) added to {path}; its key, shown this once (the file keeps only its hash):")
     _say(key)
     _say("send it in X-API-KEY or as `Authorization: Bearer <key>`; a running API accepts it within seconds")
     return 0
@@ -170,7 +180,9 @@ def cmd_keys_list(settings: TwinSettings, args: argparse.Namespace) -> int:
     from twin_pipeline.api.keys import OWNER_NAME, read_keys
     from twin_pipeline.store.key_uses import key_uses
 
-    keys = [(key.name, key.tier) for key in read_keys(_keys_file(settings))]
+    listed = read_keys(_keys_file(settings))
+    keys = [(key.name, key.tier) for key in listed]
+    expires = {key.name: key.expires for key in listed if key.expires is not None}
     if settings.api_key is not None:
         keys.insert(0, (OWNER_NAME, "owner"))
     database = Database.for_role(settings, "twin")
@@ -191,8 +203,12 @@ def cmd_keys_list(settings: TwinSettings, args: argparse.Namespace) -> int:
         row = used.get(name)
         local = row and row["last_used_at"].astimezone(ZoneInfo(settings.timezone))
         when = unknown or (local.strftime("%Y-%m-%d %H:%M %Z") if row else "never")
+        where = f" from {row['last_client']}" if row and row["last_client"] else ""
         source = "  (DIGITAL_TWIN_API_KEY)" if name == OWNER_NAME else ""
-        _say(f"{name:<{width}}  {tier:<9}  {when}{source}")
+        until = ""
+        if name in expires:
+            until = f"  ({'expired after' if expires[name] < today_in(settings.timezone) else 'valid through'} {expires[name]})"
+        _say(f"{name:<{width}}  {tier:<9}  {when}{where}{source}{until}")
     return 0
 
 
@@ -465,6 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
                                   description="Make a new random key for NAME, print it once and write its hash.")
     add.add_argument("name", help="who holds it (letters, digits, _ . -), as X-User-ID and the logs name it")
     add.add_argument("--tier", required=True, choices=["owner", "household"])
+    add.add_argument("--expires", type=_day, metavar="YYYY-MM-DD",
+                     help="the last day the key is valid (in TWIN_TIMEZONE); refused after it")
     add.set_defaults(handler=cmd_keys_add)
     listing = key_commands.add_parser("list", help="names, tiers and when each key was last used",
                                       description="Names, tiers and when each key was last used (the monthly audit).")

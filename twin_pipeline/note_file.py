@@ -23,6 +23,7 @@ def write_daily_note(vault: Path, as_of: str, summary: str) -> str:
     handle, temporary = tempfile.mkstemp(dir=vault, prefix=f".{as_of}.", suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         out.write(after)
-    os.chmod(temporary, stat.S_IMODE(path.stat().st_mode) if before is not None else 0o644)
+    # A new note holds the person's money and body: theirs alone (0600); an existing one keeps its mode.
+    os.chmod(temporary, stat.S_IMODE(path.stat().st_mode) if before is not None else 0o600)
     os.replace(temporary, path)
     return "created" if before is None else "updated"

@@ -52,6 +52,12 @@ def optional_sources() -> frozenset[str]:
     return frozenset(name for name in source_names() if source_declaration(name).optional)
 
 
+# Why TWIN_API_AUTH=warn and a keys file never go together (the API refuses the pair too).
+WARN_WITH_KEYS_FILE = ("TWIN_API_AUTH=warn serves requests without a valid key as the owner, which would "
+                       "bypass the household keys of TWIN_API_KEYS_FILE: set TWIN_API_AUTH=enforce, or unset "
+                       "TWIN_API_KEYS_FILE while the clients move to the key")
+
+
 _ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("twin_environment", default=None)
 
 
@@ -109,6 +115,8 @@ class TwinSettings(BaseSettings):
     api_auth: str = _env("TWIN_API_AUTH", "enforce")
     # The household's keys (name, sha256, tier): a TOML file `twin keys` writes, read again when it changes.
     api_keys_file: Path | None = _env("TWIN_API_KEYS_FILE")
+    # The Host names the API answers (comma-separated); unset: loopback names without a key, any with one.
+    allowed_hosts: Annotated[tuple[str, ...] | None, NoDecode] = _env("TWIN_ALLOWED_HOSTS")
     notes_dir: Path | None = _env("TWIN_NOTES_DIR")
     goals_dir_configured: Path | None = _env("TWIN_GOALS_DIR")
     home_states_configured: str | None = _env("TWIN_HOME_STATES")
@@ -166,6 +174,19 @@ class TwinSettings(BaseSettings):
         if not value.strip().startswith(("http://", "https://")):
             raise ConfigurationError("TWIN_NOTIFY_URL is not an http(s) URL; set it to the webhook's address or unset it")
         return value.strip()
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _allowed_hosts(cls, value: str | tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if isinstance(value, str):
+            value = tuple(host.strip().lower() for host in value.split(",") if host.strip())
+        if not value:
+            return None
+        for host in value:
+            if "*" in host[1:] or (host.startswith("*") and host != "*" and not host.startswith("*.")):
+                raise ConfigurationError(f"TWIN_ALLOWED_HOSTS: {host!r} is not a host name, '*.' and a "
+                                         "domain, or '*' (e.g. localhost,twin.example.lan)")
+        return tuple(value)
 
     @field_validator("notify_at_once", mode="before")
     @classmethod
@@ -271,6 +292,8 @@ class TwinSettings(BaseSettings):
             raise ConfigurationError("DIGITAL_TWIN_API_KEY and TWIN_API_TOKEN are both set and differ: keep one")
         if self.api_auth == "warn" and not given:
             raise ConfigurationError("TWIN_API_AUTH=warn needs a key to warn about: set DIGITAL_TWIN_API_KEY")
+        if self.api_auth == "warn" and self.api_keys_file is not None:
+            raise ConfigurationError(WARN_WITH_KEYS_FILE)
         return self
 
     @property

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -301,43 +303,158 @@ def test_a_revoked_key_is_refused_and_a_new_one_accepted_within_10_seconds(twin,
     assert wait_for(lambda: app.get("/pantry", headers={"Authorization": f"Bearer {tablet}"}).status_code == 200) < 10
 
 
-def test_a_bad_change_while_running_keeps_the_last_good_file(twin, tmp_path, caplog):
+def metric(app: TestClient, name: str, headers: dict) -> float | None:
+    """A sample's value in /metrics (None: absent)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    scraped = app.get("/metrics", headers=headers).text
+    found = [s.value for family in text_string_to_metric_families(scraped) for s in family.samples if s.name == name]
+    return found[0] if found else None
+
+
+def break_file(path: Path, how: str) -> None:
+    if how == "missing":
+        path.unlink()
+    elif how == "invalid":
+        path.write_text(path.read_text().replace('tier = "household"', 'tier = "admin"'))
+    else:  # unreadable: tests run as root, who reads any mode, so the path becomes a folder
+        path.unlink()
+        path.mkdir()
+
+
+@pytest.mark.parametrize("how", ["missing", "invalid", "unreadable"])
+def test_a_keys_file_turned_unusable_refuses_its_keys_until_restored(twin, tmp_path, caplog, how):
     path = tmp_path / "keys.toml"
     phone = add_key(path, "phone", "household")
+    laptop = add_key(path, "laptop", "owner")
+    good = path.read_text()
     app = TestClient(create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0,
                                 keys_file=KeysFile(path)))
-    path.write_text(path.read_text().replace('tier = "household"', 'tier = "admin"'))
+    owner = {"X-API-KEY": OWNER_KEY}
+    assert app.get("/pantry", headers={"X-API-KEY": phone}).status_code == 200
+    assert metric(app, "twin_api_keys_file_ok", owner) == 1
     with caplog.at_level(logging.ERROR, logger="twin_pipeline.api.keys"):
-        wait_for(lambda: app.get("/pantry", headers={"X-API-KEY": phone}).status_code == 200
-                 and any(r.name == "twin_pipeline.api.keys" for r in caplog.records))
+        break_file(path, how)
+        assert wait_for(lambda: app.get("/pantry", headers={"X-API-KEY": phone}).status_code == 401) < 10
         for _ in range(3):
-            assert app.get("/pantry", headers={"X-API-KEY": phone}).status_code == 200
-            assert app.get("/finance", headers={"X-API-KEY": phone}).status_code == 403
-    (record,) = [r for r in caplog.records if r.name == "twin_pipeline.api.keys"]  # once per change
-    assert record.getMessage() == (f"keys file {path} line 3 (tier = \"admin\"): tier 'admin' is not one of owner, "
-                                   "household; still using the last good keys file (1 keys)")
+            refused = app.get("/finance", headers={"X-API-KEY": laptop})
+            assert refused.status_code == 401
+            assert refused.json()["detail"].startswith("the household's keys file cannot be used right now")
+            assert app.get("/finance", headers=owner).status_code == 200  # the owner's key keeps working
+    (record,) = [r for r in caplog.records if r.name == "twin_pipeline.api.keys"]  # once per problem
+    assert record.getMessage().startswith(f"keys file {path}")
+    assert record.getMessage().endswith("every key from it is refused until it is usable again "
+                                        "(DIGITAL_TWIN_API_KEY still works)")
+    ready = app.get("/health/ready", headers=owner)
+    assert ready.status_code == 503 and ready.json()["status"] == "keys_file_unusable"
+    assert ready.json()["keys_file"].startswith(f"keys file {path}")
+    assert metric(app, "twin_api_keys_file_ok", owner) == 0
+    if how == "unreadable":
+        path.rmdir()
+    path.write_text(good)
+    assert wait_for(lambda: app.get("/pantry", headers={"X-API-KEY": phone}).status_code == 200) < 10
+    assert app.get("/health/ready", headers=owner).json()["keys_file"] == "ok"
+    assert metric(app, "twin_api_keys_file_ok", owner) == 1
+
+
+def test_warn_mode_is_refused_beside_a_keys_file(twin, tmp_path):
+    path = tmp_path / "keys.toml"
+    add_key(path, "anna", "household")
+    with pytest.raises(ValueError, match="TWIN_API_AUTH=warn serves requests without a valid key as the owner"):
+        create_app(TwinReader(twin.finance_url), token=OWNER_KEY, auth_mode="warn", keys_file=KeysFile(path))
+    env = {"TWIN_API_KEYS_FILE": str(path), "DIGITAL_TWIN_API_KEY": OWNER_KEY, "TWIN_API_AUTH": "warn",
+           "FINANCE_DATABASE_URL": twin.finance_url, "TRAINING_DATABASE_URL": twin.training_url,
+           "PANTRY_DATABASE_URL": twin.pantry_url}
+    refused = twin_cli("api", "--port", "1", env=env)
+    assert refused.returncode == 2
+    assert refused.stdout.count("\n") == 1 and "TWIN_API_AUTH=warn" in refused.stdout
+    assert "set TWIN_API_AUTH=enforce" in refused.stdout
+
+
+def test_an_expired_key_is_refused_after_its_last_day(twin, tmp_path):
+    path = tmp_path / "keys.toml"
+    today_utc = datetime.now(UTC).date()
+    lapsed = add_key(path, "lapsed", "household", expires=today_utc - timedelta(days=1))
+    current = add_key(path, "current", "household", expires=today_utc)
+    app = TestClient(create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0,
+                                keys_file=KeysFile(path)))
+    refused = app.get("/pantry", headers={"X-API-KEY": lapsed})
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == (f"the key 'lapsed' expired after {today_utc - timedelta(days=1)}: "
+                                        "ask the owner for a new one")
+    assert app.get("/pantry", headers={"X-API-KEY": current}).status_code == 200
+    assert read_keys(path)[1].expires == today_utc
+
+
+def test_the_owner_key_is_rotated_without_a_restart(twin, tmp_path):
+    """A second owner entry in the keys file: the clients move to it, then the first is revoked."""
+    path = tmp_path / "keys.toml"
+    first = add_key(path, "owner-2026", "owner")
+    app = TestClient(create_app(TwinReader(twin.finance_url), recheck_seconds=0, keys_file=KeysFile(path)))
+    assert app.get("/finance", headers={"X-API-KEY": first}).status_code == 200
+    second = add_key(path, "owner-2027", "owner")
+    assert wait_for(lambda: app.get("/finance", headers={"X-API-KEY": second}).status_code == 200) < 10
+    revoke_key(path, "owner-2026")
+    assert wait_for(lambda: app.get("/finance", headers={"X-API-KEY": first}).status_code == 403) < 10
+    assert app.get("/finance", headers={"X-API-KEY": second}).status_code == 200
+
+
+def test_twenty_wrong_keys_a_minute_from_one_address_are_refused_for_a_minute(twin, keys):
+    app = create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0, keys_file=KeysFile(keys[0]))
+    guesser = TestClient(app, client=("198.51.100.7", 40000))
+    other = TestClient(app, client=("198.51.100.8", 40000))
+    for guess in range(9):  # two wrong keys a request: 18
+        both = {"X-API-KEY": f"guess-{guess}", "Authorization": f"Bearer other-{guess}"}
+        assert guesser.get("/finance", headers=both).status_code == 403
+    assert guesser.get("/finance", headers={"X-API-KEY": "guess-19"}).status_code == 403
+    assert guesser.get("/finance", headers={"X-API-KEY": "guess-20"}).status_code == 403  # the 20th
+    blocked = guesser.get("/finance", headers={"X-API-KEY": "guess-21"})
+    assert blocked.status_code == 429 and blocked.headers["retry-after"] == "60"
+    assert blocked.json()["report"].startswith("❌ Error: too many wrong API keys from this address")
+    # Refused whatever it sends, a right key too; the process still answers it that it is live.
+    assert guesser.get("/pantry", headers=household(keys)).status_code == 429
+    assert guesser.get("/health/live").status_code == 200
+    assert other.get("/pantry", headers=household(keys)).status_code == 200
+    owner = {"X-API-KEY": OWNER_KEY}
+    assert metric(other, "twin_api_failed_keys_total", owner) == 20
+    assert metric(other, "twin_api_throttled_requests_total", owner) == 2
+
+
+def test_a_forged_path_is_logged_on_one_line(client, caplog):
+    with caplog.at_level(logging.INFO, logger="twin_pipeline.api.access"):
+        client.get("/x%0Apartner_anna GET /finance 200%0D%E2%80%A8", headers={"X-API-KEY": OWNER_KEY})
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "twin_pipeline.api.access"]
+    assert line.startswith("owner GET /x\\x0apartner_anna GET /finance 200\\x0d\\u2028 404 ")
+    assert not any(control in line for control in ("\n", "\r", "\u2028"))
 
 
 GOOD = "0" * 64
 
 
+PASTED = "k3y-pasted-instead-of-its-digest-0123456789abcdef"
+
+
 @pytest.mark.parametrize("content, problem", [
     ('[[key]]\nname = "anna"\ntier = "household"\nsha256 = "' + "a" * 63 + '"\n',
-     'line 4 (sha256 = "' + "a" * 63 + '"): sha256 is not 64 lower-case hex characters'),
+     "line 4: sha256 is not 64 lower-case hex digits"),
+    ('[[key]]\nname = "anna"\ntier = "household"\nsha256 = "' + PASTED + '"\n',
+     "line 4: sha256 is not 64 lower-case hex digits (the key's SHA-256 digest"),
     ('[[key]]\nname = "anna"\ntier = "household"\nsha256 = "' + "g" * 64 + '"\n', "line 4"),
     ('# the household\n[[key]]\nname = "anna"\ntier = "admin"\nsha256 = "' + GOOD + '"\n',
-     "line 4 (tier = \"admin\"): tier 'admin' is not one of owner, household"),
+     "line 4: the tier is not one of owner, household"),
     (keys_text(("anna", "household", GOOD), ("anna", "owner", "1" * 64)),
-     "line 7 (name = \"anna\"): a second key named 'anna': names must be unique"),
+     "line 7: a second key named 'anna': names must be unique"),
     (keys_text(("anna", "household", GOOD), ("ben", "household", GOOD)),
-     "line 9 (sha256 = \"" + GOOD + "\"): key 'ben' has the same hash as another key"),
-    (keys_text(("owner", "owner", GOOD)), "line 2 (name = \"owner\"): the name 'owner' stands for"),
-    ('[[key]]\nname = "anna"\ntier = "household"\n', "line 1 ([[key]]): sha256 missing or not a string"),
+     "line 9: key 'ben' has the same hash as another key"),
+    (keys_text(("owner", "owner", GOOD)), "line 2: the name 'owner' stands for"),
+    ('[[key]]\nname = "anna"\ntier = "household"\n', "line 1: sha256 missing or not a string"),
     ('[[key]]\nname = "anna"\ntier = "household"\nsha256 = "' + GOOD + '"\nteir = "owner"\n',
-     "line 5 (teir = \"owner\"): unknown field 'teir'"),
+     "line 5: unknown field 'teir'"),
+    ('[[key]]\nname = "anna"\ntier = "household"\nsha256 = "' + GOOD + '"\nexpires = "soon"\n',
+     "line 5: expires is not a date (YYYY-MM-DD)"),
     ('[[key]\nname = "anna"\n', "is not TOML"),
     ('[keys]\nname = "anna"\n', "unknown table 'keys'"),
-    ('key = [{name = "anna", tier = "boss", sha256 = "' + GOOD + '"}]\n', "key 1: tier 'boss' is not one of"),
+    ('key = [{name = "anna", tier = "boss", sha256 = "' + GOOD + '"}]\n', "key 1: the tier is not one of"),
 ])
 def test_a_bad_keys_file_is_refused_with_the_line_that_is_wrong(tmp_path, content, problem):
     path = tmp_path / "keys.toml"
@@ -347,6 +464,8 @@ def test_a_bad_keys_file_is_refused_with_the_line_that_is_wrong(tmp_path, conten
     message = str(refused.value)
     assert message.startswith(f"keys file {path}") and problem in message
     assert "\n" not in message
+    # A value from the file is never echoed (a pasted key would reach a terminal or a log).
+    assert PASTED not in message and "admin" not in message and "a" * 63 not in message
 
 
 def test_an_unreadable_keys_file_stops_the_api_at_start_in_one_line(tmp_path):
@@ -371,6 +490,91 @@ def test_the_file_holds_hashes_never_keys(tmp_path):
     assert parse_keys(path.read_text(), path)[0].tier == "household"
 
 
+def test_keys_commands_keep_the_files_owner_group_and_mode(tmp_path):
+    path = tmp_path / "keys.toml"
+    add_key(path, "anna", "household")
+    if os.geteuid() == 0:
+        os.chown(path, 10001, 10001)  # the API container's user, as docs/household.md sets it
+    path.chmod(0o640)
+    before = path.stat()
+    add_key(path, "ben", "household")
+    revoke_key(path, "anna")
+    after = path.stat()
+    assert (after.st_uid, after.st_gid, after.st_mode) == (before.st_uid, before.st_gid, before.st_mode)
+    assert [k.name for k in read_keys(path)] == ["ben"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run `twin keys` as another user")
+def test_keys_commands_as_another_user_change_nothing_they_cannot_keep():
+    """`twin keys revoke` run by a user who cannot give the new file the old one's owner
+    refuses, rather than leave a file the API cannot read."""
+    folder = Path(tempfile.mkdtemp(prefix="twin-keys-"))  # pytest's own folders are root's alone
+    folder.chmod(0o777)
+    try:
+        refused_as_nobody(folder / "keys.toml")
+    finally:
+        shutil.rmtree(folder)
+
+
+def refused_as_nobody(path: Path) -> None:
+    add_key(path, "anna", "household")
+    path.chmod(0o666)
+    before = path.read_bytes()
+    nobody = 65534
+    done = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                           "from twin_pipeline.api.keys import revoke_key; revoke_key(Path(sys.argv[1]), 'anna')",
+                           str(path)], capture_output=True, text=True, timeout=60,
+                          preexec_fn=lambda: (os.setgid(nobody), os.setuid(nobody)))
+    assert done.returncode != 0
+    assert f"keys file {path} belongs to uid 0, gid 0" in done.stderr and "nothing was changed" in done.stderr
+    assert path.read_bytes() == before and path.stat().st_uid == 0
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
+
+
+def _add_five(path: Path, worker: int, start) -> None:
+    start.wait()
+    for n in range(5):
+        add_key(path, f"member-{worker}-{n}", "household")
+
+
+def test_concurrent_adds_keep_every_key(tmp_path):
+    import multiprocessing
+
+    path = tmp_path / "keys.toml"
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(6)
+    workers = [context.Process(target=_add_five, args=(path, worker, start)) for worker in range(6)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0] * 6
+    assert len(read_keys(path)) == 30
+
+
+def test_hosts_a_keyless_api_answers(twin):
+    keyless = create_app(TwinReader(twin.finance_url), recheck_seconds=0)
+    for host in ("localhost:5677", "127.0.0.1:5677", "[::1]:5677", "localhost"):
+        assert TestClient(keyless, headers={"Host": host}).get("/pantry").status_code == 200, host
+    # A page on another site whose name was rebound to 127.0.0.1 sends its own name.
+    for host in ("rebind.attacker.example:5677", "192.168.1.20:5677", "localhost.attacker.example"):
+        refused = TestClient(keyless, headers={"Host": host}).get("/pantry")
+        assert refused.status_code == 400 and "finance" not in refused.text, host
+    named = create_app(TwinReader(twin.finance_url), recheck_seconds=0, allowed_hosts=["twin.home.lan"])
+    assert TestClient(named, headers={"Host": "twin.home.lan:5677"}).get("/pantry").status_code == 200
+    assert TestClient(named, headers={"Host": "localhost:5677"}).get("/pantry").status_code == 400
+    keyed = create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0)
+    assert TestClient(keyed, headers={"Host": "192.168.1.20:5677", "X-API-KEY": OWNER_KEY}).get("/pantry").status_code == 200
+
+
+def test_a_keyless_api_beyond_loopback_needs_its_host_names(twin):
+    env = {"FINANCE_DATABASE_URL": twin.finance_url, "TRAINING_DATABASE_URL": twin.training_url,
+           "PANTRY_DATABASE_URL": twin.pantry_url}
+    refused = twin_cli("api", "--host", "0.0.0.0", "--port", "1", "--allow-remote-without-token", env=env)
+    assert refused.returncode == 2
+    assert refused.stdout.startswith("refusing to serve 0.0.0.0:1 without a key and without TWIN_ALLOWED_HOSTS")
+
+
 def test_last_use_is_recorded_at_most_once_a_minute(twin, keys):
     engine = twin.finance
 
@@ -392,6 +596,9 @@ def test_last_use_is_recorded_at_most_once_a_minute(twin, keys):
 
     tier, first = anna()
     assert tier == "household" and before - timedelta(seconds=1) <= first <= datetime.now(UTC)
+    with engine.connect() as conn:
+        address = conn.execute(text("SELECT last_client FROM twin_api_key_use WHERE name = 'anna'")).scalar_one()
+    assert address == "testclient"  # the client address beside the time (TestClient's own)
     app.get("/pantry", headers=household(keys))
     app.get("/status", headers=household(keys))
     assert key_use.wait_written()
@@ -419,19 +626,25 @@ def test_twin_keys_add_list_revoke(twin, tmp_path):
     assert printed[0] == f"ben (household) added to {path}; its key, shown this once (the file keeps only its hash):"
     assert read_keys(path)[0].sha256 == key_hash(printed[1])
     with twin.finance.begin() as conn:
-        conn.execute(text("INSERT INTO twin_api_key_use VALUES ('ben', 'household', '2026-01-05 10:30+00') "
-                          "ON CONFLICT (name) DO UPDATE SET last_used_at = EXCLUDED.last_used_at"))
+        conn.execute(text("INSERT INTO twin_api_key_use VALUES ('ben', 'household', '2026-01-05 10:30+00', "
+                          "'192.168.1.23') ON CONFLICT (name) DO UPDATE SET last_used_at = EXCLUDED.last_used_at, "
+                          "last_client = EXCLUDED.last_client"))
     assert twin_cli("keys", "add", "cleo", "--tier", "owner", env=env).returncode == 0
+    dana = twin_cli("keys", "add", "dana", "--tier", "household", "--expires", "2999-12-31", env=env)
+    assert dana.stdout.startswith(f"dana (household, valid through 2999-12-31) added to {path}")
+    past = twin_cli("keys", "add", "eve", "--tier", "household", "--expires", "2020-01-01", env=env)
+    assert past.returncode == 2 and "--expires 2020-01-01 is in the past" in past.stdout
     listed = twin_cli("keys", "list", env={**env, "DIGITAL_TWIN_API_KEY": OWNER_KEY, "TWIN_TIMEZONE": "Europe/Warsaw"})
     assert listed.returncode == 0, listed.stdout + listed.stderr
     rows = [line.split() for line in listed.stdout.splitlines()]
     assert rows[0][:2] == ["name", "tier"]
     assert rows[1][:3] == ["owner", "owner", "never"] and rows[1][-1] == "(DIGITAL_TWIN_API_KEY)"
-    assert rows[2] == ["ben", "household", "2026-01-05", "11:30", "CET"]  # in TWIN_TIMEZONE
+    assert rows[2] == ["ben", "household", "2026-01-05", "11:30", "CET", "from", "192.168.1.23"]  # in TWIN_TIMEZONE
     assert rows[3] == ["cleo", "owner", "never"]
+    assert rows[4] == ["dana", "household", "never", "(valid", "through", "2999-12-31)"]
     revoked = twin_cli("keys", "revoke", "ben", env=env)
     assert revoked.returncode == 0 and revoked.stdout.startswith("ben (household) revoked in")
-    assert [k.name for k in read_keys(path)] == ["cleo"]
+    assert [k.name for k in read_keys(path)] == ["cleo", "dana"]
     again = twin_cli("keys", "revoke", "ben", env=env)
     assert again.returncode == 2
     assert again.stdout == f"configuration error: keys file {path} has no key named 'ben': `twin keys list` shows the names\n"

@@ -39,6 +39,7 @@ def test_writing_twice_changes_nothing_and_keeps_the_file_mode(tmp_path):
     assert (tmp_path / "2025-07-01.md").read_bytes() == first
     assert oct((tmp_path / "2025-07-01.md").stat().st_mode & 0o777) == "0o640"
     assert write_daily_note(tmp_path, "2025-07-02", "📊 b") == "created"
+    assert oct((tmp_path / "2025-07-02.md").stat().st_mode & 0o777) == "0o600"  # the person's alone
     assert not list(tmp_path.glob(".*.tmp"))  # nothing left behind
 
 

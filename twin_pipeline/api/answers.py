@@ -155,8 +155,11 @@ class HistoryState(BaseModel):
 
 
 class ReadyAnswer(Envelope):
-    status: Literal["ok", "down", "behind"]
+    status: Literal["ok", "down", "behind", "keys_file_unusable"]
     databases: dict[str, str] = Field(description="Each database: `ok`, or why it does not answer.")
+    keys_file: str | None = Field(
+        None, description="With TWIN_API_KEYS_FILE: `ok`, or why the file cannot be used (503 "
+        "`keys_file_unusable`: every key from it is refused, the owner's DIGITAL_TWIN_API_KEY still works).")
     history: HistoryState | None = Field(
         None, description="Whether the stored history keeps up (`twin api` watches it): 503 `behind` when the "
         "newest stored day is older than yesterday after 06:30 in TWIN_TIMEZONE, or no Dagster daemon "

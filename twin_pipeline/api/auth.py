@@ -1,30 +1,35 @@
 """Who may read what: every route declares its access (OPEN, HOUSEHOLD or OWNER) as a
 dependency, a Gate; the caller is known from the key the request carries (identified once per
 request by the middleware in metrics.py), `X-User-ID` must name that key, and a household key
-reads only what a household route shows it. While the person's clients migrate, requests
-without a valid key are only logged (TWIN_API_AUTH=warn) and read as the owner."""
+reads only what a household route shows it. While the person's clients migrate to the owner's
+key, requests without a valid key are only logged (TWIN_API_AUTH=warn) and read as the owner;
+never beside a keys file, whose household keys that would bypass."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from starlette.datastructures import Headers
 
-from twin_pipeline.api.keys import LET_THROUGH, Caller, KeyRing
+from twin_pipeline.api.keys import LET_THROUGH, Caller, KeyRing, Refusal
+from twin_pipeline.api.log_fields import api_logger
+from twin_pipeline.settings import WARN_WITH_KEYS_FILE
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+# The Host names a keyless API answers (a name that resolves to 127.0.0.1 only by rebinding is refused).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 AuthMode = Literal["enforce", "warn"]
 AUTH_MODES: tuple[AuthMode, ...] = ("enforce", "warn")
 Access = Literal["open", "household", "owner"]
 CALLER = "twin.caller"  # the ASGI scope's entry for the identified caller
+REFUSAL = "twin.refusal"  # and for why a once good key is refused now (keys.Refusal)
 # Shorter keys can be guessed by anyone on the network; the placeholder is the one in deploy/.env.example.
 MIN_KEY_LENGTH = 16
 PLACEHOLDER_KEYS = {"change_me", "changeme"}
 
-security_log = logging.getLogger("twin_pipeline.api.security")
+security_log = api_logger("twin_pipeline.api.security")
 
 SECURITY_SCHEMES = {
     "X-API-KEY": {"type": "apiKey", "in": "header", "name": "X-API-KEY",
@@ -63,6 +68,8 @@ class KeyPolicy:
             raise ValueError(f"auth mode {self.mode!r} is not one of {', '.join(AUTH_MODES)} (TWIN_API_AUTH)")
         if self.mode == "warn" and not self.ring.required:
             raise ValueError("TWIN_API_AUTH=warn needs a key to warn about: set DIGITAL_TWIN_API_KEY")
+        if self.mode == "warn" and self.ring.keys_file is not None:
+            raise ValueError(WARN_WITH_KEYS_FILE)
 
 
 class Gate:
@@ -98,6 +105,9 @@ class Gate:
     @staticmethod
     def _unidentified(request: Request, policy: KeyPolicy) -> Caller:
         """A request without a valid key: refused, or (warn) logged and read as the owner."""
+        refusal: Refusal | None = request.scope.get(REFUSAL)
+        if refusal is not None:
+            raise HTTPException(401, refusal.reason, headers={"WWW-Authenticate": "Bearer"})
         given = presented_keys(request.headers)
         problem = "a wrong API key" if given else "no API key"
         if policy.mode == "warn":

@@ -24,7 +24,7 @@ def app_from_settings(settings: TwinSettings) -> FastAPI:
     """The API over the configured twin store, probing every source's database, reading today fresh from the sources (read-only sessions), and watching the
     history's lag in the store and the daemon's heartbeat in Dagster's storage (read only)."""
     # A keys file that cannot be read stops the API first, in one line (KeysFileError).
-    keys_file = KeysFile(settings.api_keys_file) if settings.api_keys_file else None
+    keys_file = KeysFile(settings.api_keys_file, timezone=settings.timezone) if settings.api_keys_file else None
     require_current_store(settings)
     # An optional source left out of a configured install has nothing to probe.
     probes = {f"{role}_database": Database.for_role(settings, role).engine()
@@ -37,7 +37,7 @@ def app_from_settings(settings: TwinSettings) -> FastAPI:
         TwinReader(settings=settings), token=settings.api_key, auth_mode=settings.api_auth,
         probes=probes, weekly_workout_target=settings.weekly_workout_target,
         live=LiveToday(settings), history=HistoryWatch(settings.timezone, dagster),
-        keys_file=keys_file, key_use=key_use,
+        keys_file=keys_file, key_use=key_use, allowed_hosts=settings.allowed_hosts,
     )
 
 

@@ -59,6 +59,7 @@ OTHER_NAMES: dict[str, str | None] = {
     "ALL_STEPS": "twin_pipeline/defs/schedules.py",  # Dagster's retry strategy the daily job sets
     "OWNER_NAME": "twin_pipeline/core/goals.py",  # a goal template's placeholder
     "ON_ERROR_STOP": None,  # psql's own variable
+    "FORWARDED_ALLOW_IPS": None,  # uvicorn's own variable: whose X-Forwarded-For it trusts
 }
 # Code spans with a slash that are not repository paths.
 NOT_PATHS = {"text/plain", "Europe/Warsaw"}  # a media type, a time zone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -54,23 +54,31 @@ def databases(api: TwinApi) -> dict[str, Engine]:
 
 
 @read_route(router, "/health/ready", ReadyAnswer, access=HOUSEHOLD, summary="Every database answers, and the history keeps up",
-            description="503 `down` naming a database that does not answer; 503 `behind` when the stored "
-            "history is behind (the newest stored day older than yesterday after 06:30 in TWIN_TIMEZONE, "
-            "or no Dagster daemon heartbeat for over two minutes), naming what to start.")
-def ready(api: TwinApiDep) -> JSONResponse:
+            description="503 `down` naming a database that does not answer; 503 `keys_file_unusable` when "
+            "TWIN_API_KEYS_FILE cannot be read or is invalid (its keys are refused until it is mended); 503 "
+            "`behind` when the stored history is behind (the newest stored day older than yesterday after "
+            "06:30 in TWIN_TIMEZONE, or no Dagster daemon heartbeat for over two minutes), naming what to start.")
+def ready(api: TwinApiDep, request: Request) -> JSONResponse:
     results = {name: probe(engine) for name, engine in databases(api).items()}
     down = [f"{name} {result}" for name, result in results.items() if result != "ok"]
     if down:
         message = "not ready: " + "; ".join(down)
         return JSONResponse({**error_answer(message, message), "status": "down", "databases": results}, 503)
+    keys_file = request.app.state.keys.ring.keys_file
+    problem = None if keys_file is None else keys_file.problem
+    keys = {} if keys_file is None else {"keys_file": problem or "ok"}
+    if problem is not None:
+        message = f"not ready: {problem}; its keys are refused until it is mended"
+        return JSONResponse({**error_answer(message, message), "status": "keys_file_unusable",
+                             "databases": results, **keys}, 503)
     look = api.history_look()
     history = {} if look is None else {"history": {
         "behind": look.behind, "newest_day": look.newest_day, "newest_age_days": look.newest_age_days,
         "daemon_heartbeat_age_seconds": look.heartbeat_age_seconds, "reasons": list(look.reasons)}}
     if look is not None and look.behind:
         return JSONResponse({**error_answer(look.message, look.message), "status": "behind",
-                             "databases": results, **history}, 503)
-    return JSONResponse(enveloped("✅ every database answers", status="ok", databases=results, **history))
+                             "databases": results, **keys, **history}, 503)
+    return JSONResponse(enveloped("✅ every database answers", status="ok", databases=results, **keys, **history))
 
 
 @read_route(router, "/health/domain/{name}", DomainAnswer, access=HOUSEHOLD, summary="One source's database answers",
