@@ -103,7 +103,9 @@ def test_a_service_without_its_databases_refuses_in_one_line_and_starts_no_embed
     home = tmp_path / ".twin"
     done = serve(home, role)
     assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stdout.count("\n") == 1 and done.stdout.startswith(f"configuration error: `twin serve {role}` needs DAGSTER_PG_URL")
+    # The API reads Dagster's storage as its own login.
+    storage = "TWIN_API_DAGSTER_URL" if role == "api" else "DAGSTER_PG_URL"
+    assert done.stdout.count("\n") == 1 and done.stdout.startswith(f"configuration error: `twin serve {role}` needs {storage}")
     assert ("FINANCE_DATABASE_URL" in done.stdout) == (role in ("code-server", "api"))
     assert not (home / "pgdata").exists()  # no embedded server was started
 
