@@ -1,8 +1,8 @@
 """`twin api`: the read API assembled from the settings (the twin store, the source databases
 it probes, today's live view, the history watch, the keys and their audit) and served by uvicorn.
 
-It logs in as its own login (sql/roles/twin_api.sql: TWIN_API_DATABASE_URL and
-TWIN_API_DAGSTER_URL), never as the pipeline's writer or Dagster's owner when those are set:
+With TWIN_API_DATABASE_URL and TWIN_API_DAGSTER_URL it logs in as its own login, twin_api
+(sql/roles/twin_api.sql), and holds neither the pipeline writer's login nor Dagster's owner's:
 a read API that holds a login able to rewrite the history is one bug away from doing it."""
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def app_from_settings(settings: TwinSettings) -> FastAPI:
     if keys_file is not None or settings.api_key is not None:
         key_use = KeyUse(store.model_copy(update={"read_only": False}).engine())
     return create_app(
-        TwinReader(engine=store.engine(), person_id=settings.person_id), token=settings.api_key, auth_mode=settings.api_auth,
+        TwinReader(engine=store.engine(), person_id=settings.person_id),
+        token=settings.api_key, auth_mode=settings.api_auth,
         probes=probes, weekly_workout_target=settings.weekly_workout_target,
         live=LiveToday(settings), history=HistoryWatch(settings.timezone, dagster),
         keys_file=keys_file, key_use=key_use,
