@@ -557,8 +557,10 @@ def main(argv: list[str] | None = None) -> int:
             from twin_pipeline.serve.roles import require_databases
 
             require_databases(settings, args.role)  # before anything could start the embedded server
-        # Stopping the server must not start it; the keys' commands run no job.
-        if args.handler not in (cmd_db_stop, cmd_keys_add, cmd_keys_list, cmd_keys_revoke):
+        # Stopping the server must not start it; the keys' commands and the API run no job (and
+        # the API's login may not mark runs failed: it only reads Dagster's heartbeats).
+        serves_api = args.handler is cmd_api or (args.handler is cmd_serve and args.role == "api")
+        if args.handler not in (cmd_db_stop, cmd_keys_add, cmd_keys_list, cmd_keys_revoke) and not serves_api:
             fail_ghost_runs(settings)
         return args.handler(settings, args)
     except ConfigurationError as exc:

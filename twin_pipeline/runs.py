@@ -39,7 +39,7 @@ def materialize_days(settings: TwinSettings, start: date, end: date, trigger: st
         raise ConfigurationError(
             f"{end} is in the future: the last day is today, {today} in {settings.timezone}"
         )
-    require_current_store(settings)
+    require_current_store(Database.for_role(settings, "twin"))
     job = defs().resolve_job_def("twin_daily_job")
     tags = {
         "dagster/asset_partition_range_start": start.isoformat(),

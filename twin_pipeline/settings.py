@@ -93,6 +93,10 @@ class TwinSettings(BaseSettings):
     source_urls: dict[str, str] = Field(default_factory=dict, repr=False)
     twin_url_configured: str | None = _env("TWIN_DATABASE_URL", repr=False)
     dagster_url: str | None = _env("DAGSTER_PG_URL", repr=False)
+    # The API's own login (sql/roles/twin_api.sql): the store read, only its keys' last use
+    # written; and Dagster's storage read for the daemon's heartbeat, nothing else.
+    api_twin_url_configured: str | None = _env("TWIN_API_DATABASE_URL", repr=False)
+    api_dagster_url_configured: str | None = _env("TWIN_API_DAGSTER_URL", repr=False)
     timezone: str = _env("TWIN_TIMEZONE", "Europe/Warsaw")
     start_date: date = _env("TWIN_START_DATE", date(2020, 1, 1))
     person_id: str | None = _env("TWIN_PERSON_ID")
@@ -161,7 +165,8 @@ class TwinSettings(BaseSettings):
             )
         return {name: normalise_url(url) for name, url in urls.items()}
 
-    @field_validator("twin_url_configured", "dagster_url", mode="after")
+    @field_validator("twin_url_configured", "dagster_url", "api_twin_url_configured", "api_dagster_url_configured",
+                     mode="after")
     @classmethod
     def _url(cls, url: str | None) -> str | None:
         return normalise_url(url.strip()) if url and url.strip() else None
@@ -330,6 +335,31 @@ class TwinSettings(BaseSettings):
         if self.twin_url is None:
             return None
         return "TWIN_DATABASE_URL" if self.twin_url_configured else source_url_variables()["finance"]
+
+    @property
+    def api_twin_url(self) -> str | None:
+        """The twin store as the API logs in: TWIN_API_DATABASE_URL, else the store's own URL."""
+        return self.api_twin_url_configured or self.twin_url
+
+    @property
+    def api_dagster_url(self) -> str | None:
+        """Dagster's storage as the API logs in: TWIN_API_DAGSTER_URL, else DAGSTER_PG_URL."""
+        return self.api_dagster_url_configured or self.dagster_url
+
+    def api_login_fallback(self) -> str | None:
+        """The line `twin api` says at start when a configured database has no API login of its
+        own: it then logs in as the pipeline does, as before TWIN_API_DATABASE_URL existed. The
+        embedded server needs none: any local login is trusted on its socket under TWIN_HOME, so
+        a login of the API's own would guard nothing there."""
+        borrowed = []
+        if self.api_twin_url_configured is None and self.twin_url is not None:
+            borrowed.append(("TWIN_API_DATABASE_URL", f"the twin store as {self.twin_url_variable}'s login"))
+        if self.api_dagster_url_configured is None and self.dagster_url is not None:
+            borrowed.append(("TWIN_API_DAGSTER_URL", "Dagster's storage as DAGSTER_PG_URL's login"))
+        if not borrowed:
+            return None
+        return (f"the API reads {' and '.join(what for _, what in borrowed)}, which may write: apply "
+                f"sql/roles/twin_api.sql and set {' and '.join(variable for variable, _ in borrowed)} (docs/deployment.md)")
 
     @property
     def embedded_sources(self) -> bool:

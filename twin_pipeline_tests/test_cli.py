@@ -225,12 +225,11 @@ def test_snapshot_with_the_twin_store_refusing_writes_still_shows_the_day(salary
 
 
 def test_the_api_will_not_listen_beyond_loopback_without_a_token(tmp_path):
-    try:
-        refused = twin("api", "--host", "0.0.0.0", home=tmp_path / ".twin")
-    finally:
-        twin("db", "stop", home=tmp_path / ".twin")  # every command first starts the embedded server
+    refused = twin("api", "--host", "0.0.0.0", home=tmp_path / ".twin")
     assert refused.returncode == 2
     assert "refusing to serve 0.0.0.0:5677 without a token" in refused.stdout
+    # Refused before any database: the API marks no ghost runs, so it started no embedded server.
+    assert not (tmp_path / ".twin" / "pgdata").exists()
 
 
 def test_note_writes_the_newest_day_into_the_vault(embedded, tmp_path):

@@ -69,6 +69,11 @@ def test_each_service_is_given_only_the_secrets_it_needs(compose):
     assert "TWIN_HOME_STATES_TOKEN" in env["code-server"] and "TWIN_HOME_STATES_TOKEN" not in env["api"]
     # The runs push the notable items: the code server launches them.
     assert "TWIN_NOTIFY_URL" in env["code-server"] and "TWIN_NOTIFY_URL" not in env["api"]
+    # The API logs in as twin_api only: the writer's and Dagster's owner's URLs are blanked.
+    api = compose["services"]["api"]["environment"]
+    assert api["TWIN_DATABASE_URL"] == api["DAGSTER_PG_URL"] == ""
+    for variable in ("TWIN_API_DATABASE_URL", "TWIN_API_DAGSTER_URL"):
+        assert api[variable].startswith(f"${{{variable}:?"), variable
 
 
 def test_every_variable_named_in_deploy_is_documented(compose):
@@ -103,7 +108,9 @@ def test_a_service_without_its_databases_refuses_in_one_line_and_starts_no_embed
     home = tmp_path / ".twin"
     done = serve(home, role)
     assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stdout.count("\n") == 1 and done.stdout.startswith(f"configuration error: `twin serve {role}` needs DAGSTER_PG_URL")
+    # The API reads Dagster's storage as its own login.
+    storage = "TWIN_API_DAGSTER_URL" if role == "api" else "DAGSTER_PG_URL"
+    assert done.stdout.count("\n") == 1 and done.stdout.startswith(f"configuration error: `twin serve {role}` needs {storage}")
     assert ("FINANCE_DATABASE_URL" in done.stdout) == (role in ("code-server", "api"))
     assert not (home / "pgdata").exists()  # no embedded server was started
 

@@ -1,6 +1,7 @@
 """The roles of sql/roles/ as the person applies them: the owner migrates, then every
-command runs as twin_writer on the store and twin_reader on the sources (docs/deployment.md,
-"Pointing it at your existing databases"); a pending migration is one clear line."""
+command runs as twin_writer on the store and twin_reader on the sources, and the API as
+twin_api (docs/deployment.md, "Pointing it at your existing databases"); a pending migration
+is one clear line."""
 
 from __future__ import annotations
 
@@ -16,19 +17,29 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, materialize
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
 
 from twin_pipeline import cli
+from twin_pipeline.api.keys import OWNER_NAME
+from twin_pipeline.api.server import app_from_settings
 from twin_pipeline.defs.resources import PostgresDatabase, TwinConfig, TwinStore
 from twin_pipeline.migrations import MigrationError, available, migrate, pending
 from twin_pipeline.notify import push_items
 from twin_pipeline.paths import EXAMPLES
+from twin_pipeline.settings import TwinSettings
 from twin_pipeline.urls import describe_url, mask_url
 from twin_pipeline_tests.conftest import (ROLES, daily_assets, execute, settings_for_tests, stop_process_group, today,
                                           wait_until)
+from twin_pipeline_tests.test_household import ROUTE_CALLS
 from twin_pipeline_tests.test_notable import Receiver, condition
 
 DATABASES = {"finance": "roles_finance", "training": "roles_training", "pantry": "roles_pantry"}
+API_KEY = "the-owners-key-for-the-api-login"
+# The twin's tables in the store, which twin_api reads (twin_api_key_use aside: it also writes it).
+TWIN_TABLES = ("digital_twin_updates", "person", "home", "goal", "twin_section_day", "twin_source_section_day",
+               "twin_daily_summary", "twin_source_coverage", "twin_source_fingerprint", "twin_forecast_review",
+               "twin_forecast_review_current", "twin_notable_day", "twin_notification", "twin_schema_migrations")
 OWNER_COMMAND = (
     "run `twin db migrate` as the database owner (see docs/deployment.md, \"Pointing it at your existing databases\")"
 )
@@ -271,19 +282,22 @@ def test_snapshot_and_backfill_as_the_writer(person, roles_applied):
     assert days == 3
 
 
-def test_the_api_as_the_writer_answers_status(person, up_as_the_writer):
+def served_status(person: Person, env: dict[str, str]) -> tuple[int, str, str]:
+    """`twin api` in `env`: the status of GET /status?format=text, its text, and what the command printed."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, "-m", "twin_pipeline.cli", "api", "--port", str(port)],
-        env=environment(person.env()), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=person.home.parent, env=environment(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )
+    headers = {"X-API-KEY": env["DIGITAL_TWIN_API_KEY"]} if "DIGITAL_TWIN_API_KEY" in env else {}
 
     def answer() -> tuple[int, str] | None:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/status?format=text", headers=headers)
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/status?format=text", timeout=5) as response:
+            with urllib.request.urlopen(request, timeout=5) as response:
                 return response.status, response.read().decode()
         except (urllib.error.URLError, ConnectionError):
             assert process.poll() is None, process.communicate()
@@ -293,9 +307,111 @@ def test_the_api_as_the_writer_answers_status(person, up_as_the_writer):
         status, body = wait_until(answer, "twin api answering", timeout=60, every=0.3)
     finally:
         stop_process_group(process)
+    return status, body, process.stdout.read()
+
+
+def test_the_api_as_the_writer_answers_status(person, up_as_the_writer):
+    status, body, printed = served_status(person, person.env())
     assert status == 200
     assert body.startswith(f"📊 AUTONOMOUS LIVING STATUS · {today().isoformat()}")
     assert "+4,879.50 PLN MTD" in body
+    # An install from before twin_api.sql keeps working as it did, and is told what to set, in one line.
+    assert printed.splitlines()[0] == (
+        "warning: the API reads the twin store as TWIN_DATABASE_URL's login and Dagster's storage as "
+        "DAGSTER_PG_URL's login, which may write: apply sql/roles/twin_api.sql and set TWIN_API_DATABASE_URL "
+        "and TWIN_API_DAGSTER_URL (docs/deployment.md)"
+    )
+
+
+def privileges(url: str, login: str, tables: tuple[str, ...]) -> dict[str, str]:
+    """table -> the privileges of `login` on it that has_table_privilege grants, asked as the owner."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {table: " ".join(p for p in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE") if conn.execute(
+                text("SELECT has_table_privilege(:login, :table, :privilege)"),
+                {"login": login, "table": table, "privilege": p}).scalar_one()) for table in tables}
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def api_env(person, up_as_the_writer) -> dict[str, str]:
+    """twin_api.sql applied as the owner in the twin store and in Dagster's storage (which `twin
+    up` created), a heartbeat of a running daemon; the API's environment: its own login on both,
+    and neither the writer's URL nor Dagster's owner's."""
+    for url in (person.store, person.owner["dagster"]):
+        done = psql(url, "-f", str(ROLES / "twin_api.sql"))
+        assert done.returncode == 0, done.stdout + done.stderr
+    dagster = create_engine(person.owner["dagster"])
+    execute(dagster, "INSERT INTO daemon_heartbeats (daemon_type, daemon_id, timestamp, body) "
+            "VALUES ('SCHEDULER', 'roles', now(), json_build_object('timestamp', extract(epoch FROM now()))::text)")
+    dagster.dispose()
+    env = {k: v for k, v in person.env().items() if k not in ("TWIN_DATABASE_URL", "DAGSTER_PG_URL")}
+    return {**env, "TWIN_API_DATABASE_URL": as_login(person.store, "twin_api"),
+            "TWIN_API_DAGSTER_URL": as_login(person.owner["dagster"], "twin_api"), "DIGITAL_TWIN_API_KEY": API_KEY}
+
+
+def test_the_api_login_reads_the_store_and_writes_only_the_keys_last_use(person, api_env):
+    # An earlier grant gave more: applying the file again takes it back.
+    owner = create_engine(person.store)
+    execute(owner, "GRANT INSERT, UPDATE, DELETE ON digital_twin_updates, person TO twin_api")
+    owner.dispose()
+    assert psql(person.store, "-f", str(ROLES / "twin_api.sql")).returncode == 0
+    assert privileges(person.store, "twin_api", (*TWIN_TABLES, "twin_api_key_use", "transactions", "categories")) == {
+        **dict.fromkeys(TWIN_TABLES, "SELECT"),
+        "twin_api_key_use": "SELECT INSERT UPDATE",
+        # The source tables sharing the store's database: the API reads them as twin_reader.
+        "transactions": "", "categories": "",
+    }
+    assert privileges(person.owner["dagster"], "twin_api", ("daemon_heartbeats", "runs", "event_logs")) == {
+        "daemon_heartbeats": "SELECT", "runs": "", "event_logs": "",
+    }
+    api = create_engine(api_env["TWIN_API_DATABASE_URL"])
+    try:
+        with pytest.raises(Exception, match="permission denied"), api.begin() as conn:
+            conn.execute(text("DELETE FROM digital_twin_updates"))
+    finally:
+        api.dispose()
+
+
+def test_the_api_role_file_refuses_a_database_that_is_neither_store_nor_dagster(pg_server, roles_applied):
+    pg_server.ensure_databases(["roles_other"])
+    done = psql(pg_server.url("roles_other"), "-f", str(ROLES / "twin_api.sql"))
+    assert done.returncode == 3
+    assert 'database roles_other holds neither the twin store nor Dagster\'s storage' in done.stderr
+    assert "run `twin db migrate` as the owner first, or start Dagster once on this database" in done.stderr
+
+
+def test_every_route_answers_as_the_api_login_which_records_the_keys_use(person, api_env):
+    settings = TwinSettings.from_env(api_env)
+    assert settings.api_login_fallback() is None  # nothing borrowed: no warning at start
+    answers = {}
+    with TestClient(app_from_settings(settings)) as client:
+        for method, path, template in ROUTE_CALLS:
+            answer = client.request(method, path, headers={"X-API-KEY": API_KEY})
+            answers[f"{method} {template}"] = answer.status_code
+        ready = client.get("/health/ready", headers={"X-API-KEY": API_KEY}).json()
+    assert {call: code for call, code in answers.items() if code != 200} == {}
+    # The daemon's heartbeat, read as twin_api in Dagster's storage.
+    assert ready["history"]["reasons"] == [], ready
+    assert 0 <= ready["history"]["daemon_heartbeat_age_seconds"] < 60
+    owner = create_engine(person.store)
+
+    def recorded() -> str | None:
+        with owner.connect() as conn:
+            return conn.execute(text("SELECT tier FROM twin_api_key_use WHERE name = :n"), {"n": OWNER_NAME}).scalar()
+
+    try:
+        assert wait_until(recorded, "the owner key's use recorded as twin_api", timeout=15, every=0.2) == "owner"
+    finally:
+        owner.dispose()
+    # `twin api` itself, given no writer's and no Dagster owner's URL: it answers, warns of
+    # nothing, and starts no embedded server of its own (it marks no ghost runs failed either).
+    status, body, printed = served_status(person, api_env)
+    assert status == 200 and "+4,879.50 PLN MTD" in body
+    assert printed.splitlines()[0].startswith("twin API on http://127.0.0.1:"), printed
+    assert not (person.home / "pgdata").exists()
 
 
 def test_a_pending_migration_is_one_line_naming_the_store_and_the_owner_command(person, roles_applied, capsys):

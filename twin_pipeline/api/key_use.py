@@ -23,7 +23,7 @@ use_log = api_logger("twin_pipeline.api.key_use")
 
 
 class KeyUse:
-    """Uses of the keys, on their way into the twin store (a writable login: twin_writer)."""
+    """Uses of the keys, on their way into the twin store (a login that may write them: twin_api)."""
 
     def __init__(self, engine: Engine, every_seconds: float = WRITE_EVERY_SECONDS):
         self._engine, self._every = engine, every_seconds
@@ -60,7 +60,7 @@ class KeyUse:
             except SQLAlchemyError as exc:
                 # The audit loses a minute of uses; the API answers on.
                 use_log.warning("last use of %s not recorded in the twin store (%s): run `twin db migrate` "
-                                "and grant twin_writer sql/roles/twin_writer.sql", ", ".join(pending),
+                                "and apply sql/roles/twin_api.sql as the store's owner", ", ".join(pending),
                                 str(exc).splitlines()[0])
             finally:
                 with self._change:

@@ -33,7 +33,11 @@ STORAGE_ONLY_ROLES = ("webserver", "daemon")
 def require_databases(settings: TwinSettings, role: str) -> None:
     """A service never starts an embedded PostgreSQL: inside a container each service would
     get its own, and the roles would not see each other's runs. Raises naming what is missing."""
-    missing = [] if settings.dagster_url else ["DAGSTER_PG_URL"]
+    if role == "api":
+        # The API's own login, or (an install from before it) Dagster's owner's.
+        missing = [] if settings.api_dagster_url else ["TWIN_API_DAGSTER_URL"]
+    else:
+        missing = [] if settings.dagster_url else ["DAGSTER_PG_URL"]
     if role not in STORAGE_ONLY_ROLES:
         missing += [source_url_variable(name) for name in sorted(set(source_names()) - optional_sources())
                     if settings.source_url(name) is None]

@@ -172,11 +172,12 @@ def free_port() -> int:
 
 def seed(stack: Stack) -> None:
     """The person's databases as "Pointing it at your existing databases" has them: the sources
-    (the demo's 400 days), the twin's tables migrated by the owner, the two role files, a
-    database for Dagster owned by the dagster login."""
+    (the demo's 400 days), the twin's tables migrated by the owner, the role files (the API's
+    in Dagster's storage once the services created it), a database for Dagster owned by the
+    dagster login."""
     from twin_pipeline_tests.test_roles import psql
 
-    passwords = {login: secrets.token_hex(12) for login in ("twin_reader", "twin_writer", "dagster")}
+    passwords = {login: secrets.token_hex(12) for login in ("twin_reader", "twin_writer", "twin_api", "dagster")}
     admin = create_engine(stack.owner_url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         for database in ("autonomous_finance", "autonomous_training", "autonomous_pantry", "autonomous_health"):
@@ -206,11 +207,12 @@ def seed(stack: Stack) -> None:
     for database in ("autonomous_finance", "autonomous_training", "autonomous_pantry", "autonomous_health"):
         done = psql(stack.owner_url(database), "-f", str(REPO / "sql" / "roles" / "twin_reader.sql"))
         assert done.returncode == 0, done.stderr
-    done = psql(stack.owner_url("autonomous_finance"), "-f", str(REPO / "sql" / "roles" / "twin_writer.sql"))
-    assert done.returncode == 0, done.stderr
+    for role_file in ("twin_writer.sql", "twin_api.sql"):
+        done = psql(stack.owner_url("autonomous_finance"), "-f", str(REPO / "sql" / "roles" / role_file))
+        assert done.returncode == 0, done.stderr
     admin = create_engine(stack.owner_url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        for login in ("twin_reader", "twin_writer"):
+        for login in ("twin_reader", "twin_writer", "twin_api"):
             conn.execute(text(f"ALTER ROLE {login} PASSWORD '{passwords[login]}'"))
     admin.dispose()
     on_network = "postgres:5432"
@@ -222,6 +224,8 @@ def seed(stack: Stack) -> None:
         HEALTH_DATABASE_URL=f"postgresql://{reader}/autonomous_health",
         TWIN_DATABASE_URL=f"postgresql://twin_writer:{passwords['twin_writer']}@{on_network}/autonomous_finance",
         DAGSTER_PG_URL=f"postgresql://dagster:{passwords['dagster']}@{on_network}/dagster",
+        TWIN_API_DATABASE_URL=f"postgresql://twin_api:{passwords['twin_api']}@{on_network}/autonomous_finance",
+        TWIN_API_DAGSTER_URL=f"postgresql://twin_api:{passwords['twin_api']}@{on_network}/dagster",
     )
 
 
@@ -250,7 +254,8 @@ def stack(image, tmp_path_factory, timings) -> Iterator[Stack]:
         "TWIN_SENSOR_INTERVAL_SECONDS": "5",
         # Placeholders until seed() knows the logins' passwords: compose needs them to parse.
         **dict.fromkeys(("FINANCE_DATABASE_URL", "TRAINING_DATABASE_URL", "PANTRY_DATABASE_URL",
-                         "DAGSTER_PG_URL"), "postgresql://unset@postgres/unset"),
+                         "DAGSTER_PG_URL", "TWIN_API_DATABASE_URL", "TWIN_API_DAGSTER_URL"),
+                        "postgresql://unset@postgres/unset"),
     }, key="", notes=notes, pg_port=free_port())
     stack.key = stack.env["DIGITAL_TWIN_API_KEY"]
     write_env(stack)
@@ -269,6 +274,9 @@ def stack(image, tmp_path_factory, timings) -> Iterator[Stack]:
         began = time.monotonic()
         stack.compose("up", "-d")
         stack.wait_healthy()
+        # Dagster's tables exist now (the services created them): the API may read its heartbeats.
+        done = psql(stack.owner_url("dagster"), "-f", str(REPO / "sql" / "roles" / "twin_api.sql"))
+        assert done.returncode == 0, done.stderr
         timings.record("stack up, all healthy", began)
         yield stack
     finally:

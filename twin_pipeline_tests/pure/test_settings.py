@@ -65,3 +65,38 @@ def test_no_secret_shows_in_the_settings_repr():
     shown = repr(settings) + str(settings)
     assert "hunter2" not in shown and "sekret-key" not in shown and "ha-token" not in shown
     assert settings.api_key == "sekret-key" and settings.finance_url.endswith("@h/autonomous_finance")
+
+
+CONFIGURED = {
+    "FINANCE_DATABASE_URL": "postgresql://twin_reader@h/autonomous_finance",
+    "TRAINING_DATABASE_URL": "postgresql://twin_reader@h/autonomous_training",
+    "PANTRY_DATABASE_URL": "postgresql://twin_reader@h/autonomous_pantry",
+    "TWIN_DATABASE_URL": "postgresql://twin_writer@h/autonomous_finance",
+    "DAGSTER_PG_URL": "postgresql://dagster@h/dagster",
+}
+
+
+def test_the_api_logs_in_as_its_own_login_or_borrows_the_pipelines_and_says_which_variable_to_set(tmp_path):
+    own = TwinSettings.from_env({**CONFIGURED, "TWIN_API_DATABASE_URL": "postgres://twin_api@h/autonomous_finance",
+                                 "TWIN_API_DAGSTER_URL": "postgresql://twin_api@h/dagster"})
+    assert own.api_twin_url == "postgresql+psycopg2://twin_api@h/autonomous_finance"  # normalised like every URL
+    assert own.api_dagster_url == "postgresql+psycopg2://twin_api@h/dagster"
+    assert own.api_login_fallback() is None
+    # An install from before twin_api.sql: the pipeline's logins, and one line naming what to set.
+    borrowed = TwinSettings.from_env(CONFIGURED)
+    assert (borrowed.api_twin_url, borrowed.api_dagster_url) == (borrowed.twin_url, borrowed.dagster_url)
+    assert borrowed.api_login_fallback() == (
+        "the API reads the twin store as TWIN_DATABASE_URL's login and Dagster's storage as DAGSTER_PG_URL's login, "
+        "which may write: apply sql/roles/twin_api.sql and set TWIN_API_DATABASE_URL and TWIN_API_DAGSTER_URL "
+        "(docs/deployment.md)"
+    )
+    half = TwinSettings.from_env({**CONFIGURED, "TWIN_DATABASE_URL": "", "TWIN_API_DAGSTER_URL": "postgresql://twin_api@h/dagster"})
+    assert half.api_login_fallback() == (
+        "the API reads the twin store as FINANCE_DATABASE_URL's login, which may write: apply "
+        "sql/roles/twin_api.sql and set TWIN_API_DATABASE_URL (docs/deployment.md)"
+    )
+    # The embedded server: nothing borrowed, nothing said (any local login is trusted on its socket).
+    embedded = TwinSettings.from_env({"TWIN_HOME": str(tmp_path)})
+    assert embedded.api_twin_url is None and embedded.api_login_fallback() is None
+    with pytest.raises(ConfigurationError, match="unsupported database URL scheme"):
+        TwinSettings.from_env({**CONFIGURED, "TWIN_API_DATABASE_URL": "mysql://twin_api@h/x"})
