@@ -1,5 +1,7 @@
 """Configuration: URL normalisation in one place, masking, and clear errors."""
 
+from pathlib import Path
+
 import pytest
 
 from twin_pipeline.settings import ConfigurationError, TwinSettings
@@ -65,3 +67,35 @@ def test_no_secret_shows_in_the_settings_repr():
     shown = repr(settings) + str(settings)
     assert "hunter2" not in shown and "sekret-key" not in shown and "ha-token" not in shown
     assert settings.api_key == "sekret-key" and settings.finance_url.endswith("@h/autonomous_finance")
+
+
+CONFIGURED = {
+    "FINANCE_DATABASE_URL": "postgresql://twin_reader:s3cret@postgres:5432/autonomous_finance",
+    "TRAINING_DATABASE_URL": "postgresql://twin_reader:s3cret@postgres:5432/autonomous_training",
+    "PANTRY_DATABASE_URL": "postgresql://twin_reader:s3cret@postgres:5432/autonomous_pantry",
+    "DAGSTER_PG_URL": "postgresql://dagster:s3cret@postgres:5432/dagster",
+}
+
+
+@pytest.mark.parametrize("variable", [*CONFIGURED, "HEALTH_DATABASE_URL", "TWIN_DATABASE_URL"])
+@pytest.mark.parametrize("password", ["CHANGE_ME", "change-me", "changeme"])
+def test_the_placeholder_password_of_the_env_example_is_refused_naming_the_variable(variable, password):
+    env = {**CONFIGURED, variable: f"postgresql://twin_writer:{password}@postgres:5432/autonomous_finance"}
+    with pytest.raises(ConfigurationError) as error:
+        TwinSettings.from_env(env)
+    assert str(error.value) == (
+        f"{variable} still holds the placeholder password CHANGE_ME of deploy/.env.example: write each login's "
+        'own password into its URL (docs/deployment.md, "Pointing it at your existing databases")')
+
+
+def test_every_url_with_the_placeholder_password_is_named_in_one_line():
+    example = (Path(__file__).resolve().parents[2] / "deploy" / ".env.example").read_text()
+    env = dict(line.split("=", 1) for line in example.splitlines() if line and not line.startswith("#"))
+    with pytest.raises(ConfigurationError) as error:
+        TwinSettings.from_env(env)
+    assert str(error.value).startswith(
+        "DAGSTER_PG_URL, FINANCE_DATABASE_URL, HEALTH_DATABASE_URL, PANTRY_DATABASE_URL, TRAINING_DATABASE_URL, "
+        "TWIN_DATABASE_URL still hold the placeholder password CHANGE_ME")
+    assert "\n" not in str(error.value)
+    # A password that merely contains the word is the person's own.
+    assert TwinSettings.from_env({**CONFIGURED, "TWIN_DATABASE_URL": "postgresql://w:CHANGE_ME_2@h/db"}).twin_url
