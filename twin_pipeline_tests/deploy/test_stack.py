@@ -212,9 +212,8 @@ def test_every_container_is_read_only_without_capabilities_and_bounded(stack):
 def test_the_tls_profile_is_valid_and_nothing_of_it_runs_without_it(stack):
     config = yaml.safe_load(stack.compose("--profile", "tls", "config").stdout)
     caddy = config["services"]["caddy"]
-    assert caddy["image"] == "caddy:2" and list(caddy["networks"]) == ["api"]
+    assert caddy["image"] == "caddy:2" and list(caddy["networks"]) == ["api"] and caddy["profiles"] == ["tls"]
     assert str(REPO / "deploy" / "Caddyfile") in str(caddy["volumes"])
-    assert "caddy" not in yaml.safe_load(stack.compose("config").stdout)["services"]
     containers = docker("ps", "-a", "--format", "{{.Names}} {{.Image}}").stdout
     assert "caddy" not in containers and "twin-pipeline:latest" in containers
 
@@ -351,10 +350,8 @@ def test_a_household_key_reads_the_pantry_only_and_a_revoked_one_is_refused_with
     began = time.monotonic()
     said = stack.compose("run", "--rm", "keys", "revoke", "anna").stdout
     assert "anna (household) revoked" in said
-    revoked = time.monotonic()
     wait_until(lambda: api("/pantry", anna)[0] == wrong, "anna's key refused", 10, every=0.2)
-    timings.record("household key revoked until refused", revoked)
-    timings.record("`keys revoke` run and the key refused", began)
+    timings.record("`keys revoke` run until the key is refused", began)
     assert api("/pantry", ben)[0] == 200 and api("/pantry", stack.key)[0] == 200
     assert stack.inspect("api")["State"]["StartedAt"] == started  # no restart
 
