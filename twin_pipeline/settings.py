@@ -23,7 +23,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from twin_pipeline.core.notable import NEEDS_ACTION_KINDS, NOTIFY_AT_ONCE
 from twin_pipeline.internals.pydantic import MappingEnvSettingsSource
 from twin_pipeline.paths import EXAMPLES, source_declaration, source_names
-from twin_pipeline.urls import ConfigurationError, normalise_url
+from twin_pipeline.urls import ConfigurationError, has_placeholder_password, normalise_url
 
 # The moment it is now, for `today`: the system clock, replaced only by the tests
 # (twin_pipeline_tests/clock.py) to live any day of the year. Deliberately not a setting:
@@ -299,6 +299,21 @@ class TwinSettings(BaseSettings):
             raise ConfigurationError("TWIN_API_AUTH=warn needs a key to warn about: set DIGITAL_TWIN_API_KEY")
         if self.api_auth == "warn" and self.api_keys_file is not None:
             raise ConfigurationError(WARN_WITH_KEYS_FILE)
+        return self
+
+    @model_validator(mode="after")
+    def _no_placeholder_password(self) -> TwinSettings:
+        urls = {source_url_variable(name): url for name, url in self.source_urls.items()}
+        urls |= {info.validation_alias: getattr(self, field) for field, info in type(self).model_fields.items()
+                 if isinstance(info.validation_alias, str) and info.validation_alias.endswith("_URL")}
+        placeholders = sorted(name for name, url in urls.items()
+                              if isinstance(url, str) and url.startswith("postgresql") and has_placeholder_password(url))
+        if placeholders:
+            verb = "holds" if len(placeholders) == 1 else "hold"
+            raise ConfigurationError(
+                f"{', '.join(placeholders)} still {verb} the placeholder password CHANGE_ME of deploy/.env.example: "
+                "write each login's own password into its URL (docs/deployment.md, \"Pointing it at your existing databases\")"
+            )
         return self
 
     @property

@@ -5,8 +5,21 @@ from __future__ import annotations
 from sqlalchemy.engine import URL, make_url
 
 
+# The password deploy/.env.example writes in every URL, to be replaced by the login's own.
+PLACEHOLDER_PASSWORDS = {"change_me", "changeme"}
+
+
 class ConfigurationError(ValueError):
     """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+def has_placeholder_password(url: str) -> bool:
+    """The URL's password is still deploy/.env.example's CHANGE_ME (any case, - or _)."""
+    try:
+        password = make_url(url).password
+    except Exception:
+        return False
+    return password is not None and str(password).lower().replace("-", "_") in PLACEHOLDER_PASSWORDS
 
 
 def normalise_url(url: str) -> str:

@@ -131,6 +131,34 @@ def image(docker_host, timings) -> str:
     return IMAGE
 
 
+CADDY_STAND_IN = """FROM python:3.11-slim
+COPY caddy /usr/bin/caddy
+RUN mkdir -p /config/caddy /data/caddy /etc/caddy /srv
+ENV XDG_CONFIG_HOME=/config XDG_DATA_HOME=/data
+WORKDIR /srv
+CMD ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]
+"""
+
+
+@pytest.fixture(scope="session")
+def caddy_image(image, tmp_path_factory, timings) -> str:
+    """caddy:2, the tls profile's proxy: pulled when a registry answers, else a stand-in of that
+    name laid out as the official image is (the binary in /usr/bin, its data in /data and
+    /config, the Caddyfile in /etc/caddy), with Debian 12's caddy (2.6) on the python:3.11-slim
+    base, its package only unpacked (installing it would start a system Caddy on port 80)."""
+    began = time.monotonic()
+    if docker("image", "inspect", "caddy:2", check=False).returncode != 0 and \
+            docker("pull", "caddy:2", check=False).returncode != 0:
+        folder = tmp_path_factory.mktemp("caddy")
+        run("apt-get", "download", "-q", "caddy", cwd=folder, env=os.environ)
+        (package,) = folder.glob("caddy_*.deb")
+        run("dpkg-deb", "-x", package, folder / "unpacked", env=os.environ)
+        shutil.copy(folder / "unpacked" / "usr" / "bin" / "caddy", folder / "caddy")
+        docker("build", "-q", "-t", "caddy:2", "-f", "-", str(folder), input=CADDY_STAND_IN)
+    timings.record("caddy image", began)
+    return "caddy:2"
+
+
 @dataclass
 class Stack:
     directory: Path
@@ -259,9 +287,10 @@ def stack(image, tmp_path_factory, timings) -> Iterator[Stack]:
     }, key="", notes=notes, pg_port=free_port())
     stack.key = stack.env["DIGITAL_TWIN_API_KEY"]
     write_env(stack)
-    # The person's network, where their PostgreSQL and the API's clients are.
+    # The person's network, where their PostgreSQL and the API's clients are (stack.yaml gives
+    # the PostgreSQL a fixed address on it).
     if docker("network", "inspect", "autonomous-living", check=False).returncode != 0:
-        docker("network", "create", "autonomous-living")
+        docker("network", "create", "--subnet", "172.30.87.0/24", "autonomous-living")
     try:
         began = time.monotonic()
         stack.compose("down", "--volumes", check=False)  # what an interrupted earlier run left

@@ -60,6 +60,13 @@ OTHER_NAMES: dict[str, str | None] = {
     "OWNER_NAME": "twin_pipeline/core/goals.py",  # a goal template's placeholder
     "ON_ERROR_STOP": None,  # psql's own variable
     "FORWARDED_ALLOW_IPS": None,  # uvicorn's own variable: whose X-Forwarded-For it trusts
+    "CHANGE_ME": "deploy/.env.example",  # its placeholder password and key
+    # compose's own variables, read from deploy/.env by deploy/compose.yaml (the Caddyfile's too)
+    "TWIN_API_KEYS_DIR": "deploy/compose.yaml",
+    "TWIN_API_PUBLISH": "deploy/compose.yaml",
+    "TWIN_TLS_SITE": "deploy/Caddyfile",
+    "TWIN_TLS_ISSUER": "deploy/Caddyfile",
+    "TWIN_TLS_PUBLISH": "deploy/compose.yaml",
 }
 # Code spans with a slash that are not repository paths.
 NOT_PATHS = {"text/plain", "Europe/Warsaw"}  # a media type, a time zone
@@ -67,7 +74,7 @@ NOT_PATHS = {"text/plain", "Europe/Warsaw"}  # a media type, a time zone
 OTHER_ENDPOINTS = {"/server_info": "deploy/compose.yaml"}  # Dagster webserver's health check
 # Paths inside the containers and on the Docker host (not the API's endpoints): each must be
 # named by a file of the deployment or of its test layer.
-FILESYSTEM_ROOTS = ("/usr/", "/var/", "/run/", "/etc/", "/home/")
+FILESYSTEM_ROOTS = ("/usr/", "/var/", "/run/", "/etc/", "/home/", "/tmp/", "/data/", "/config/")
 DEPLOY_FILES = ("deploy", "twin_pipeline_tests/deploy")
 
 NAME = re.compile(r"(?<!\w)[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
