@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from twin_pipeline.api.auth import AuthMode, KeyPolicy, document_keys
+from twin_pipeline.api.bodies import BoundedBodies
 from twin_pipeline.api.context import AnswerCache, TwinApi
 from twin_pipeline.api.errors import install_error_handlers
 from twin_pipeline.api.freshness import LiveToday
@@ -68,6 +69,7 @@ def create_app(
     app = FastAPI(title="twin-pipeline read API", version="2", description=DESCRIPTION)
     # What the endpoints and gates receive through Depends (context.TwinApiDep, metrics.ApiMetricsDep, auth.Gate).
     app.state.twin_api, app.state.metrics, app.state.keys = api, metrics, keys
+    app.add_middleware(BoundedBodies)  # inside MeasureRequests, which counts its 413s
     app.add_middleware(MeasureRequests, metrics=metrics, keys=keys, key_use=key_use)
     install_error_handlers(app, describe_url(reader.engine.url.render_as_string(hide_password=True)))
     for routes in (probe_routes.live_router, dashboard.page_router, status.router, clients.router, entities.router,

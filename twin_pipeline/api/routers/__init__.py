@@ -1,6 +1,9 @@
 """The API's routers, one per resource; every read endpoint answers GET and POST alike
 (the person's n8n workflows POST to read endpoints), and declares who may read it (a Gate:
-OPEN, HOUSEHOLD or OWNER, auth.py)."""
+OPEN, HOUSEHOLD or OWNER, auth.py). An endpoint that reads a database is a plain `def`, which
+FastAPI runs on a worker thread: a stalled database then holds that request's thread, never the
+event loop that answers /health/live and every other request (only the endpoints that touch
+nothing but memory are `async def`)."""
 
 from __future__ import annotations
 
