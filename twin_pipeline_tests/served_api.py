@@ -71,11 +71,15 @@ def main() -> None:
 
     from twin_pipeline.api import create_app
     from twin_pipeline.api.freshness import LiveToday
+    from twin_pipeline.database import Database
     from twin_pipeline.reader import TwinReader
     from twin_pipeline.settings import TwinSettings
+    from twin_pipeline.sources import SOURCES
 
     settings = TwinSettings.from_env()
-    app = create_app(TwinReader(settings=settings), token=settings.api_key, live=LiveToday(settings))
+    probes = {f"{role}_database": Database.for_role(settings, role).engine()
+              for role in SOURCES if settings.source_configured(role)}
+    app = create_app(TwinReader(settings=settings), token=settings.api_key, probes=probes, live=LiveToday(settings))
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 
 

@@ -43,13 +43,16 @@ def call(url: str, key: str | None = None, timeout: float = 60) -> tuple[int, fl
 @dataclass(frozen=True)
 class StoreStall:
     live_seconds: float  # /health/live while the requests waited
+    domain: tuple[int, float]  # /health/domain/pantry meanwhile (a worker thread, no store): status, seconds
     waiting: int  # requests seen waiting on the lock
     statuses: list[int]  # theirs, once the lock was released
 
 
 def live_while_the_store_is_locked(base: str, key: str, store_url: str, days: list[date]) -> StoreStall:
     """/health/live timed while WAITING requests for days not asked before (answers not cached)
-    wait on `digital_twin_updates`, locked by another session's open transaction."""
+    wait on `digital_twin_updates`, locked by another session's open transaction, and a request
+    that needs a worker thread but not the store (/health/domain/pantry): the waiting ones
+    must not have taken every thread."""
     locker = create_engine(store_url, poolclass=NullPool)
     try:
         with locker.connect() as conn, ThreadPoolExecutor(WAITING) as pool:
@@ -65,9 +68,10 @@ def live_while_the_store_is_locked(base: str, key: str, store_url: str, days: li
                                      f"{WAITING} requests waiting on the locked digital_twin_updates",
                                      timeout=20, every=0.05, last=waiters)
                 _, seconds, _ = call(f"{base}/health/live", timeout=10)
+                domain, domain_seconds, _ = call(f"{base}/health/domain/pantry", key, timeout=10)
             finally:
                 locking.rollback()
-            return StoreStall(seconds, waiting, [future.result()[0] for future in pending])
+            return StoreStall(seconds, (domain, domain_seconds), waiting, [future.result()[0] for future in pending])
     finally:
         locker.dispose()
 

@@ -20,6 +20,7 @@ ERRORS = {code: {"model": ErrorAnswer, "description": what} for code, what in {
     401: "No API key (TWIN_API_AUTH=enforce)",
     403: "A wrong API key (TWIN_API_AUTH=enforce), X-User-ID not the key's name, or a tier that may not read it",
     404: "No state for that day",
+    413: "A request body over 64 KiB (only POST /health/history reads one)",
     422: "A parameter is malformed",
     503: "The twin store does not answer",
 }.items()}
