@@ -62,7 +62,7 @@ def posted(api: ServedApi, head: str, chunks) -> int:
                 for chunk in chunks:
                     connection.sendall(chunk)
             except OSError:
-                pass  # the API answered and closed: the rest is not its to read
+                pass  # answered before the whole body: the connection is shut, the rest never sent
 
         sender = threading.Thread(target=send_body)
         sender.start()
@@ -77,6 +77,7 @@ def posted(api: ServedApi, head: str, chunks) -> int:
 
 
 def megabytes(total: int, chunked: bool = False):
+    """`total` bytes a MiB at a time, as they are (Content-Length) or in chunked encoding."""
     piece = b"x" * MIB
     for _ in range(total // MIB):
         yield b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece
