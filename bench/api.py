@@ -16,6 +16,11 @@ then again.
 
 Then, five times: a transaction committed for today, and GET /status timed right after it
 (the first answer reads today from the sources, live) and 20 times more (from the cache).
+
+Then the databases stalled for real (twin_pipeline_tests/stalls.py): `digital_twin_updates`
+locked by another session with six requests waiting on it, and GET /health/live timed; the
+finance source's `transactions` locked for 2 s, a pantry change committed and a /status
+waiting on the lock, and 32 concurrent GET /pantry timed.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
 from backfill import _case_env, _prepare, backfill_decade_in_process  # noqa: E402
+
+from twin_pipeline_tests.stalls import (  # noqa: E402
+    CALLS, SLOWED_SECONDS, WAITING, live_while_the_store_is_locked, pantry_while_a_source_is_slow,
+)
 
 CLIENTS, SECONDS = 16, 10.0
 KEY = "bench-api-key"
@@ -204,6 +213,15 @@ def main() -> None:
         cold = {span: uncached_data(port, span, last_day) for span in ("1y", "all")}
         draws = {span: page_draws(port, span, last_day) for span in ("1y", "all")}
         print(f"  uncached data: {cold}\n  page draws: {draws}", flush=True)
+        base = f"http://127.0.0.1:{port}"
+        # Days no request asked for before, so their answers are not cached and read the store.
+        store_stall = live_while_the_store_is_locked(base, KEY, env["FINANCE_DATABASE_URL"],
+                                                     [last_day - timedelta(days=1000 + n) for n in range(WAITING)])
+        source_stall = pantry_while_a_source_is_slow(
+            base, KEY, env["FINANCE_DATABASE_URL"], "transactions", env["PANTRY_DATABASE_URL"],
+            "UPDATE pantry_inventory SET current_quantity = current_quantity + 1 "
+            "WHERE category = (SELECT min(category) FROM pantry_inventory)")
+        print(f"  stalls: {store_stall.live_seconds=}, {source_stall.p99_ms=}", flush=True)
     finally:
         server.terminate()
         server.wait(10)
@@ -216,6 +234,12 @@ def main() -> None:
     print(f"/status right after a committed row (live, median of 5): {fresh['first_ms']:.1f} ms "
           f"(max {fresh['first_max_ms']:.1f} ms; target < 150 ms); the next ones (cached): "
           f"p50 {fresh['cached_p50_ms']:.2f} ms")
+    print()
+    print(f"twin store locked, {store_stall.waiting} requests waiting on it: /health/live "
+          f"{store_stall.live_seconds * 1000:.1f} ms (target < 500 ms)")
+    print(f"finance source slowed {source_stall.whole_day_seconds:.1f} s (/status waited on it): {CALLS} concurrent "
+          f"/pantry p50 {source_stall.p50_ms:.1f} ms, p99 {source_stall.p99_ms:.1f} ms (target p99 < 100 ms; "
+          f"the lock held at least {SLOWED_SECONDS:.0f} s)")
     print()
     print(f"dashboard, uncached ({UNCACHED_DAYS} new days)   p50        max")
     for span, row in cold.items():

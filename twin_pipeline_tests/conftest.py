@@ -97,7 +97,7 @@ UNIT_SECONDS = {
     "test_supervise.py": 37, "test_asof.py": 34, "test_roles.py": 27, "test_faults.py": 24,
     "test_forecast_review.py": 22, "test_definitions.py": 22, "test_package.py": 22,
     "test_sensor.py, each clock": 17, "test_api.py": 17, "test_dashboard_ui.py": 14, "test_demo_data.py": 13,
-    "test_day_metadata.py": 12, "test_dashboard.py": 12, "test_instance.py": 8, "test_biometrics.py": 7,
+    "test_api_bounds.py": 60, "test_day_metadata.py": 12, "test_dashboard.py": 12, "test_instance.py": 8, "test_biometrics.py": 7,
     "test_history.py": 7, "test_entities.py": 6, "test_api_clients.py": 6, "test_states_unchanged.py": 6,
 }
 

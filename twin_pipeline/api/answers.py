@@ -13,6 +13,7 @@ from twin_pipeline.core.health.biometrics import top_level_readings
 
 ERROR_MARK = "❌ Error: "
 KEPT = "Kept for existing clients: "
+ENVELOPE = ("report", "response_text", "content")  # the text's names in every JSON answer
 
 
 def enveloped(report: str, **fields: object) -> dict:

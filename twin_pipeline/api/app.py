@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from twin_pipeline.api.auth import LOOPBACK_HOSTS, AuthMode, KeyPolicy, document_keys
+from twin_pipeline.api.bodies import BoundedBodies
 from twin_pipeline.api.context import AnswerCache, TwinApi
 from twin_pipeline.api.errors import install_error_handlers
 from twin_pipeline.api.freshness import LiveToday
@@ -77,6 +78,7 @@ def create_app(
     app = FastAPI(title="twin-pipeline read API", version="2", description=DESCRIPTION)
     # What the endpoints and gates receive through Depends (context.TwinApiDep, metrics.ApiMetricsDep, auth.Gate).
     app.state.twin_api, app.state.metrics, app.state.keys = api, metrics, keys
+    app.add_middleware(BoundedBodies)  # inside MeasureRequests, which counts its 413s
     app.add_middleware(MeasureRequests, metrics=metrics, keys=keys, key_use=key_use)
     if allowed_hosts is None and not keys.ring.required:
         allowed_hosts = LOOPBACK_HOSTS

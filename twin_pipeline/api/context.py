@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Annotated
 
+from cachetools import LRUCache
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
@@ -36,27 +37,41 @@ JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
 
 
+# What the answer cache may hold: a decade's dashboard answer is about 0.5 MB and a day's a few kB,
+# so the bytes bound the dashboards and the entries the small answers (keyed by any day asked).
+CACHE_ENTRIES = 4096
+CACHE_BYTES = 64 * 1024 * 1024
+
+
 class AnswerCache:
-    """Serialized answers keyed by request, valid while the store's version is unchanged.
+    """Serialized answers keyed by request, valid while the store's version is unchanged, the
+    least recently used dropped beyond `max_entries` answers or `max_bytes` of them (callers
+    choose the days they ask for, so the keys are theirs to multiply).
 
     The version is polled by a background thread every `recheck_seconds`, so a request
     never waits for that query; with recheck_seconds=0 every request checks (tests)."""
 
-    def __init__(self, version: Callable[[], tuple], recheck_seconds: float):
+    def __init__(self, version: Callable[[], tuple], recheck_seconds: float, *,
+                 max_entries: int = CACHE_ENTRIES, max_bytes: int = CACHE_BYTES):
         self._version, self._recheck = version, recheck_seconds
-        self._answers: dict[tuple, bytes] = {}
+        self._max_entries, self._max_bytes = max_entries, max_bytes
+        self._answers = self._empty()
         self._seen: tuple | None = None
+        # Requests run on worker threads, and an LRU lookup reorders the entries.
         self._lock = threading.Lock()
         if recheck_seconds > 0:
             # The first look before any request, so none races the poller's first query.
             self._refresh_quietly()
             threading.Thread(target=self._poll, name="twin-api-store-version", daemon=True).start()
 
+    def _empty(self) -> LRUCache:
+        return LRUCache(self._max_bytes, getsizeof=len)
+
     def _refresh(self) -> None:
         current = self._version()
         with self._lock:
             if current != self._seen:
-                self._answers = {}
+                self._answers = self._empty()
                 self._seen = current
 
     def _refresh_quietly(self) -> None:
@@ -79,12 +94,24 @@ class AnswerCache:
     def get(self, key: tuple, compute: Callable[[], bytes]) -> bytes:
         if self._recheck <= 0:
             self._refresh()
-        answers = self._answers
-        answer = answers.get(key)
+        with self._lock:
+            answers = self._answers
+            answer = answers.get(key)
         if answer is None:
-            answer = compute()
-            answers[key] = answer
+            answer = compute()  # outside the lock: a slow answer delays only its own callers
+            with self._lock:
+                if len(answer) <= answers.maxsize:  # one answer over the whole budget is served, not kept
+                    answers[key] = answer
+                while len(answers) > self._max_entries:
+                    answers.popitem()
         return answer
+
+
+def serialized(value: object, media_type: str = JSON) -> bytes:
+    """An answer's bytes as the API serves them (JSON as UTF-8, not ASCII escapes)."""
+    if media_type == JSON:
+        return json.dumps(value, ensure_ascii=False).encode()
+    return str(value).encode()
 
 
 @dataclass
@@ -100,14 +127,11 @@ class TwinApi:
 
     def answer(self, key: tuple, compute: Callable[[], object], media_type: str = JSON) -> Response:
         """The cached answer for `key`, computing and serializing it on a miss."""
+        return Response(self.cache.get(key, lambda: serialized(compute(), media_type)), media_type=media_type)
 
-        def serialized() -> bytes:
-            value = compute()
-            if media_type == JSON:
-                return json.dumps(value, ensure_ascii=False).encode()
-            return str(value).encode()
-
-        return Response(self.cache.get(key, serialized), media_type=media_type)
+    def cached(self, key: tuple, compute: Callable[[], object]) -> bytes:
+        """The cached JSON for `key` (computed on a miss), for an answer served with changes."""
+        return self.cache.get(key, lambda: serialized(compute()))
 
     def status_text(self, found: DayState) -> str:
         """The day's stored status text; rendered from its documents if none was stored."""
@@ -117,16 +141,18 @@ class TwinApi:
 
     def day_answer(
         self, name: str, day: date | None, build: Callable[[DayView], object], media_type: str = JSON,
-        tier: Tier = "owner",
+        tier: Tier = "owner", sections: tuple[str, ...] | None = None,
     ) -> Response:
         """The answer about a day: today (no date, or today's) fresh from the sources when
         they moved since the stored state (with a live source), any other day as stored;
-        built from the household's part of the day for a household key."""
+        built from the household's part of the day for a household key. `sections`: the
+        only ones `build` reads of today (None: the whole day), so today's view reads only
+        their sources."""
         if tier == "household":
             name, build = f"{name}-household", self._for_household(build)
         if self.live is not None and (day is None or day == self.live.today()):
             view = self.live.view(self.cache.version(), self._stored_day, self._home, self.weekly_workout_target,
-                                  notable=self._notable_line, ranged=self._with_ranges)
+                                  notable=self._notable_line, ranged=self._with_ranges, sections=sections)
             return self.answer((name, *view.key), lambda: build(view), media_type)
 
         def stored() -> object:

@@ -156,9 +156,25 @@ class CommitMark:
                 self._connection = None
 
 
+@dataclass
+class _ViewSlot:
+    """The last view of some sections (or of every one) and what it was decided on; its lock is
+    held while their sources are read, so one slow source delays only the views showing it."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    basis: tuple | None = None
+    view: DayView | None = None
+    generation: int = 0
+
+
 class LiveToday:
     """Today's view, decided again only when a source's server committed something, the store
-    changed, or the day turned; otherwise the last view (and its cached answers) stands."""
+    changed, or the day turned; otherwise the last view (and its cached answers) stands.
+
+    Each set of sections asked for (every one for the whole-day answers, one for /finance,
+    /health and /pantry) is decided on its own, from its own sources and their servers' marks,
+    so a source slow to answer delays the answers that show its section and no other; each
+    server's mark is read on its own connection, under its own lock."""
 
     def __init__(self, settings: TwinSettings, *, down_recheck_seconds: float = 10.0):
         self.settings = settings
@@ -167,48 +183,76 @@ class LiveToday:
         self._down_recheck = down_recheck_seconds
         self._servers: dict[str, list[str]] | None = None
         self._marks: dict[str, CommitMark] = {}
+        self._mark_locks: dict[str, threading.Lock] = {}  # a CommitMark's connection serves one thread at a time
         self._down: dict[str, tuple[float, Exception]] = {}  # server -> (since, failure), not asked again until recheck
-        self._lock = threading.Lock()
-        self._basis: tuple | None = None
-        self._view: DayView | None = None
-        self._generation = 0
+        self._setup = threading.Lock()
+        self._slots: dict[tuple[str, ...] | None, _ViewSlot] = {}  # the sections shown (None: all) -> their view
 
     def today(self) -> date:
         return self.settings.today()
 
-    def _by_server(self) -> dict[str, list[str]]:
-        if self._servers is None:
-            servers: dict[str, list[str]] = {}
-            for name, database in self.sources.items():
-                servers.setdefault(_server(database), []).append(name)
-            self._servers = servers
-        return self._servers
+    @property
+    def _basis(self) -> tuple | None:
+        """What the whole day's view was last decided on: (day, store version, server marks)."""
+        slot = self._slots.get(None)
+        return None if slot is None else slot.basis
 
-    def marks(self) -> dict[str, str]:
-        """server -> where its transactions stand, or why it does not answer. One query per
-        server (all three sources often share one), so the quiet path stays cheap."""
+    def _by_server(self) -> dict[str, list[str]]:
+        with self._setup:
+            if self._servers is None:
+                servers: dict[str, list[str]] = {}
+                for name, database in self.sources.items():
+                    servers.setdefault(_server(database), []).append(name)
+                self._mark_locks = {server: threading.Lock() for server in servers}
+                self._servers = servers
+            return self._servers
+
+    def _slot(self, sections: tuple[str, ...] | None) -> _ViewSlot:
+        with self._setup:
+            return self._slots.setdefault(sections, _ViewSlot())
+
+    def servers_of(self, sections: tuple[str, ...] | None) -> set[str]:
+        """The servers holding the sources of `sections` (None: every section's)."""
+        return {server for server, names in self._by_server().items()
+                if sections is None or any(SOURCES[name].entity_type in sections for name in names)}
+
+    def marks(self, servers: set[str] | None = None) -> dict[str, str]:
+        """server -> where its transactions stand, or why it does not answer, for `servers`
+        (None: every one). One query per server (all three sources often share one), so the
+        quiet path stays cheap."""
         marks = {}
         for server, names in self._by_server().items():
-            down = self._down.get(server)
-            if down is not None and time.monotonic() - down[0] < self._down_recheck:
-                marks[server] = f"down: {down[1]}"
+            if servers is not None and server not in servers:
                 continue
-            mark = self._marks.setdefault(server, CommitMark(self.sources[names[0]]))
-            try:
-                marks[server] = mark.read()
-                self._down.pop(server, None)
-            except SQLAlchemyError as exc:
-                self._down[server] = (time.monotonic(), exc)
-                marks[server] = f"down: {exc}"
+            with self._mark_locks[server]:
+                down = self._down.get(server)
+                if down is not None and time.monotonic() - down[0] < self._down_recheck:
+                    marks[server] = f"down: {down[1]}"
+                    continue
+                mark = self._marks.setdefault(server, CommitMark(self.sources[names[0]]))
+                try:
+                    marks[server] = mark.read()
+                    self._down.pop(server, None)
+                except SQLAlchemyError as exc:
+                    self._down[server] = (time.monotonic(), exc)
+                    marks[server] = f"down: {exc}"
         return marks
 
     def _read(self, day: date) -> dict[str, dict]:
-        """entity -> today's section from its source; a server found down is not asked again
-        (its sections unavailable with the reason, as a run's read would give them)."""
-        failed = {name: self._down[server][1] for server, names in self._by_server().items()
-                  if server in self._down for name in names}
+        """entity -> today's section from its source, for every section."""
+        return self._read_sections(day, None)
+
+    def _read_sections(self, day: date, sections: tuple[str, ...] | None) -> dict[str, dict]:
+        """entity -> today's section from its sources, for `sections` (None: every one); a
+        server found down is not asked again (its sections unavailable with the reason, as a
+        run's read would give them)."""
+        failed = {}
+        for server, names in self._by_server().items():
+            down = self._down.get(server)
+            if down is not None:
+                failed.update((name, down[1]) for name in names)
         # As the store gives documents back (JSON), so a comparison sees only real differences.
-        return json.loads(json.dumps(sections_of_day(self.settings, day, failed)))
+        return json.loads(json.dumps(sections_of_day(self.settings, day, failed, sections)))
 
     def view(
         self,
@@ -218,27 +262,32 @@ class LiveToday:
         weekly_workout_target: int,
         notable: Callable[[str, Mapping[str, dict]], str | None] | None = None,
         ranged: Callable[[str, dict[str, dict]], dict[str, dict]] | None = None,
+        sections: tuple[str, ...] | None = None,
     ) -> DayView:
-        """Today's view: the last one while nothing moved, else decided again (merge_live_and_stored),
-        the sections read live given their forecasts' ranges by `ranged` as a run would set them."""
-        with self._lock:
-            marks = self.marks()
+        """Today's view of `sections` (None: the whole day): the last one while nothing they
+        depend on moved, else decided again (merge_live_and_stored), the sections read live
+        given their forecasts' ranges by `ranged` as a run would set them. A view of some
+        sections has them alone, and a text of them alone (the section answers show no text
+        of the day)."""
+        slot = self._slot(sections)
+        with slot.lock:
+            marks = self.marks(self.servers_of(sections))
             day = self.today()
             basis = (day, store_version, tuple(sorted(marks.items())))
-            if basis == self._basis and self._view is not None:
-                return self._view
+            if basis == slot.basis and slot.view is not None:
+                return slot.view
             # Marks first, then the read: a commit landing in between moves the marks again.
-            live = self._read(day)
+            live = self._read(day) if sections is None else self._read_sections(day, sections)
             if ranged is not None:
                 live = ranged(day.isoformat(), live)
             computed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
             view = merge_live_and_stored(day.isoformat(), live, stored(day.isoformat()),
                                          weekly_workout_target=weekly_workout_target, home=home(),
-                                         computed_at=computed_at, notable=notable)
-            if self._view is not None and self._view.content() == view.content():
-                view = self._view  # the same answer: keep its time and the answers cached for it
+                                         computed_at=computed_at, notable=notable if sections is None else None)
+            if slot.view is not None and slot.view.content() == view.content():
+                view = slot.view  # the same answer: keep its time and the answers cached for it
             else:
-                self._generation += 1
-                view = replace(view, key=("today", day.isoformat(), self._generation))
-            self._basis, self._view = basis, view
+                slot.generation += 1
+                view = replace(view, key=("today", day.isoformat(), sections, slot.generation))
+            slot.basis, slot.view = basis, view
             return view

@@ -4,7 +4,7 @@ today (api/freshness.py decides when to read and how it weighs against the store
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 
 from twin_pipeline.database import Database
@@ -14,16 +14,21 @@ from twin_pipeline.sources.reading import read_section, unavailable_outcome
 
 
 def sections_of_day(
-    settings: TwinSettings, day: date, failed: Mapping[str, Exception] | None = None
+    settings: TwinSettings, day: date, failed: Mapping[str, Exception] | None = None,
+    entities: Collection[str] | None = None,
 ) -> dict[str, dict]:
     """entity -> that day's section, by the same readers and rules as a run (a source that
     cannot be read gives its section unavailable, with the reason). A source named in
     `failed` is not asked again: its section is unavailable with that failure. An entity
-    filled by several sources (health) is their sections composed."""
+    filled by several sources (health) is their sections composed. `entities`: only those
+    (their sources alone are read), else every one."""
+    entities = ENTITY_SOURCES if entities is None else entities
     sections = {}
     for name, spec in SOURCES.items():
+        if spec.entity_type not in entities:
+            continue
         database = Database.for_role(settings, name)
         outcome = (unavailable_outcome(spec, database, [day], settings, failed[name]) if failed and name in failed
                    else read_section(spec, database, [day], settings))
         sections[name] = outcome.read.documents[0]
-    return {entity: compose_entity(entity, sections) for entity in ENTITY_SOURCES}
+    return {entity: compose_entity(entity, sections) for entity in ENTITY_SOURCES if entity in entities}

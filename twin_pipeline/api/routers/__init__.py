@@ -1,6 +1,9 @@
 """The API's routers, one per resource; every read endpoint answers GET and POST alike
 (the person's n8n workflows POST to read endpoints), and declares who may read it (a Gate:
-OPEN, HOUSEHOLD or OWNER, auth.py)."""
+OPEN, HOUSEHOLD or OWNER, auth.py). An endpoint that reads a database is a plain `def`, which
+FastAPI runs on a worker thread: a stalled database then holds that request's thread, never the
+event loop that answers /health/live and every other request (only the endpoints that touch
+nothing but memory are `async def`)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ ERRORS = {code: {"model": ErrorAnswer, "description": what} for code, what in {
     401: "No API key (TWIN_API_AUTH=enforce)",
     403: "A wrong API key (TWIN_API_AUTH=enforce), X-User-ID not the key's name, or a tier that may not read it",
     404: "No state for that day",
+    413: "A request body over 64 KiB (only POST /health/history reads one)",
     422: "A parameter is malformed",
     503: "The twin store does not answer",
 }.items()}

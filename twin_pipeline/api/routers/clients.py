@@ -23,7 +23,7 @@ router = APIRouter(tags=["the person's workflows"])
 @read_route(router, "/today", TodayAnswer, access=HOUSEHOLD, summary="Today's dashboard text (the planner workflow)",
             description="JSON in both formats: the planner asks for `format=text` and reads "
             "`response_text` (`📱 Today's Dashboard …`); `format=json` adds the documents under `data`.")
-async def today(api: TwinApiDep, caller: CallerDep, format: Literal["json", "text"] = "json") -> Response:
+def today(api: TwinApiDep, caller: CallerDep, format: Literal["json", "text"] = "json") -> Response:
     def document(view: DayView) -> dict:
         text = today_dashboard(view.as_of, view.text)
         extra = {"data": view.entities, **view.fields()} if format == "json" else {}
@@ -36,7 +36,7 @@ async def today(api: TwinApiDep, caller: CallerDep, format: Literal["json", "tex
             description="Every section as stored (forecasts included when a section carries them), "
             "the person, the goals and the home under `data`; the status text and goals due as text. "
             "A household key reads the pantry and the home only.")
-async def everything(api: TwinApiDep, caller: CallerDep, day: date | None = DAY_QUERY) -> Response:
+def everything(api: TwinApiDep, caller: CallerDep, day: date | None = DAY_QUERY) -> Response:
     owner = caller.tier == "owner"
 
     def document(view: DayView) -> dict:
@@ -56,7 +56,7 @@ async def everything(api: TwinApiDep, caller: CallerDep, day: date | None = DAY_
             description="Health, finance (month to date, budget), pantry, home and goals due; sections the "
             "twin knows nothing of (tasks) are left out; readiness, sleep and HRV each when known. "
             "A household key's briefing has the pantry and the home only.")
-async def briefing(api: TwinApiDep, caller: CallerDep, day: date | None = DAY_QUERY) -> Response:
+def briefing(api: TwinApiDep, caller: CallerDep, day: date | None = DAY_QUERY) -> Response:
     def document(view: DayView) -> dict:
         text = morning_briefing(
             view.as_of, view.entities, weekly_workout_target=api.weekly_workout_target,

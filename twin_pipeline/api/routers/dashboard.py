@@ -4,6 +4,7 @@ types, which the store answers with one set-based query per chart."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date, timedelta
 from functools import cache
@@ -11,12 +12,12 @@ from importlib.resources import files
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ConfigDict, Field
 
-from twin_pipeline.api.answers import Envelope, enveloped
+from twin_pipeline.api.answers import ENVELOPE, Envelope, enveloped
 from twin_pipeline.api.auth import HOUSEHOLD, OPEN, CallerDep
-from twin_pipeline.api.context import TwinApi, TwinApiDep
+from twin_pipeline.api.context import JSON, TwinApi, TwinApiDep, serialized
 from twin_pipeline.api.freshness import DayView
 from twin_pipeline.api.keys import HOUSEHOLD_SECTIONS, Tier
 from twin_pipeline.api.routers import DAY_QUERY, read_route
@@ -116,21 +117,32 @@ def dashboard_data(
     unknown = tuple(sorted(set(request.query_params) - PARAMETERS))
     tier = caller.tier
     try:
-        return api.answer(("dashboard", tier, span, day, unknown),
-                          lambda: dashboard_answer(api, span, day, unknown, tier))
+        # Keyed without the unknown names, which a caller can invent without end: the cached
+        # answer is served with them named.
+        body = api.cached(("dashboard", tier, span, day), lambda: dashboard_answer(api, span, day, tier))
     except StoreError:
         # The cache could not tell the store's version (no person yet): nothing to cache;
         # the answer says what is missing.
-        return JSONResponse(dashboard_answer(api, span, day, unknown, tier))
+        body = serialized(dashboard_answer(api, span, day, tier))
+    if unknown:
+        body = serialized(with_unknown_named(json.loads(body), unknown))
+    return Response(body, media_type=JSON)
 
 
-def dashboard_answer(
-    api: TwinApi, span: Span, day: date | None, unknown: tuple[str, ...] = (), tier: Tier = "owner"
-) -> dict:
+def with_unknown_named(answer: dict, unknown: tuple[str, ...]) -> dict:
+    """The answer with the parameters the dashboard does not read named first under `missing`
+    (and in the text, when the answer has no status text to show)."""
+    missing = [f"unknown parameters ignored: {', '.join(unknown)} (the dashboard reads range and date)",
+               *answer["missing"]]
+    fields = {name: value for name, value in answer.items() if name not in ENVELOPE}
+    return enveloped(answer["data"].get("status_text") or "; ".join(missing), **{**fields, "missing": missing})
+
+
+def dashboard_answer(api: TwinApi, span: Span, day: date | None, tier: Tier = "owner") -> dict:
     """The dashboard's answer: every chart over the range ending on `day`, within what the
     store holds, and in words what it lacks there; a household key's the pantry's and the
     home's alone (the other charts absent, and the status text of the pantry and the home)."""
-    notes = [f"unknown parameters ignored: {', '.join(unknown)} (the dashboard reads range and date)"] if unknown else []
+    notes: list[str] = []
     try:
         person = api.reader.person_id
     except StoreError as exc:

@@ -41,11 +41,11 @@ def section_answer(api: TwinApi, name: str, day: date | None) -> Response:
         return enveloped(section_line(api, name, found), **with_old_names(name, found), data=found,
                          **view.section_fields(name))
 
-    return api.day_answer(name, day, document)
+    return api.day_answer(name, day, document, sections=(name,))
 
 
 def section_endpoint(name: str) -> Callable:
-    async def one(api: TwinApiDep, day: date | None = DAY_QUERY) -> Response:
+    def one(api: TwinApiDep, day: date | None = DAY_QUERY) -> Response:
         return section_answer(api, name, day)
 
     one.__name__ = f"{name}_state"

@@ -93,7 +93,7 @@ router = APIRouter(tags=["forecasts"])
             description="The current review of each forecast made from `start` to `end` (either open), "
             "of one `kind` or all, and per kind: count, mean accuracy, mean absolute error and the share "
             "at or above the person's threshold.")
-async def forecast_review(
+def forecast_review(
     api: TwinApiDep,
     kind: ReviewKind | None = None,
     start: date | None = Query(None, description="YYYY-MM-DD: the first made_on"),

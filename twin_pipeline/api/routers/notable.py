@@ -43,7 +43,7 @@ router = APIRouter(tags=["notable"])
 @read_route(router, "/notable", NotableAnswer, access=OWNER, summary="What is out of the norm, or needs the person, on a day",
             description="Every condition holding on the day (`new` on the day it started); the text lists the "
             "new ones, one a line, or says nothing is new. Today (no `date`, or today's) is as fresh as `/status`.")
-async def notable(api: TwinApiDep, day: date | None = DAY_QUERY) -> Response:
+def notable(api: TwinApiDep, day: date | None = DAY_QUERY) -> Response:
     def document(view: DayView) -> dict:
         items = api.notable_items(view)
         text = notice_text(items) or f"Nothing new is notable on {view.as_of}"

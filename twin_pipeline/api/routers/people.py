@@ -29,16 +29,16 @@ router = APIRouter(tags=["entities"])
 
 
 @read_route(router, "/person", EntityAnswer, access=OWNER, summary="The person: health metrics and goal progress")
-async def person(api: TwinApiDep) -> Response:
+def person(api: TwinApiDep) -> Response:
     return entity_answer(api, "person", api.reader.person, person_line)
 
 
 @read_route(router, "/goals", access=OWNER, summary="The person's goals",
             description="A JSON list (no text envelope: existing callers index it).")
-async def goals(api: TwinApiDep) -> Response:
+def goals(api: TwinApiDep) -> Response:
     return api.answer(("goals",), api.reader.goals)
 
 
 @read_route(router, "/home", EntityAnswer, access=HOUSEHOLD, summary="The home: environment, devices, status")
-async def home(api: TwinApiDep) -> Response:
+def home(api: TwinApiDep) -> Response:
     return entity_answer(api, "home", api.reader.home, home_line)

@@ -25,7 +25,7 @@ router = APIRouter(tags=["status"])
             "Today (no `date`, or today's) reflects every source change committed before the request: "
             "`freshness` says whether it was read live from the sources or is the stored state. "
             "A household key reads the pantry and the home only: `data` and `state` hold the pantry alone.")
-async def status(
+def status(
     api: TwinApiDep, caller: CallerDep, day: date | None = DAY_QUERY, format: Literal["json", "text"] = "json"
 ) -> Response:
     if format == "text":
