@@ -20,7 +20,8 @@ Then, five times: a transaction committed for today, and GET /status timed right
 Then the databases stalled for real (twin_pipeline_tests/stalls.py): `digital_twin_updates`
 locked by another session with six requests waiting on it, and GET /health/live timed; the
 finance source's `transactions` locked for 2 s, a pantry change committed and a /status
-waiting on the lock, and 32 concurrent GET /pantry timed.
+waiting on the lock, the first GET /pantry (the pantry read again, live) and then 32
+concurrent ones timed.
 """
 
 from __future__ import annotations
@@ -239,7 +240,8 @@ def main() -> None:
           f"{store_stall.live_seconds * 1000:.1f} ms (target < 500 ms)")
     print(f"finance source slowed {source_stall.whole_day_seconds:.1f} s (/status waited on it): {CALLS} concurrent "
           f"/pantry p50 {source_stall.p50_ms:.1f} ms, p99 {source_stall.p99_ms:.1f} ms (target p99 < 100 ms; "
-          f"the lock held at least {SLOWED_SECONDS:.0f} s)")
+          f"the lock held at least {SLOWED_SECONDS:.0f} s), after the first, which read the changed pantry "
+          f"live in {source_stall.first_ms:.1f} ms")
     print()
     print(f"dashboard, uncached ({UNCACHED_DAYS} new days)   p50        max")
     for span, row in cold.items():

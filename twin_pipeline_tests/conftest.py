@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -537,3 +538,12 @@ def dagster_dev(pg_server, tmp_path_factory):
             log.close()
 
         stop_in_background(stop)
+
+
+class LocalClient(TestClient):
+    """A client of an app as a program on this machine calls it: Host localhost, one of the
+    names a keyless API answers (TestClient's own `testserver` is refused, as a rebound name would be)."""
+
+    def __init__(self, app, **options) -> None:
+        options.setdefault("base_url", "http://localhost")
+        super().__init__(app, **options)

@@ -5,12 +5,11 @@ The person's own clients, call by call, are in test_api_clients.py."""
 from datetime import date, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from twin_pipeline.api import create_app
 from twin_pipeline.reader import TwinReader
-from twin_pipeline_tests.conftest import Sources, execute, fuzz_for_server_errors, materialize_days
+from twin_pipeline_tests.conftest import LocalClient, Sources, execute, fuzz_for_server_errors, materialize_days
 
 D = date(2025, 6, 10)
 TOKEN = "a-long-random-token"
@@ -45,7 +44,7 @@ def store_apart(own_sources) -> Sources:
 
 @pytest.fixture(scope="module")
 def client(store):
-    return TestClient(create_app(TwinReader(store.finance_url), recheck_seconds=0))
+    return LocalClient(create_app(TwinReader(store.finance_url), recheck_seconds=0))
 
 
 def test_status_json_carries_the_text_under_the_keys_n8n_reads(client):
@@ -107,7 +106,7 @@ def test_clear_json_errors(client, path, params, status):
 
 
 def test_an_unreachable_store_is_503(store):
-    down = TestClient(create_app(TwinReader("postgresql://twin@127.0.0.1:1/autonomous_finance",
+    down = LocalClient(create_app(TwinReader("postgresql://twin@127.0.0.1:1/autonomous_finance",
                                             person_id="00000000-0000-0000-0000-000000000001")))
     response = down.get("/status")
     assert response.status_code == 503
@@ -119,7 +118,7 @@ def test_an_unreachable_store_is_503(store):
 def test_readiness_names_the_database_that_is_down(store):
     probes = {"training_database": create_engine("postgresql+psycopg2://twin@127.0.0.1:1/autonomous_training",
                                                  connect_args={"connect_timeout": 1})}
-    response = TestClient(create_app(TwinReader(store.finance_url), probes=probes)).get("/health/ready")
+    response = LocalClient(create_app(TwinReader(store.finance_url), probes=probes)).get("/health/ready")
     assert response.status_code == 503
     body = response.json()
     assert body["databases"]["twin_store"] == "ok"
@@ -161,14 +160,14 @@ def test_metrics_in_prometheus_text(client):
 
 
 def test_each_app_counts_only_its_own_requests(store):
-    first, second = (TestClient(create_app(TwinReader(store.finance_url), recheck_seconds=0)) for _ in range(2))
+    first, second = (LocalClient(create_app(TwinReader(store.finance_url), recheck_seconds=0)) for _ in range(2))
     first.get("/finance")
     key = ("twin_api_requests_total", (("method", "GET"), ("path", "/finance"), ("status", "200")))
     assert (scrape(first).get(key), scrape(second).get(key)) == (1.0, None)
 
 
 def test_with_a_token_everything_but_liveness_needs_it(store):
-    guarded = TestClient(create_app(TwinReader(store.finance_url), token=TOKEN))
+    guarded = LocalClient(create_app(TwinReader(store.finance_url), token=TOKEN))
     assert guarded.get("/health/live").status_code == 200
     for path in ("/status", "/finance", "/history", "/metrics", "/health/ready", "/all", "/morning_briefing"):
         assert guarded.get(path).status_code == 401, path
@@ -183,7 +182,7 @@ def test_with_a_token_everything_but_liveness_needs_it(store):
 
 
 def test_a_new_state_shows_without_restarting(store_apart):
-    app_client = TestClient(create_app(TwinReader(store_apart.finance_url), recheck_seconds=0))
+    app_client = LocalClient(create_app(TwinReader(store_apart.finance_url), recheck_seconds=0))
     before = app_client.get("/finance").json()["mtd_expense"]
     execute(store_apart.finance, "UPDATE transactions SET amount = 200 WHERE transaction_id = 'G'")
     materialize_days(store_apart, D)

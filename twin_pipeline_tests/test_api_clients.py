@@ -22,7 +22,7 @@ from twin_pipeline.defs.entities import ENTITY_ASSETS
 from twin_pipeline.reader import TwinReader
 from twin_pipeline.paths import EXAMPLES
 from twin_pipeline.settings import ConfigurationError, TwinSettings
-from twin_pipeline_tests.conftest import execute, materialize_days, today
+from twin_pipeline_tests.conftest import LocalClient, execute, materialize_days, today
 
 TODAY = today()
 KEY = "their-digital-twin-api-key"
@@ -67,7 +67,7 @@ def twin(sources, tmp_path_factory):
 
 def app_client(twin, mode: str) -> TestClient:
     probes = {f"{role}_database": getattr(twin, role) for role in ("finance", "training", "pantry")}
-    return TestClient(create_app(TwinReader(twin.finance_url), token=KEY, auth_mode=mode, probes=probes,
+    return LocalClient(create_app(TwinReader(twin.finance_url), token=KEY, auth_mode=mode, probes=probes,
                                  recheck_seconds=0))
 
 
@@ -253,7 +253,7 @@ def test_a_source_that_is_down_is_503_with_its_reason(twin):
 
     probes = {"training_database": create_engine("postgresql+psycopg2://twin@127.0.0.1:1/autonomous_training",
                                                  connect_args={"connect_timeout": 1})}
-    client = TestClient(create_app(TwinReader(twin.finance_url), probes=probes))
+    client = LocalClient(create_app(TwinReader(twin.finance_url), probes=probes))
     down = client.get("/health/domain/training")
     assert down.status_code == 503
     assert down.json()["report"].startswith("❌ Error: training database unreachable at 127.0.0.1:1")

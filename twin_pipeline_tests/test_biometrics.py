@@ -243,7 +243,7 @@ def test_status_line_briefing_and_top_level_readings():
 
 
 def test_the_api_answers_health_history_and_probes_the_health_database(twin, health):
-    from fastapi.testclient import TestClient
+    from twin_pipeline_tests.conftest import LocalClient
     from sqlalchemy import create_engine
 
     from twin_pipeline.api.app import create_app
@@ -252,7 +252,7 @@ def test_the_api_answers_health_history_and_probes_the_health_database(twin, hea
     up = create_engine(twin.health_url)
     down = create_engine("postgresql+psycopg2://twin@127.0.0.1:1/autonomous_health", connect_args={"connect_timeout": 1})
     try:
-        client = TestClient(create_app(TwinReader(twin.finance_url), probes={"biometrics_database": up}))
+        client = LocalClient(create_app(TwinReader(twin.finance_url), probes={"biometrics_database": up}))
         # 04-09's health: the readings of 04-08's row (a day old), at the top level beside the document's own.
         posted = client.post("/health/history", json={"target_date": day(9).isoformat()})
         assert posted.status_code == 200, posted.text
@@ -263,13 +263,13 @@ def test_the_api_answers_health_history_and_probes_the_health_database(twin, hea
 
         answers = client.get("/health/domain/biometrics")
         assert answers.status_code == 200 and answers.json()["status"] == "ok"
-        broken = TestClient(create_app(TwinReader(twin.finance_url), probes={"biometrics_database": down}))
+        broken = LocalClient(create_app(TwinReader(twin.finance_url), probes={"biometrics_database": down}))
         refused = broken.get("/health/domain/biometrics")
         assert refused.status_code == 503 and refused.json()["status"] == "down"
         assert refused.json()["report"].startswith("❌ Error: biometrics database unreachable at 127.0.0.1:1")
         # An install without HEALTH_DATABASE_URL: nothing wrong, nothing to probe (a required source
         # the app does not probe stays 503).
-        left_out = TestClient(create_app(TwinReader(twin.finance_url), probes={}))
+        left_out = LocalClient(create_app(TwinReader(twin.finance_url), probes={}))
         skipped = left_out.get("/health/domain/biometrics")
         assert skipped.status_code == 200 and skipped.json()["status"] == "not_configured"
         assert "HEALTH_DATABASE_URL" in skipped.json()["report"]
@@ -298,12 +298,12 @@ def test_the_frame_and_the_export_carry_the_biometrics_columns(twin, health, tmp
 
 
 def test_the_dashboard_plots_readiness_sleep_and_hrv_at_their_own_dates(twin, health):
-    from fastapi.testclient import TestClient
+    from twin_pipeline_tests.conftest import LocalClient
 
     from twin_pipeline.api.app import create_app
     from twin_pipeline.reader import TwinReader
 
-    client = TestClient(create_app(TwinReader(twin.finance_url), recheck_seconds=0))
+    client = LocalClient(create_app(TwinReader(twin.finance_url), recheck_seconds=0))
     got = client.get("/dashboard/data", params={"range": "all", "date": D.isoformat()})
     assert got.status_code == 200, got.text
     chart = got.json()["data"]["readiness"]

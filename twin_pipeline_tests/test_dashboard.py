@@ -9,13 +9,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event
 
 from twin_pipeline.api import create_app
 from twin_pipeline.migrations import migrate
 from twin_pipeline.reader import TwinReader
-from twin_pipeline_tests.conftest import fuzz_for_server_errors
+from twin_pipeline_tests.conftest import LocalClient, fuzz_for_server_errors
 from twin_pipeline_tests.decade import TEN_YEARS, insert_states
 
 END = date(2026, 3, 31)
@@ -34,7 +33,7 @@ def reader(sources, decade):
 
 @pytest.fixture(scope="module")
 def client(reader):
-    return TestClient(create_app(reader, recheck_seconds=0, weekly_workout_target=4))
+    return LocalClient(create_app(reader, recheck_seconds=0, weekly_workout_target=4))
 
 
 def data(client, **params) -> dict:
@@ -177,7 +176,7 @@ def test_one_query_per_chart_whatever_the_range(reader):
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
-    app = TestClient(create_app(reader, recheck_seconds=30))
+    app = LocalClient(create_app(reader, recheck_seconds=30))
     event.listen(reader.engine, "before_cursor_execute", count)
     try:
         app.get("/dashboard/data", params={"range": "30d", "date": "2025-12-31"})
@@ -212,7 +211,7 @@ def test_a_day_outside_the_store_draws_nothing_and_says_so(client, decade):
 
 
 def test_the_page_and_its_files_hold_no_data_and_need_no_key(reader):
-    guarded = TestClient(create_app(reader, token=TOKEN, recheck_seconds=0))
+    guarded = LocalClient(create_app(reader, token=TOKEN, recheck_seconds=0))
     page = guarded.get("/dashboard")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "connect-src 'self'" in page.headers["content-security-policy"]
@@ -250,7 +249,7 @@ def one_day_store(pg_server):
 
 
 def test_an_empty_store_says_so(empty_store):
-    app = TestClient(create_app(TwinReader(engine=empty_store), recheck_seconds=0))
+    app = LocalClient(create_app(TwinReader(engine=empty_store), recheck_seconds=0))
     answer = data(app, range="all")
     assert answer["missing"] == ["the twin store knows no person yet: run `twin snapshot` or `twin up` first"]
     assert answer["as_of"] is None and answer["report"] == answer["missing"][0]
@@ -259,7 +258,7 @@ def test_an_empty_store_says_so(empty_store):
 
 
 def test_one_day_draws_one_point_per_chart(one_day_store):
-    app = TestClient(create_app(TwinReader(engine=one_day_store), recheck_seconds=0))
+    app = LocalClient(create_app(TwinReader(engine=one_day_store), recheck_seconds=0))
     answer = data(app, range="1y")
     charts = answer["data"]
     assert answer["missing"] == [] and charts["status_text"].startswith(f"📊 AUTONOMOUS LIVING STATUS · {END}")

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from dagster import DagsterInstance, materialize
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +15,7 @@ from twin_pipeline.core.home import home_from_states
 from twin_pipeline.defs.entities import ENTITY_ASSETS
 from twin_pipeline.reader import TwinReader
 from twin_pipeline.paths import EXAMPLES
-from twin_pipeline_tests.conftest import execute, materialize_days, today
+from twin_pipeline_tests.conftest import LocalClient, execute, materialize_days, today
 from twin_pipeline_tests.pure.test_goals_vault import build_vault, vault_listing
 
 TODAY = today()
@@ -135,7 +134,7 @@ def test_an_unchanged_person_adds_no_row_and_the_api_serves_the_entities(entitie
                 instance=DagsterInstance.ephemeral(), selection=[ENTITY_ASSETS[2].key])
     with sources.twin.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM digital_twin_updates WHERE entity_type = 'person'")).scalar() == 1
-    client = TestClient(create_app(TwinReader(sources.finance_url), recheck_seconds=0))
+    client = LocalClient(create_app(TwinReader(sources.finance_url), recheck_seconds=0))
     assert client.get("/person").json()["goals_progress"]["total"] == 4
     assert [g["goal_code"] for g in client.get("/goals").json()] == ["G01", "G02", "G03", "G04"]
     assert client.get("/goals").json()[2]["dependency_codes"] == ["G02"]

@@ -138,12 +138,12 @@ def test_a_rerun_writes_nothing_and_a_correction_adds_rows_and_keeps_the_old(sco
 
 def test_the_api_answers_rows_and_a_summary_get_and_post_with_the_key(scored):
     demo = scored.sources
-    from fastapi.testclient import TestClient
+    from twin_pipeline_tests.conftest import LocalClient
 
     from twin_pipeline.api import create_app
 
     token = "a-long-random-token"
-    client = TestClient(create_app(TwinReader(demo.finance_url), token=token, recheck_seconds=0))
+    client = LocalClient(create_app(TwinReader(demo.finance_url), token=token, recheck_seconds=0))
     key = {"X-API-KEY": token}
     params = {"kind": "month_end_net", "start": "2026-02-01", "end": "2026-02-28"}
     assert client.get("/forecasts/review", params=params).status_code == 401
@@ -167,11 +167,11 @@ def test_the_api_answers_rows_and_a_summary_get_and_post_with_the_key(scored):
 
 def test_the_dashboard_shows_month_end_accuracy_by_day_of_month_and_the_runout_errors(scored):
     demo = scored.sources
-    from fastapi.testclient import TestClient
+    from twin_pipeline_tests.conftest import LocalClient
 
     from twin_pipeline.api import create_app
 
-    client = TestClient(create_app(TwinReader(demo.finance_url), recheck_seconds=0))
+    client = LocalClient(create_app(TwinReader(demo.finance_url), recheck_seconds=0))
     forecasts = client.get("/dashboard/data", params={"range": "all", "date": "2026-03-10"}).json()["data"]["forecasts"]
     current = {}
     for row in review_rows(demo):

@@ -13,7 +13,7 @@ from twin_pipeline.api import create_app
 from twin_pipeline.api.freshness import LiveToday, merge_live_and_stored
 from twin_pipeline.api.history_lag import HistoryWatch
 from twin_pipeline.reader import DayState, TwinReader
-from twin_pipeline_tests.conftest import (
+from twin_pipeline_tests.conftest import (LocalClient,
     count_state_rows, execute, materialize_days, settings_for_tests, sources_at_clock, today,
 )
 
@@ -89,7 +89,7 @@ def test_a_committed_row_shows_on_the_next_request_with_no_run(store_at_clock, f
     reads = []
     original = live._read
     live._read = lambda day: reads.append(day) or original(day)
-    client = TestClient(create_app(TwinReader(store.finance_url), recheck_seconds=0, live=live))
+    client = LocalClient(create_app(TwinReader(store.finance_url), recheck_seconds=0, live=live))
 
     before = client.get("/status").json()
     assert (before["as_of"], before["freshness"]) == (today.isoformat(), "stored")
@@ -127,7 +127,7 @@ def test_a_committed_row_shows_on_the_next_request_with_no_run(store_at_clock, f
 
 def test_a_source_down_never_hides_a_stored_usable_state(store):
     down = f"postgresql://postgres@127.0.0.1:{closed_port()}/autonomous_training"
-    client = TestClient(create_app(TwinReader(store.finance_url), recheck_seconds=0,
+    client = LocalClient(create_app(TwinReader(store.finance_url), recheck_seconds=0,
                                    live=live_today(store, TRAINING_DATABASE_URL=down)))
     stored_health = TwinReader(store.finance_url).state(TODAY)["health"]
     execute(store.finance, EXPENSE, {"id": "FRESH-2", "d": TODAY, "a": 7.50})
@@ -144,7 +144,7 @@ def test_a_source_down_never_hides_a_stored_usable_state(store):
 
 
 def test_a_dropped_connection_to_a_source_server_is_replaced(store):
-    client = TestClient(create_app(TwinReader(store.finance_url), recheck_seconds=0, live=live_today(store)))
+    client = LocalClient(create_app(TwinReader(store.finance_url), recheck_seconds=0, live=live_today(store)))
     before = client.get("/status").json()
     assert "live_errors" not in before
     with store.training.connect() as conn:  # the server drops the connection the marks are read on
@@ -189,7 +189,7 @@ def local(day, hour: int, minute: int) -> datetime:
 ])
 def test_readiness_says_when_the_newest_stored_day_is_behind(store, now, behind):
     watch = HistoryWatch(settings_for_tests().timezone, None, clock=lambda: now)
-    client = TestClient(create_app(TwinReader(store.finance_url), recheck_seconds=0, history=watch))
+    client = LocalClient(create_app(TwinReader(store.finance_url), recheck_seconds=0, history=watch))
     response = client.get("/health/ready")
     body = response.json()
     assert (response.status_code, body["status"], body["history"]["behind"]) == (
@@ -213,7 +213,7 @@ def test_readiness_says_when_the_daemon_stopped(store, pg_server):
     dagster = create_engine(url)
     now = local(TODAY, 12, 0)
     watch = HistoryWatch(settings_for_tests().timezone, dagster, clock=lambda: now)
-    client = TestClient(create_app(TwinReader(store.finance_url), recheck_seconds=0, history=watch))
+    client = LocalClient(create_app(TwinReader(store.finance_url), recheck_seconds=0, history=watch))
 
     never = client.get("/health/ready")
     assert never.status_code == 503 and "no daemon heartbeats table" in never.json()["detail"]

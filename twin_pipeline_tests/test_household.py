@@ -30,7 +30,7 @@ from twin_pipeline.defs.entities import ENTITY_ASSETS
 from twin_pipeline.paths import EXAMPLES
 from twin_pipeline.reader import TwinReader
 from twin_pipeline.settings import ConfigurationError
-from twin_pipeline_tests.conftest import execute, materialize_days, settings_for_tests, today
+from twin_pipeline_tests.conftest import LocalClient, execute, materialize_days, settings_for_tests, today
 
 TODAY = today()
 OWNER_KEY = "the-owners-digital-twin-api-key"
@@ -122,7 +122,7 @@ def client(twin, keys):
     probes = {f"{role}_database": getattr(twin, role) for role in ("finance", "training", "pantry")}
     app = create_app(TwinReader(twin.finance_url), token=OWNER_KEY, probes=probes, recheck_seconds=0,
                      keys_file=KeysFile(keys[0]))
-    return TestClient(app)
+    return LocalClient(app)
 
 
 def household(keys) -> dict:
@@ -263,7 +263,7 @@ def test_every_request_is_logged_with_the_keys_name_never_the_key(client, keys, 
 
 
 def test_metrics_count_requests_per_key_and_tier(twin, keys):
-    app = TestClient(create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0,
+    app = LocalClient(create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0,
                                 keys_file=KeysFile(keys[0])))
     for _ in range(3):
         app.get("/pantry", headers=household(keys))
@@ -293,7 +293,7 @@ def wait_for(condition, seconds: float = 10.0) -> float:
 def test_a_revoked_key_is_refused_and_a_new_one_accepted_within_10_seconds(twin, tmp_path):
     path = tmp_path / "keys.toml"
     phone = add_key(path, "phone", "household")
-    app = TestClient(create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0,
+    app = LocalClient(create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0,
                                 keys_file=KeysFile(path)))
     assert app.get("/pantry", headers={"X-API-KEY": phone}).status_code == 200
     revoke_key(path, "phone")
@@ -328,7 +328,7 @@ def test_a_keys_file_turned_unusable_refuses_its_keys_until_restored(twin, tmp_p
     phone = add_key(path, "phone", "household")
     laptop = add_key(path, "laptop", "owner")
     good = path.read_text()
-    app = TestClient(create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0,
+    app = LocalClient(create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0,
                                 keys_file=KeysFile(path)))
     owner = {"X-API-KEY": OWNER_KEY}
     assert app.get("/pantry", headers={"X-API-KEY": phone}).status_code == 200
@@ -376,7 +376,7 @@ def test_an_expired_key_is_refused_after_its_last_day(twin, tmp_path):
     today_utc = datetime.now(UTC).date()
     lapsed = add_key(path, "lapsed", "household", expires=today_utc - timedelta(days=1))
     current = add_key(path, "current", "household", expires=today_utc)
-    app = TestClient(create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0,
+    app = LocalClient(create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0,
                                 keys_file=KeysFile(path)))
     refused = app.get("/pantry", headers={"X-API-KEY": lapsed})
     assert refused.status_code == 401
@@ -390,7 +390,7 @@ def test_the_owner_key_is_rotated_without_a_restart(twin, tmp_path):
     """A second owner entry in the keys file: the clients move to it, then the first is revoked."""
     path = tmp_path / "keys.toml"
     first = add_key(path, "owner-2026", "owner")
-    app = TestClient(create_app(TwinReader(twin.finance_url), recheck_seconds=0, keys_file=KeysFile(path)))
+    app = LocalClient(create_app(TwinReader(twin.finance_url), recheck_seconds=0, keys_file=KeysFile(path)))
     assert app.get("/finance", headers={"X-API-KEY": first}).status_code == 200
     second = add_key(path, "owner-2027", "owner")
     assert wait_for(lambda: app.get("/finance", headers={"X-API-KEY": second}).status_code == 200) < 10
@@ -401,8 +401,8 @@ def test_the_owner_key_is_rotated_without_a_restart(twin, tmp_path):
 
 def test_twenty_wrong_keys_a_minute_from_one_address_are_refused_for_a_minute(twin, keys):
     app = create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0, keys_file=KeysFile(keys[0]))
-    guesser = TestClient(app, client=("198.51.100.7", 40000))
-    other = TestClient(app, client=("198.51.100.8", 40000))
+    guesser = LocalClient(app, client=("198.51.100.7", 40000))
+    other = LocalClient(app, client=("198.51.100.8", 40000))
     for guess in range(9):  # two wrong keys a request: 18
         both = {"X-API-KEY": f"guess-{guess}", "Authorization": f"Bearer other-{guess}"}
         assert guesser.get("/finance", headers=both).status_code == 403
@@ -555,16 +555,16 @@ def test_concurrent_adds_keep_every_key(tmp_path):
 def test_hosts_a_keyless_api_answers(twin):
     keyless = create_app(TwinReader(twin.finance_url), recheck_seconds=0)
     for host in ("localhost:5677", "127.0.0.1:5677", "[::1]:5677", "localhost"):
-        assert TestClient(keyless, headers={"Host": host}).get("/pantry").status_code == 200, host
+        assert LocalClient(keyless, headers={"Host": host}).get("/pantry").status_code == 200, host
     # A page on another site whose name was rebound to 127.0.0.1 sends its own name.
     for host in ("rebind.attacker.example:5677", "192.168.1.20:5677", "localhost.attacker.example"):
-        refused = TestClient(keyless, headers={"Host": host}).get("/pantry")
+        refused = LocalClient(keyless, headers={"Host": host}).get("/pantry")
         assert refused.status_code == 400 and "finance" not in refused.text, host
     named = create_app(TwinReader(twin.finance_url), recheck_seconds=0, allowed_hosts=["twin.home.lan"])
-    assert TestClient(named, headers={"Host": "twin.home.lan:5677"}).get("/pantry").status_code == 200
-    assert TestClient(named, headers={"Host": "localhost:5677"}).get("/pantry").status_code == 400
+    assert LocalClient(named, headers={"Host": "twin.home.lan:5677"}).get("/pantry").status_code == 200
+    assert LocalClient(named, headers={"Host": "localhost:5677"}).get("/pantry").status_code == 400
     keyed = create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0)
-    assert TestClient(keyed, headers={"Host": "192.168.1.20:5677", "X-API-KEY": OWNER_KEY}).get("/pantry").status_code == 200
+    assert LocalClient(keyed, headers={"Host": "192.168.1.20:5677", "X-API-KEY": OWNER_KEY}).get("/pantry").status_code == 200
 
 
 def test_a_keyless_api_beyond_loopback_needs_its_host_names(twin):
@@ -584,7 +584,7 @@ def test_last_use_is_recorded_at_most_once_a_minute(twin, keys):
 
     recorded_before = names() - {"anna"}  # other tests of the module may record their own keys
     key_use = KeyUse(engine)
-    app = TestClient(create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0,
+    app = LocalClient(create_app(TwinReader(twin.finance_url), token=OWNER_KEY, recheck_seconds=0,
                                 keys_file=KeysFile(keys[0]), key_use=key_use))
     before = datetime.now(UTC)
     app.get("/pantry", headers=household(keys))

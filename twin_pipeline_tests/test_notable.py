@@ -211,14 +211,14 @@ def test_needs_action_waits_for_the_next_push_a_week_at_most_and_is_never_sent_t
 
 
 def test_the_api_answers_a_days_items_and_the_briefing_lists_them(backfilled):
-    from fastapi.testclient import TestClient
+    from twin_pipeline_tests.conftest import LocalClient
 
     from twin_pipeline.api import create_app
     from twin_pipeline.reader import TwinReader
 
     demo = backfilled[0]
     token = "a-long-random-token"
-    client = TestClient(create_app(TwinReader(demo.finance_url), token=token, recheck_seconds=0))
+    client = LocalClient(create_app(TwinReader(demo.finance_url), token=token, recheck_seconds=0))
     key = {"X-API-KEY": token}
     with demo.twin.connect() as conn:
         day = conn.execute(text(
@@ -239,7 +239,7 @@ def test_the_api_answers_a_days_items_and_the_briefing_lists_them(backfilled):
 
 
 def test_today_read_live_gets_its_items_and_the_status_line_from_the_live_sections(demo):
-    from fastapi.testclient import TestClient
+    from twin_pipeline_tests.conftest import LocalClient
 
     from twin_pipeline.api import create_app
     from twin_pipeline.reader import TwinReader
@@ -247,7 +247,7 @@ def test_today_read_live_gets_its_items_and_the_status_line_from_the_live_sectio
 
     day = today()
     materialize_days(demo, day - timedelta(days=40), day)  # the norm needs its days
-    client = TestClient(create_app(TwinReader(demo.finance_url), recheck_seconds=0, live=live_today(demo)))
+    client = LocalClient(create_app(TwinReader(demo.finance_url), recheck_seconds=0, live=live_today(demo)))
     # A spending far beyond any day of the demo, committed after today's run.
     execute(demo.finance,
             "INSERT INTO transactions (transaction_id, transaction_date, type, amount, currency, merchant_source, category_id) "

@@ -164,14 +164,14 @@ def test_without_the_grant_the_sensor_still_watches_the_rest(calendar, reader_wi
 
 
 def test_finance_and_the_morning_briefing_carry_the_planned_bills(calendar):
-    from fastapi.testclient import TestClient
+    from twin_pipeline_tests.conftest import LocalClient
 
     from twin_pipeline.api import create_app
     from twin_pipeline.reader import TwinReader
     from twin_pipeline_tests.conftest import materialize_days
 
     materialize_days(calendar, D)
-    client = TestClient(create_app(TwinReader(calendar.finance_url), recheck_seconds=0))
+    client = LocalClient(create_app(TwinReader(calendar.finance_url), recheck_seconds=0))
     listed = "Car insurance 1,650.00 on the 15th, Dentist 300.00 on the 25th (1,950.00 PLN this month)"
     finance = client.get("/finance", params={"date": D.isoformat()}).json()
     # The month end (no range yet: too few past errors) between the day's figures and the bills.

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, materialize
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
 
 from twin_pipeline import cli
@@ -29,7 +28,7 @@ from twin_pipeline.notify import push_items
 from twin_pipeline.paths import EXAMPLES
 from twin_pipeline.settings import TwinSettings
 from twin_pipeline.urls import describe_url, mask_url
-from twin_pipeline_tests.conftest import (ROLES, daily_assets, execute, settings_for_tests, stop_process_group, today,
+from twin_pipeline_tests.conftest import (LocalClient, ROLES, daily_assets, execute, settings_for_tests, stop_process_group, today,
                                           wait_until)
 from twin_pipeline_tests.test_household import ROUTE_CALLS
 from twin_pipeline_tests.test_notable import Receiver, condition
@@ -387,7 +386,7 @@ def test_every_route_answers_as_the_api_login_which_records_the_keys_use(person,
     settings = TwinSettings.from_env(api_env)
     assert settings.api_login_fallback() is None  # nothing borrowed: no warning at start
     answers = {}
-    with TestClient(app_from_settings(settings)) as client:
+    with LocalClient(app_from_settings(settings)) as client:
         for method, path, template in ROUTE_CALLS:
             answer = client.request(method, path, headers={"X-API-KEY": API_KEY})
             answers[f"{method} {template}"] = answer.status_code
