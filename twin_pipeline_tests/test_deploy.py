@@ -111,8 +111,8 @@ def test_the_api_reads_the_household_keys_from_a_folder_mounted_read_only(compos
     api, keys = compose["services"]["api"], compose["services"]["keys"]
     folder = "${TWIN_API_KEYS_DIR:-./no-household-keys}:/var/lib/twin/keys"
     assert keys["environment"]["TWIN_API_KEYS_FILE"] == "/var/lib/twin/keys/keys.toml"
-    # The API's only with a folder of the person's: TWIN_API_AUTH=warn is refused beside a keys file.
-    assert api["environment"]["TWIN_API_KEYS_FILE"] == "${TWIN_API_KEYS_DIR:+/var/lib/twin/keys/keys.toml}"
+    # The API's only when the person hands out keys: TWIN_API_AUTH=warn is refused beside a keys file.
+    assert api["environment"]["TWIN_API_KEYS_FILE"] == "${TWIN_API_KEYS_FILE:-}"
     assert f"{folder}:ro" in api["volumes"] and folder in keys["volumes"]
     # Without a folder of the person's own, a keys file with no keys: the owner's key alone.
     from twin_pipeline.api.keys import read_keys

@@ -304,6 +304,8 @@ def stack(image, tmp_path_factory, timings) -> Iterator[Stack]:
         stack.compose("up", "-d")
         stack.wait_healthy()
         # Dagster's tables exist now (the services created them): the API may read its heartbeats.
+        from twin_pipeline_tests.test_roles import psql
+
         done = psql(stack.owner_url("dagster"), "-f", str(REPO / "sql" / "roles" / "twin_api.sql"))
         assert done.returncode == 0, done.stderr
         timings.record("stack up, all healthy", began)

@@ -332,7 +332,7 @@ def test_a_household_key_reads_the_pantry_only_and_a_revoked_one_is_refused_with
     keys.mkdir()
     os.chown(keys, 10001, 10001)  # the image's user writes the keys file, the API reads it
     keys.chmod(0o700)
-    stack.env["TWIN_API_KEYS_DIR"] = str(keys)
+    stack.env.update(TWIN_API_KEYS_DIR=str(keys), TWIN_API_KEYS_FILE="/var/lib/twin/keys/keys.toml")
     write_env(stack)
     anna, ben = add_key(stack, "anna"), add_key(stack, "ben")
     written = (keys / "keys.toml").stat()
