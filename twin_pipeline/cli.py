@@ -424,13 +424,17 @@ def build_parser() -> argparse.ArgumentParser:
     api = commands.add_parser(
         "api",
         help="serve the read API (port 5677) for n8n, dashboards and scripts",
+        # Every route the app serves; pure/test_docs.py holds this list to the app's routes.
         description=(
             "Serve /status, /today, /all, /morning_briefing, /health, /finance, /pantry, /history, "
-            "/health/history, /person, /goals, /home, /health/live, /health/ready, /health/domain/NAME "
-            "and /metrics (GET or POST) from what the pipeline persisted. Listens on 127.0.0.1 unless "
+            "/health/history, /person, /goals, /home, /notable, /forecasts/review, /dashboard, "
+            "/dashboard/data, /health/live, /health/ready, /health/domain/NAME and /metrics (GET or POST) "
+            "from what the pipeline persisted, the dashboard's files under /dashboard/static/FILE, and "
+            "the schema at /openapi.json with its viewers /docs and /redoc. Listens on 127.0.0.1 unless "
             "told otherwise; with DIGITAL_TWIN_API_KEY (or TWIN_API_TOKEN) set every endpoint but "
-            "/health/live needs the key in X-API-KEY or as a bearer token (TWIN_API_AUTH=warn: "
-            "logged and let through); the household's keys come from TWIN_API_KEYS_FILE (`twin keys`)."
+            "/health/live, the /dashboard page, its files and the schema's pages needs the key in "
+            "X-API-KEY or as a bearer token (TWIN_API_AUTH=warn: logged and let through); the "
+            "household's keys come from TWIN_API_KEYS_FILE (`twin keys`)."
         ),
     )
     api.add_argument("--host", help="default TWIN_API_HOST or 127.0.0.1")

@@ -152,7 +152,7 @@ def test_a_row_corrected_in_place_is_a_correction_and_the_sensor_sees_it(twin_ap
     stale = sorted((r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
                    for r in result.run_requests)
     # Readings of 04-06: the latest until 04-08's row, the baselines through 04-13 (X + 7); and
-    # the forecast reviews whose outcome those restated days are (issue 22: 42 days on).
+    # the forecast reviews whose outcome those restated days are (through 42 days on).
     assert stale == [("2026-04-06", (date(2026, 4, 13) + timedelta(days=READ_BACK_DAYS)).isoformat())], stale
     after = health_of(twin_apart, D, D)[D]
     assert after["biometrics"]["hrv_baseline_7d"] == 58.33  # 50, 65, 60: 175 / 3

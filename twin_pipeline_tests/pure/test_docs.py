@@ -18,7 +18,10 @@ source of truth, without a database:
 - `..._job`, `..._schedule`, `..._sensor`: against the graph's snapshot of the Definitions.
 
 The code's references to a docs page and heading (`docs/deployment.md, "Pointing it at
-..."`) are checked against the pages too.
+..."`) are checked against the pages too. The other way round, what exists must be shown:
+every asset of the loaded Definitions in the README's diagram and on docs/how-it-works.md
+(its graph, its asset table, its counts and its jobs' rows), and every route of the app in
+the `twin api` help.
 """
 
 from __future__ import annotations
@@ -34,16 +37,20 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import dagster as dg
 import pytest
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import create_engine
 
 import twin_pipeline.api.routers as routers_package
 from twin_pipeline.api.app import create_app
 from twin_pipeline.cli import build_parser
+from twin_pipeline.definitions import defs
+from twin_pipeline.defs.daily_note import build_daily_note
 from twin_pipeline.migrations import DOCS_SECTION
 from twin_pipeline.reader import TwinReader
-from twin_pipeline.settings import TwinSettings, source_url_variables
+from twin_pipeline.settings import TwinSettings, current_settings, source_url_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -401,14 +408,181 @@ def test_the_api_page_documents_every_route():
     assert undocumented == []
 
 
+def dead_app() -> FastAPI:
+    """The app, built over an engine it never connects to: enough to list its routes."""
+    reader = TwinReader(engine=create_engine("postgresql+psycopg2://nobody@127.0.0.1:9/none"),
+                        person_id="00000000-0000-0000-0000-000000000001")
+    return create_app(reader, recheck_seconds=0)
+
+
 def test_the_routers_checked_are_the_apps():
     """The routes the docs are checked against are those the API serves: the app, built over an
     engine it never connects to, documents exactly the routers' routes (less the hidden ones)."""
-    reader = TwinReader(engine=create_engine("postgresql+psycopg2://nobody@127.0.0.1:9/none"),
-                        person_id="00000000-0000-0000-0000-000000000001")
-    served = set(create_app(reader, recheck_seconds=0).openapi()["paths"])
+    served = set(dead_app().openapi()["paths"])
     routed = {route.path for router in api_routers() for route in router.routes if route.include_in_schema}
     assert served == routed
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The Dagster graph the pages describe: the loaded Definitions, and the same with the
+    assets only some settings add (`daily_note`, with TWIN_NOTES_DIR)."""
+
+    groups: dict[str, str]  # asset -> its group, the optional assets among them
+    loaded: frozenset[str]  # the assets of the loaded Definitions (the default settings)
+    jobs: dict[str, frozenset[str]]  # job -> the assets it runs as loaded
+    jobs_with_optional: dict[str, frozenset[str]]  # ... and with the optional assets in
+    checks: int  # asset checks of the loaded Definitions
+
+
+def job_assets(definitions: dg.Definitions) -> dict[str, frozenset[str]]:
+    return {job.name: frozenset(key.to_user_string() for key in job.asset_layer.executable_asset_keys)
+            for job in definitions.get_repository_def().get_all_jobs() if not job.name.startswith("__")}
+
+
+@functools.cache
+def loaded_graph() -> Graph:
+    loaded = defs()
+    optional = dg.Definitions(assets=[build_daily_note(current_settings(), Path("vault"))])
+    with_optional = dg.Definitions.merge(loaded, optional)
+    graph = with_optional.resolve_asset_graph()
+    return Graph(
+        groups={key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()},
+        loaded=frozenset(key.to_user_string() for key in loaded.resolve_asset_graph().get_all_asset_keys()),
+        jobs=job_assets(loaded), jobs_with_optional=job_assets(with_optional),
+        checks=len(loaded.resolve_asset_graph().asset_check_keys),
+    )
+
+
+def section(text: str, heading: str) -> str:
+    """The text under `## heading`, up to the next heading of that level or above."""
+    match = re.search(rf"^## {re.escape(heading)}\s*$(.*?)(?=^#{{1,2}} |\Z)", text, re.MULTILINE | re.DOTALL)
+    return match.group(1) if match else ""
+
+
+def diagram(text: str, heading: str) -> str:
+    """The first fenced block under `## heading`."""
+    found = FENCE.search(section(text, heading))
+    return found.group(2) if found else ""
+
+
+def names(text: str, wanted: typing.Iterable[str]) -> set[str]:
+    """The asset names `text` holds as words (`autonomous_finance` does not name `finance`)."""
+    return {name for name in wanted if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)}
+
+
+NUMBERS = {word: value for value, word in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+COUNTS = re.compile(r"the graph has (\w+) daily assets \((\w+) with `TWIN_NOTES_DIR`\),\s+(\w+) entity assets\s+"
+                    r"and\s+(\w+) asset checks")
+
+
+def number(word: str) -> int | None:
+    return int(word) if word.isdigit() else NUMBERS.get(word.lower())
+
+
+def asset_problems(readme: str, how_it_works: str, graph: Graph) -> list[str]:
+    """Every asset the README's diagram or docs/how-it-works.md leaves out, and every count or
+    group they give that the graph does not have, in words."""
+    found = [f"the README's diagram leaves out {name}"
+             for name in sorted(graph.loaded - names(diagram(readme, "How it fits together"), graph.loaded))]
+    page = section(how_it_works, "The asset graph")
+    found += [f"how-it-works' graph leaves out {name}"
+              for name in sorted(set(graph.groups) - names(diagram(how_it_works, "The asset graph"), graph.groups))]
+
+    table: dict[str, str] = {}  # asset -> the group its row gives
+    for row in (line for line in page.splitlines() if line.startswith("| `")):
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        table.update({name: cells[1] for name in SPAN.findall(cells[0])})
+    for name, group in sorted(graph.groups.items()):
+        if name not in table:
+            found.append(f"how-it-works' asset table leaves out {name}")
+        elif table[name] != group:
+            found.append(f"how-it-works' asset table puts {name} in {table[name]}, not {group}")
+
+    daily, entities = graph.jobs["twin_daily_job"], graph.jobs["twin_entities_job"]
+    expected = (len(daily), len(graph.jobs_with_optional["twin_daily_job"]), len(entities), graph.checks)
+    counts = COUNTS.search(" ".join(page.split()))
+    if counts is None:
+        found.append("how-it-works no longer counts the graph's assets and checks")
+    elif tuple(number(word) for word in counts.groups()) != expected:
+        found.append(f"how-it-works counts {counts.groups()}, the graph has {expected}")
+
+    jobs = section(how_it_works, "Partitions, jobs and schedules")
+    for job, assets in sorted(graph.jobs_with_optional.items()):
+        row = next((line for line in jobs.splitlines() if line.startswith(f"| `{job}` |")), None)
+        if row is None:
+            found.append(f"how-it-works has no row for {job}")
+            continue
+        # "the sources" stands for the sources group: a new source needs no edit of the row.
+        shown = names(row, assets) | ({a for a in assets if graph.groups[a] == "sources"} if "the sources" in row else set())
+        found += [f"how-it-works' row of {job} leaves out {name}" for name in sorted(assets - shown)]
+    return found
+
+
+def test_the_readme_and_how_it_works_show_every_asset():
+    readme, how_it_works = (ROOT / "README.md").read_text(), (DOCS / "how-it-works.md").read_text()
+    graph = loaded_graph()
+    assert {"twin_daily_job", "twin_entities_job"} <= set(graph.jobs)
+    assert set(graph.groups) > graph.loaded  # the optional daily_note is checked too
+    assert asset_problems(readme, how_it_works, graph) == []
+
+
+def test_an_asset_left_out_of_the_pages_is_caught():
+    """The check finds an asset missing from each place, a wrong group and a stale count."""
+    readme, how_it_works = (ROOT / "README.md").read_text(), (DOCS / "how-it-works.md").read_text()
+    graph = loaded_graph()
+    shown = how_it_works.replace("`forecast_review`, `notable`, `daily_summary` (and", "`forecast_review`, `daily_summary` (and")
+    stale_readme = re.sub(r"(?<!\w)notable(?!\w)", "n0table", readme)
+    stale_page = shown.replace("├─► notable ─►", "├─► n0table ─►").replace("| `notable` | outputs |", "| `n0table` | outputs |")
+    assert asset_problems(stale_readme, stale_page, graph) == [
+        "the README's diagram leaves out notable", "how-it-works' graph leaves out notable",
+        "how-it-works' asset table leaves out notable", "how-it-works' row of twin_daily_job leaves out notable"]
+    regrouped = how_it_works.replace("| `goals`, `home`, `person` | entities |", "| `goals`, `home`, `person` | twin |")
+    recounted = how_it_works.replace("has eight daily assets", "has seven daily assets")
+    assert asset_problems(readme, regrouped, graph) == [
+        f"how-it-works' asset table puts {name} in twin, not entities" for name in ("goals", "home", "person")]
+    assert [problem.split(",")[0] for problem in asset_problems(readme, recounted, graph)] == [
+        "how-it-works counts ('seven'"]
+
+
+def help_problems(description: str, paths: typing.Iterable[str]) -> list[str]:
+    """Every path the help text does not name; a path parameter is written in capitals
+    (`/health/domain/NAME`), and `/health` is not named by `/health/live`."""
+    found = []
+    for path in sorted(set(paths)):
+        pattern = re.sub(r"\\\{\w+(?::path)?\\\}", "[A-Z]+", re.escape(path))
+        if not re.search(rf"(?<![\w/]){pattern}(?![\w/{{])", description):
+            found.append(f"the `twin api` help leaves out {path}")
+    return found
+
+
+def served_paths(app: FastAPI) -> list[str]:
+    """Every path the app serves: the twin's routes and FastAPI's schema with its viewers."""
+    routes = [context.original_route for context in iter_route_contexts(app.routes)]
+    return [route.path for route in routes if isinstance(route, APIRoute)] + [
+        url for url in (app.openapi_url, app.docs_url, app.redoc_url) if url]
+
+
+def api_help(parser: argparse.ArgumentParser) -> str:
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return commands.choices["api"].description
+
+
+def test_the_api_help_lists_every_route(checked):
+    paths = served_paths(dead_app())
+    assert {"/status", "/notable", "/forecasts/review", "/dashboard", "/health/domain/{name}"} <= set(paths)
+    assert help_problems(api_help(checked[1]), paths) == []
+
+
+def test_a_route_left_out_of_the_api_help_is_caught(checked):
+    description = api_help(checked[1])
+    cut = description.replace(" /notable,", "").replace("/health/domain/NAME and", "and")
+    assert help_problems(cut, served_paths(dead_app())) == [
+        "the `twin api` help leaves out /health/domain/{name}", "the `twin api` help leaves out /notable"]
+    # /health/live and /health/history do not name /health.
+    assert help_problems(description.replace(" /health,", ""), ["/health"]) == ["the `twin api` help leaves out /health"]
 
 
 def command_paths(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -456,6 +630,12 @@ def code_files() -> list[Path]:
     for folder in folders:
         found += [p for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".sql", ".yaml", ".example", ".toml")]
     return [p for p in found if p.name != "test_docs.py" and "vendor" not in p.parts]
+
+
+def test_the_code_and_the_tests_describe_the_product_not_its_history():
+    """Like the pages, a comment or docstring says what the twin does, never which issue made it so."""
+    dated = [str(path.relative_to(ROOT)) for path in code_files() if re.search(r"\b[Ii]ssues? #?\d+", path.read_text())]
+    assert dated == []
 
 
 def test_every_docs_page_and_heading_the_code_points_at_exists():
