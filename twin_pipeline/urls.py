@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 
-# The password deploy/.env.example writes in every URL, to be replaced by the login's own.
-PLACEHOLDER_PASSWORDS = {"change_me", "changeme"}
+# What deploy/.env.example writes for every password and the API key, to be replaced.
+PLACEHOLDERS = {"change_me", "changeme"}
 
 
 class ConfigurationError(ValueError):
     """A setting is missing or malformed; the message names the variable and the fix."""
 
 
+def is_placeholder(secret: str) -> bool:
+    """`secret` is still deploy/.env.example's CHANGE_ME (any case, - or _)."""
+    return secret.lower().replace("-", "_") in PLACEHOLDERS
+
+
 def has_placeholder_password(url: str) -> bool:
-    """The URL's password is still deploy/.env.example's CHANGE_ME (any case, - or _)."""
+    """The URL's password is still deploy/.env.example's CHANGE_ME."""
     try:
         password = make_url(url).password
-    except Exception:
-        return False
-    return password is not None and str(password).lower().replace("-", "_") in PLACEHOLDER_PASSWORDS
+    except (ArgumentError, ValueError):
+        return False  # a malformed URL is refused where it is normalised, naming its variable
+    return password is not None and is_placeholder(str(password))
 
 
 def normalise_url(url: str) -> str:

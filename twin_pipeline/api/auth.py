@@ -16,6 +16,7 @@ from starlette.datastructures import Headers
 from twin_pipeline.api.keys import LET_THROUGH, Caller, KeyRing, Refusal
 from twin_pipeline.api.log_fields import api_logger
 from twin_pipeline.settings import WARN_WITH_KEYS_FILE
+from twin_pipeline.urls import is_placeholder
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 # The Host names a keyless API answers (a name that resolves to 127.0.0.1 only by rebinding is refused).
@@ -27,7 +28,6 @@ CALLER = "twin.caller"  # the ASGI scope's entry for the identified caller
 REFUSAL = "twin.refusal"  # and for why a once good key is refused now (keys.Refusal)
 # Shorter keys can be guessed by anyone on the network; the placeholder is the one in deploy/.env.example.
 MIN_KEY_LENGTH = 16
-PLACEHOLDER_KEYS = {"change_me", "changeme"}
 
 security_log = api_logger("twin_pipeline.api.security")
 
@@ -42,7 +42,7 @@ SECURITY_SCHEMES = {
 
 def weak_key_problem(key: str) -> str | None:
     """Why `key` must not guard an API others can reach (the placeholder, too short); None if it may."""
-    if key.lower().replace("-", "_") in PLACEHOLDER_KEYS:
+    if is_placeholder(key):
         return f"still the placeholder {key}"
     if len(key) < MIN_KEY_LENGTH:
         return f"of {len(key)} characters (at least {MIN_KEY_LENGTH})"
